@@ -1,0 +1,79 @@
+/**
+ * Redeeming a handoff: the Koa middleware behind `POST /handoff`. It turns the sealed token
+ * a live socket handed out into a real, HttpOnly session, exactly once, on any instance.
+ *
+ * Order matters: open (no I/O), check the binding (no I/O), and only then consume the id in
+ * the shared ledger, so a stolen copy posted from another browser cannot burn the real one.
+ */
+import type Koa from 'koa';
+import type { Flash } from '../../shared/page.ts';
+import { seeOther } from '../http/see-other.ts';
+import type { KeyRing } from '../keys/keyring.ts';
+import type { Logger } from '../logger.ts';
+import { bindingMatches, currentBinding } from '../session/binding.ts';
+import { setFlash } from '../session/flash.ts';
+import { signIn } from '../session/session.ts';
+import type { HandoffLedger } from '../store/store.ts';
+import { type HandoffOpenError, openHandoff } from './seal.ts';
+
+export type RedeemError = HandoffOpenError | 'handoff.missing' | 'handoff.wrong-browser' | 'handoff.used';
+
+/** Plain words for each refusal, shown to the person on the login page. */
+export const REDEEM_MESSAGES: Readonly<Record<RedeemError, string>> = {
+  'handoff.missing': 'That sign-in link was incomplete. Please log in again.',
+  'handoff.malformed': 'That sign-in link was damaged. Please log in again.',
+  'handoff.tampered': 'That sign-in link was damaged. Please log in again.',
+  'handoff.wrong-purpose': 'That sign-in link was damaged. Please log in again.',
+  'handoff.unknown-key': 'That sign-in link is no longer valid. Please log in again.',
+  'handoff.expired': 'That sign-in took too long and expired. Please log in again.',
+  'handoff.wrong-browser': 'That sign-in was started in another browser. Please log in here.',
+  'handoff.used': 'That sign-in was already used. Please log in again.',
+};
+
+export interface RedeemOptions {
+  ring: KeyRing;
+  ledger: HandoffLedger;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * Middleware for `POST /handoff` (form field `handoff`). Expects the body parsed.
+ * Success: new session, flash set, 303 to the sealed destination. Any failure: no session
+ * change, 303 to `/login` with a flash saying what went wrong.
+ */
+export function redeemHandoff(options: RedeemOptions): Koa.Middleware {
+  const now = options.now ?? Date.now;
+  return async (ctx) => {
+    // The response carries a fresh session cookie and must not be cached; the page it came
+    // from held the handoff, so no Referer leaves it either.
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    const token = (ctx.request as { body?: Record<string, unknown> }).body?.handoff;
+    const outcome = await redeem(options, ctx, typeof token === 'string' ? token : null, now());
+    if (outcome.ok) {
+      seeOther(ctx, outcome.destination);
+      return;
+    }
+    options.logger.info({ code: outcome.code }, 'handoff refused');
+    setFlash(ctx, options.ring, [{ kind: 'error', text: REDEEM_MESSAGES[outcome.code] } satisfies Flash]);
+    seeOther(ctx, '/login');
+  };
+}
+
+async function redeem(
+  options: RedeemOptions,
+  ctx: Koa.Context,
+  token: string | null,
+  now: number,
+): Promise<{ ok: true; destination: string } | { ok: false; code: RedeemError }> {
+  if (!token) return { ok: false, code: 'handoff.missing' };
+  const opened = openHandoff(options.ring, token, now);
+  if (!opened.ok) return opened;
+  const { claims } = opened;
+  if (!bindingMatches(currentBinding(ctx), claims.bind)) return { ok: false, code: 'handoff.wrong-browser' };
+  if (!(await options.ledger.consume(claims.id, claims.exp))) return { ok: false, code: 'handoff.used' };
+  await signIn(ctx, claims.session.accountId, now);
+  setFlash(ctx, options.ring, claims.flash);
+  return { ok: true, destination: claims.dest };
+}

@@ -1,0 +1,92 @@
+/**
+ * Sealing and opening handoffs: the opaque token a live socket gives the browser, which the
+ * browser POSTs to `/handoff` to be signed in. The claims are encrypted and authenticated
+ * (see ../keys/sealed-box.ts); the browser can neither read nor forge them.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as v from 'valibot';
+import type { KeyRing } from '../keys/keyring.ts';
+import { openBox, sealBox } from '../keys/sealed-box.ts';
+
+const FlashSchema = v.strictObject({ kind: v.picklist(['info', 'error']), text: v.string() });
+
+/** The claims inside a sealed handoff. Times are milliseconds since the epoch. */
+export const HandoffClaims = v.strictObject({
+  /** Random id, consumed in the ledger at redemption so the handoff works once. */
+  id: v.string(),
+  iat: v.number(),
+  exp: v.number(),
+  /** SHA-256 (base64url) of the binding cookie of the browser that opened the socket. */
+  bind: v.string(),
+  /** Path to redirect to once redeemed; always a same-origin path chosen by the server. */
+  dest: v.pipe(v.string(), v.startsWith('/'), v.check((s) => !s.startsWith('//'), 'must be a path')),
+  /** The session to write. */
+  session: v.strictObject({ accountId: v.string() }),
+  flash: v.array(FlashSchema),
+});
+export type HandoffClaims = v.InferOutput<typeof HandoffClaims>;
+
+export type HandoffOpenError =
+  | 'handoff.malformed'
+  | 'handoff.tampered'
+  | 'handoff.unknown-key'
+  | 'handoff.wrong-purpose'
+  | 'handoff.expired';
+
+export type OpenHandoffResult =
+  | { ok: true; claims: HandoffClaims }
+  | { ok: false; code: HandoffOpenError };
+
+/** Hashes a binding cookie value the way handoffs carry it. */
+export function hashBinding(binding: string): string {
+  return createHash('sha256').update(binding, 'utf8').digest('base64url');
+}
+
+export interface SealHandoffInput {
+  /** The raw binding cookie of the browser that opened the socket. */
+  binding: string;
+  destination: HandoffClaims['dest'];
+  session: HandoffClaims['session'];
+  flash: HandoffClaims['flash'];
+}
+
+/**
+ * Seals a handoff valid for `ttlSeconds`.
+ * @example
+ * const token = sealHandoff(ring, { binding, destination: '/account', session: { accountId }, flash: [] }, { ttlSeconds: 60 });
+ */
+export function sealHandoff(
+  ring: KeyRing,
+  input: SealHandoffInput,
+  options: { ttlSeconds: number; now?: number },
+): string {
+  const now = options.now ?? Date.now();
+  const claims: HandoffClaims = {
+    id: randomBytes(16).toString('base64url'),
+    iat: now,
+    exp: now + options.ttlSeconds * 1000,
+    bind: hashBinding(input.binding),
+    dest: input.destination,
+    session: input.session,
+    flash: input.flash,
+  };
+  // Checked at sealing too: a bad destination is a server bug and must never leave it.
+  v.parse(HandoffClaims, claims);
+  return sealBox(ring, 'handoff', Buffer.from(JSON.stringify(claims), 'utf8'));
+}
+
+/** Opens a handoff. Never throws; each refusal carries a stable code. */
+export function openHandoff(ring: KeyRing, token: string, now: number = Date.now()): OpenHandoffResult {
+  const box = openBox(ring, 'handoff', token);
+  if (!box.ok) return { ok: false, code: `handoff.${box.reason}` };
+  let json: unknown;
+  try {
+    json = JSON.parse(box.plaintext.toString('utf8'));
+  } catch {
+    return { ok: false, code: 'handoff.malformed' };
+  }
+  const parsed = v.safeParse(HandoffClaims, json);
+  if (!parsed.success) return { ok: false, code: 'handoff.malformed' };
+  if (now >= parsed.output.exp) return { ok: false, code: 'handoff.expired' };
+  return { ok: true, claims: parsed.output };
+}

@@ -1,0 +1,118 @@
+/**
+ * The SQLite schema as an ordered list of migrations. The version a file has reached is kept
+ * in `PRAGMA user_version` (a field of the database header, so it needs no table of its own
+ * and changes atomically with the schema inside the same transaction).
+ *
+ * To change the schema, append a migration with the next version; never edit one that has
+ * shipped, since files in the field have already applied it.
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  /** 1, 2, 3, ...: the `user_version` a file has once this migration is applied. */
+  readonly version: number;
+  readonly name: string;
+  /** One or more SQL statements, run inside the migration's transaction. */
+  readonly up: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'accounts, sessions and the handoff ledger',
+    up: `
+      CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE sessions (
+        key TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      -- The sweep deletes by expiry; without the index it scans every row.
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+      CREATE TABLE handoffs (
+        id TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX handoffs_expires_at ON handoffs (expires_at);
+    `,
+  },
+]);
+
+/** Thrown when a file was written by a newer Baton whose schema this one cannot read. */
+export class SchemaVersionError extends Error {
+  readonly code = 'store.schema-too-new';
+  /** Names a file path: for the operator's log, never for the browser. */
+  readonly expose = false;
+  constructor(
+    readonly file: string,
+    readonly fileVersion: number,
+    readonly knownVersion: number,
+  ) {
+    super(
+      `${file} has schema version ${fileVersion}, newer than the newest this Baton knows (${knownVersion}): run a newer Baton or point the store at another file`,
+    );
+    this.name = 'SchemaVersionError';
+  }
+}
+
+/**
+ * Brings `db` up to the newest of `migrations`, each in its own transaction, and returns the
+ * migrations it applied (none when the file is already current). Refuses a file whose
+ * `user_version` is newer than the newest migration known.
+ *
+ * @example
+ * const db = new Database('data/baton.db');
+ * migrate(db); // [] on every start after the first
+ */
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Migration[] {
+  assertOrdered(migrations);
+  const known = migrations.at(-1)?.version ?? 0;
+  const applied: Migration[] = [];
+  // IMMEDIATE takes the write lock before reading user_version, so two processes opening a
+  // fresh file at once cannot both decide to apply the same migration: the second waits
+  // (busy_timeout), then reads the version the first one wrote.
+  const step = db.transaction((migration: Migration): boolean => {
+    const current = userVersion(db);
+    if (current > known) throw new SchemaVersionError(db.name, current, known);
+    if (current >= migration.version) return false;
+    db.exec(migration.up);
+    db.pragma(`user_version = ${migration.version}`);
+    return true;
+  });
+  // The version check must run even when there is nothing to apply.
+  const current = userVersion(db);
+  if (current > known) throw new SchemaVersionError(db.name, current, known);
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    if (step.immediate(migration)) applied.push(migration);
+  }
+  return applied;
+}
+
+function userVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function assertOrdered(migrations: readonly Migration[]): void {
+  let previous = 0;
+  for (const migration of migrations) {
+    // Versions must be consecutive: a gap would leave user_version naming a schema that
+    // some files reached by a different path.
+    if (!Number.isSafeInteger(migration.version) || migration.version !== previous + 1) {
+      throw new Error(
+        `Migration "${migration.name}" must have version ${previous + 1} (received ${migration.version})`,
+      );
+    }
+    previous = migration.version;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The default store: one SQLite file opened with better-sqlite3. Its calls are synchronous
+ * (microseconds on a local file), wrapped in the async `Store` interface so that Redis fits
+ * behind the same interface. Several processes may share the file: WAL lets readers run
+ * beside the one writer, and every write that must be atomic is a single statement.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from './migrations.ts';
+import type {
+  Account,
+  AccountStore,
+  HandoffLedger,
+  SessionData,
+  SessionStore,
+  Store,
+} from './store.ts';
+
+export type SqliteStore = Store & {
+  readonly kind: 'sqlite';
+  /** Deletes expired sessions and ledger rows now; returns how many rows it deleted. */
+  sweepExpired(): number;
+};
+
+/** How often expired rows are swept. Reads already ignore them, so this only bounds growth. */
+const SWEEP_INTERVAL_MS = 60_000;
+/** How long a write waits for another connection's write lock before failing. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens (creating it and its folder if needed) and migrates the SQLite database at `file`.
+ * `now` replaces `Date.now` for expiry decisions, so tests can move time.
+ *
+ * @example
+ * const store = openSqliteStore({ file: 'data/baton.db' });
+ * await store.ping();
+ */
+export function openSqliteStore(options: { file: string; now?: () => number }): SqliteStore {
+  const now = options.now ?? Date.now;
+  if (options.file !== ':memory:' && options.file !== '') {
+    mkdirSync(path.dirname(options.file), { recursive: true });
+  }
+  const db = new Database(options.file, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    // busy_timeout first: switching to WAL needs a lock another process may hold.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only an OS crash or power
+    // loss can drop the last commits, which costs at most a re-login.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const sweepSessions = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
+  const sweepHandoffs = db.prepare<[number]>('DELETE FROM handoffs WHERE expires_at <= ?');
+  const sweep = db.transaction((at: number): number => {
+    return sweepSessions.run(at).changes + sweepHandoffs.run(at).changes;
+  });
+  const sweepExpired = (): number => sweep(now());
+
+  const timer = setInterval(() => {
+    try {
+      sweepExpired();
+    } catch {
+      // A busy or closing database: expired rows are invisible to reads already, and the
+      // next tick retries. Throwing here would crash the process from a timer.
+    }
+  }, SWEEP_INTERVAL_MS);
+  // The sweep alone must not keep the process alive.
+  timer.unref();
+
+  const selectOne = db.prepare<[], number>('SELECT 1').pluck();
+
+  return {
+    kind: 'sqlite',
+    accounts: accountStore(db, now),
+    sessions: sessionStore(db, now),
+    handoffs: handoffLedger(db, now),
+    sweepExpired,
+    async ping() {
+      const one = selectOne.get();
+      if (one !== 1) throw new Error(`SQLite answered "SELECT 1" with ${String(one)}`);
+    },
+    async close() {
+      clearInterval(timer);
+      if (db.open) db.close();
+    },
+  };
+}
+
+interface AccountRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: number;
+}
+
+function toAccount(row: AccountRow | undefined): Account | null {
+  if (row === undefined) return null;
+  return {
+    id: row.id,
+    email: row.email,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  };
+}
+
+function accountStore(db: Database.Database, now: () => number): AccountStore {
+  // ON CONFLICT(email) makes "is the email taken?" and the insert one atomic step; any other
+  // conflict (a repeated UUID) still throws rather than passing for a taken email.
+  const insert = db.prepare<[string, string, string, number]>(
+    `INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT(email) DO NOTHING`,
+  );
+  const byEmail = db.prepare<[string], AccountRow>(
+    'SELECT id, email, password_hash, created_at FROM accounts WHERE email = ?',
+  );
+  const byId = db.prepare<[string], AccountRow>(
+    'SELECT id, email, password_hash, created_at FROM accounts WHERE id = ?',
+  );
+  const setHash = db.prepare<[string, string]>(
+    'UPDATE accounts SET password_hash = ? WHERE id = ?',
+  );
+
+  return {
+    async create(email, passwordHash) {
+      const account: Account = { id: randomUUID(), email, passwordHash, createdAt: now() };
+      const { changes } = insert.run(account.id, email, passwordHash, account.createdAt);
+      return changes === 1 ? account : null;
+    },
+    async findByEmail(email) {
+      return toAccount(byEmail.get(email));
+    },
+    async findById(id) {
+      return toAccount(byId.get(id));
+    },
+    async updatePasswordHash(id, passwordHash) {
+      setHash.run(passwordHash, id);
+    },
+  };
+}
+
+function sessionStore(db: Database.Database, now: () => number): SessionStore {
+  const select = db.prepare<[string], { data: string; expires_at: number }>(
+    'SELECT data, expires_at FROM sessions WHERE key = ?',
+  );
+  const upsert = db.prepare<[string, string, number]>(
+    `INSERT INTO sessions (key, data, expires_at) VALUES (?, ?, ?)
+     ON CONFLICT(key) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+  );
+  const remove = db.prepare<[string]>('DELETE FROM sessions WHERE key = ?');
+  // Guarded by the expiry so that it cannot delete a fresh value another process has just
+  // written between our read and this delete.
+  const removeExpired = db.prepare<[string, number]>(
+    'DELETE FROM sessions WHERE key = ? AND expires_at <= ?',
+  );
+
+  return {
+    async get(key) {
+      const row = select.get(key);
+      if (row === undefined) return null;
+      const at = now();
+      if (row.expires_at <= at) {
+        removeExpired.run(key, at);
+        return null;
+      }
+      return JSON.parse(row.data) as SessionData;
+    },
+    async set(key, data, ttlMs) {
+      upsert.run(key, JSON.stringify(data), now() + ttlMs);
+    },
+    async destroy(key) {
+      remove.run(key);
+    },
+  };
+}
+
+function handoffLedger(db: Database.Database, now: () => number): HandoffLedger {
+  // One statement, so SQLite's write lock makes it atomic across connections and processes:
+  // the first insert of an id changes one row, every later one changes none.
+  const insert = db.prepare<[string, number]>(
+    'INSERT INTO handoffs (id, expires_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING',
+  );
+
+  return {
+    async consume(id, expiresAt) {
+      // An already expired id is refused without being recorded: the sweep deletes rows at
+      // their expiry, so recording one would let it be consumed again after the next sweep.
+      // A live id keeps its row until it expires, and its expiry is sealed into the handoff,
+      // so no caller can present the same id with a later expiry.
+      if (expiresAt <= now()) return false;
+      return insert.run(id, expiresAt).changes === 1;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The one storage interface every part of Baton talks to. SQLite (the default) and Redis
+ * implement it and pass the same suite of tests (test/server/store/). Every method is async
+ * so that a networked store fits behind it unchanged.
+ */
+
+export interface Account {
+  id: string;
+  /** Normalized: trimmed and lower-cased. */
+  email: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+/** Session data as koa-session hands it over: a JSON-serializable object. */
+export type SessionData = Record<string, unknown>;
+
+export interface AccountStore {
+  /** Creates an account; returns null when the email is already taken (atomically). */
+  create(email: string, passwordHash: string): Promise<Account | null>;
+  findByEmail(email: string): Promise<Account | null>;
+  findById(id: string): Promise<Account | null>;
+  /** Replaces the stored hash, e.g. after raising the scrypt parameters. */
+  updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+}
+
+export interface SessionStore {
+  /** Returns the data, or null when absent or expired. */
+  get(key: string): Promise<SessionData | null>;
+  /** Stores the data until `Date.now() + ttlMs`. */
+  set(key: string, data: SessionData, ttlMs: number): Promise<void>;
+  destroy(key: string): Promise<void>;
+}
+
+export interface HandoffLedger {
+  /**
+   * Records a handoff id as redeemed. Resolves true for exactly one caller per id, however
+   * many race, and false for every other; the record is kept until `expiresAt` (ms epoch),
+   * after which the handoff could not be opened anyway.
+   */
+  consume(id: string, expiresAt: number): Promise<boolean>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'redis';
+  readonly accounts: AccountStore;
+  readonly sessions: SessionStore;
+  readonly handoffs: HandoffLedger;
+  /** Resolves when the store answers; rejects with the reason otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

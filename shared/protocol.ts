@@ -1,0 +1,89 @@
+/**
+ * The live socket's wire protocol, defined once. Both ends parse every frame with these
+ * schemas; the TypeScript types are inferred from them under the same names.
+ *
+ * Requests carry a `ref` (a positive integer chosen by the client); every reply echoes it.
+ * A field that is absent never carries meaning: each variant lists all of its fields.
+ */
+import * as v from 'valibot';
+
+/** Largest frame either end accepts, in bytes. The server's `maxPayload` is set from it. */
+export const MAX_FRAME_BYTES = 8 * 1024;
+
+export const FORM_NAMES = ['login', 'signup'] as const;
+export const FormName = v.picklist(FORM_NAMES);
+export type FormName = v.InferOutput<typeof FormName>;
+
+const Ref = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+
+/** What a person typed. Sizes are capped here so no handler ever sees a huge string. */
+export const Fields = v.strictObject({
+  email: v.pipe(v.string(), v.maxLength(320)),
+  password: v.pipe(v.string(), v.maxLength(1024)),
+});
+export type Fields = v.InferOutput<typeof Fields>;
+export type FieldName = keyof Fields;
+
+/** Errors keyed by field; a field without an error is absent. */
+export const FieldErrors = v.record(v.picklist(['email', 'password']), v.string());
+export type FieldErrors = v.InferOutput<typeof FieldErrors>;
+
+export const ClientMessage = v.variant('type', [
+  v.strictObject({ type: v.literal('validate'), ref: Ref, form: FormName, fields: Fields }),
+  v.strictObject({ type: v.literal('submit'), ref: Ref, form: FormName, fields: Fields }),
+]);
+export type ClientMessage = v.InferOutput<typeof ClientMessage>;
+
+/** Why the server ended a socket's session; the client goes to `/login` on any of them. */
+export const SessionEndReason = v.picklist(['signed-out', 'expired', 'revoked']);
+export type SessionEndReason = v.InferOutput<typeof SessionEndReason>;
+
+export const ServerMessage = v.variant('type', [
+  /** Answer to `validate`: the errors for the fields as typed (empty when all is well). */
+  v.strictObject({ type: v.literal('validated'), ref: Ref, errors: FieldErrors }),
+  /** Answer to an accepted `submit`: the sealed handoff to POST to `/handoff`. */
+  v.strictObject({ type: v.literal('accepted'), ref: Ref, handoff: v.string() }),
+  /** Answer to a refused `submit`: a form-level message and any field errors. */
+  v.strictObject({
+    type: v.literal('refused'),
+    ref: Ref,
+    code: v.string(),
+    message: v.string(),
+    errors: FieldErrors,
+  }),
+  /** A frame the server could not take. `ref` is null when the frame had no readable ref. */
+  v.strictObject({
+    type: v.literal('error'),
+    ref: v.nullable(Ref),
+    code: v.string(),
+    message: v.string(),
+  }),
+  /** Pushed when this socket's session ends anywhere; the socket closes right after. */
+  v.strictObject({ type: v.literal('session-ended'), reason: SessionEndReason }),
+]);
+export type ServerMessage = v.InferOutput<typeof ServerMessage>;
+
+/** Close codes the server uses, beyond the standard ones (RFC 6455 reserves 4000-4999 for applications). */
+export const CloseCode = {
+  sessionEnded: 4001,
+} as const;
+
+/** Parses a raw text frame as JSON and then against a schema; never throws. */
+export function parseFrame<T extends v.GenericSchema>(
+  schema: T,
+  text: string,
+): { ok: true; value: v.InferOutput<T> } | { ok: false; ref: number | null; issue: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, ref: null, issue: 'the frame is not JSON' };
+  }
+  const result = v.safeParse(schema, json);
+  if (result.success) return { ok: true, value: result.output };
+  const rawRef = (json as { ref?: unknown } | null)?.ref;
+  const ref = typeof rawRef === 'number' && Number.isSafeInteger(rawRef) && rawRef > 0 ? rawRef : null;
+  const first = result.issues[0];
+  const path = first.path?.map((p) => String(p.key)).join('.') ?? '';
+  return { ok: false, ref, issue: path ? `${path}: ${first.message}` : first.message };
+}

@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.ts';
+
+const SECRET = 's'.repeat(32);
+
+function failure(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: path.resolve('data'),
+      storeUrl: `sqlite:${path.resolve('data', 'baton.db')}`,
+      secretKeys: [],
+      publicOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+      handoffTtlSeconds: 60,
+      production: false,
+    });
+  });
+
+  it('derives the default origins and store from PORT and DATA_DIR', () => {
+    const config = loadConfig({ PORT: '8080', DATA_DIR: '/tmp/baton-x' });
+    expect(config.publicOrigins).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080']);
+    expect(config.storeUrl).toBe('sqlite:/tmp/baton-x/baton.db');
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      STORE_URL: 'redis://127.0.0.1:6379/2',
+      SECRET_KEYS: `${SECRET}, ${'t'.repeat(40)}`,
+      PUBLIC_ORIGIN: 'https://baton.example, http://localhost:5173',
+      HANDOFF_TTL_SECONDS: '30',
+      NODE_ENV: 'production',
+    });
+    expect(config).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      storeUrl: 'redis://127.0.0.1:6379/2',
+      secretKeys: [SECRET, 't'.repeat(40)],
+      publicOrigins: ['https://baton.example', 'http://localhost:5173'],
+      handoffTtlSeconds: 30,
+      production: true,
+    });
+  });
+
+  it('names the variable, the rule and the value for a bad number', () => {
+    expect(failure({ PORT: 'eighty' })).toBe('PORT must be a whole number from 0 to 65535 (received "eighty")');
+    expect(failure({ PORT: '70000' })).toBe('PORT must be a whole number from 0 to 65535 (received "70000")');
+    expect(failure({ HANDOFF_TTL_SECONDS: '0' })).toBe(
+      'HANDOFF_TTL_SECONDS must be a whole number from 1 to 3600 (received "0")',
+    );
+  });
+
+  it('refuses a short secret without printing it', () => {
+    const message = failure({ SECRET_KEYS: `${SECRET},tooshort` });
+    expect(message).toBe('SECRET_KEYS entries must each be at least 32 bytes (received entry 2 of 2 with 8 bytes)');
+    expect(message).not.toContain('tooshort');
+  });
+
+  it('refuses an origin with a path or another scheme', () => {
+    expect(failure({ PUBLIC_ORIGIN: 'https://baton.example/app' })).toBe(
+      'PUBLIC_ORIGIN must list bare http(s) origins (scheme, host and port; no path) (received "https://baton.example/app")',
+    );
+    expect(failure({ PUBLIC_ORIGIN: 'baton.example' })).toBe(
+      'PUBLIC_ORIGIN must be comma-separated origins like https://example.com (received "baton.example")',
+    );
+  });
+
+  it('refuses an unknown store without echoing a Redis password', () => {
+    expect(failure({ STORE_URL: 'postgres://x' })).toBe(
+      'STORE_URL must be sqlite:<file> or redis://host:port/db (received "postgres://x")',
+    );
+    expect(failure({ STORE_URL: 'redis://:hunter2@[bad' })).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,258 @@
+/**
+ * The specification every `Store` implementation passes, whatever holds the data. It uses
+ * real short TTLs instead of a fake clock so that a networked store (Redis expiring keys on
+ * its own clock) runs it unchanged, and fresh random emails, keys and ids in every test so
+ * that stores sharing one backing database do not see each other's data.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../../server/store/store.ts';
+
+/** Long enough that no test outlives it. */
+const LONG_TTL_MS = 60_000;
+/** Short enough to wait out; the waits below are more than twice as long to absorb jitter. */
+const SHORT_TTL_MS = 50;
+const PAST_SHORT_TTL_MS = 120;
+
+function uniqueEmail(): string {
+  return `${randomUUID()}@example.test`;
+}
+
+/**
+ * Runs the store specification against the stores `open` returns: one fresh store per test,
+ * closed after it. `cleanup` runs once after the whole suite (remove files, flush a database).
+ *
+ * @example
+ * describeStore('sqlite', () => openSqliteStore({ file: ':memory:' }));
+ */
+export function describeStore(
+  name: string,
+  open: () => Promise<Store> | Store,
+  cleanup?: () => Promise<void>,
+): void {
+  describe(`${name} store`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    if (cleanup !== undefined) afterAll(cleanup);
+
+    describe('ping', () => {
+      it('resolves when the store answers', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+
+    describe('accounts', () => {
+      it('creates an account with the given email and hash, an id and a creation time', async () => {
+        const email = uniqueEmail();
+        const before = Date.now();
+        const account = await store.accounts.create(email, 'hash-1');
+        const after = Date.now();
+
+        expect(account).not.toBeNull();
+        expect(account?.email).toBe(email);
+        expect(account?.passwordHash).toBe('hash-1');
+        expect(typeof account?.id).toBe('string');
+        expect(account?.id).not.toBe('');
+        expect(account?.createdAt).toBeGreaterThanOrEqual(before);
+        expect(account?.createdAt).toBeLessThanOrEqual(after);
+      });
+
+      it('gives every account its own id', async () => {
+        const first = await store.accounts.create(uniqueEmail(), 'hash');
+        const second = await store.accounts.create(uniqueEmail(), 'hash');
+
+        expect(first?.id).not.toBe(second?.id);
+      });
+
+      it('finds an account by email', async () => {
+        const email = uniqueEmail();
+        const created = await store.accounts.create(email, 'hash-1');
+
+        expect(await store.accounts.findByEmail(email)).toEqual(created);
+      });
+
+      it('finds an account by id', async () => {
+        const created = await store.accounts.create(uniqueEmail(), 'hash-1');
+
+        expect(await store.accounts.findById(created?.id ?? 'missing')).toEqual(created);
+      });
+
+      it('returns null for an unknown email or id', async () => {
+        expect(await store.accounts.findByEmail(uniqueEmail())).toBeNull();
+        expect(await store.accounts.findById(randomUUID())).toBeNull();
+      });
+
+      it('refuses a second account with the same email', async () => {
+        const email = uniqueEmail();
+        const first = await store.accounts.create(email, 'hash-1');
+
+        expect(await store.accounts.create(email, 'hash-2')).toBeNull();
+        expect(await store.accounts.findByEmail(email)).toEqual(first);
+      });
+
+      it('creates exactly one of 20 concurrent accounts with the same email', async () => {
+        const email = uniqueEmail();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.accounts.create(email, `hash-${i}`)),
+        );
+        const created = results.filter((account) => account !== null);
+
+        expect(created).toHaveLength(1);
+        expect(await store.accounts.findByEmail(email)).toEqual(created[0]);
+      });
+
+      it('replaces the password hash', async () => {
+        const created = await store.accounts.create(uniqueEmail(), 'hash-1');
+        if (created === null) throw new Error('the account was not created');
+
+        await store.accounts.updatePasswordHash(created.id, 'hash-2');
+
+        expect(await store.accounts.findById(created.id)).toEqual({
+          ...created,
+          passwordHash: 'hash-2',
+        });
+        expect(await store.accounts.findByEmail(created.email)).toEqual({
+          ...created,
+          passwordHash: 'hash-2',
+        });
+      });
+
+      it('leaves other accounts alone when replacing a hash', async () => {
+        const changed = await store.accounts.create(uniqueEmail(), 'hash-1');
+        const other = await store.accounts.create(uniqueEmail(), 'hash-1');
+
+        await store.accounts.updatePasswordHash(changed?.id ?? 'missing', 'hash-2');
+
+        expect(await store.accounts.findById(other?.id ?? 'missing')).toEqual(other);
+      });
+    });
+
+    describe('sessions', () => {
+      it('returns null for an unknown key', async () => {
+        expect(await store.sessions.get(randomUUID())).toBeNull();
+      });
+
+      it('returns the data it stored', async () => {
+        const key = randomUUID();
+        const data = { accountId: 'a-1', flash: ['one', 'two'], nested: { n: 3, ok: true } };
+
+        await store.sessions.set(key, data, LONG_TTL_MS);
+
+        expect(await store.sessions.get(key)).toEqual(data);
+      });
+
+      it('overwrites the data of an existing key', async () => {
+        const key = randomUUID();
+
+        await store.sessions.set(key, { step: 1, old: 'gone' }, LONG_TTL_MS);
+        await store.sessions.set(key, { step: 2 }, LONG_TTL_MS);
+
+        expect(await store.sessions.get(key)).toEqual({ step: 2 });
+      });
+
+      it('keeps keys apart', async () => {
+        const first = randomUUID();
+        const second = randomUUID();
+
+        await store.sessions.set(first, { n: 1 }, LONG_TTL_MS);
+        await store.sessions.set(second, { n: 2 }, LONG_TTL_MS);
+
+        expect(await store.sessions.get(first)).toEqual({ n: 1 });
+        expect(await store.sessions.get(second)).toEqual({ n: 2 });
+      });
+
+      it('forgets a destroyed key', async () => {
+        const key = randomUUID();
+        await store.sessions.set(key, { n: 1 }, LONG_TTL_MS);
+
+        await store.sessions.destroy(key);
+
+        expect(await store.sessions.get(key)).toBeNull();
+      });
+
+      it('resolves when destroying an unknown key', async () => {
+        await expect(store.sessions.destroy(randomUUID())).resolves.toBeUndefined();
+      });
+
+      it('returns null once the ttl has passed', async () => {
+        const key = randomUUID();
+        await store.sessions.set(key, { n: 1 }, SHORT_TTL_MS);
+
+        expect(await store.sessions.get(key)).toEqual({ n: 1 });
+        await sleep(PAST_SHORT_TTL_MS);
+        expect(await store.sessions.get(key)).toBeNull();
+      });
+
+      it('takes the ttl of the latest set', async () => {
+        const key = randomUUID();
+        await store.sessions.set(key, { n: 1 }, SHORT_TTL_MS);
+        await store.sessions.set(key, { n: 2 }, LONG_TTL_MS);
+
+        await sleep(PAST_SHORT_TTL_MS);
+
+        expect(await store.sessions.get(key)).toEqual({ n: 2 });
+      });
+
+      it('stores a key again after it expired', async () => {
+        const key = randomUUID();
+        await store.sessions.set(key, { n: 1 }, SHORT_TTL_MS);
+        await sleep(PAST_SHORT_TTL_MS);
+
+        await store.sessions.set(key, { n: 2 }, LONG_TTL_MS);
+
+        expect(await store.sessions.get(key)).toEqual({ n: 2 });
+      });
+    });
+
+    describe('handoffs', () => {
+      it('consumes an id once and refuses it afterwards', async () => {
+        const id = randomUUID();
+        const expiresAt = Date.now() + LONG_TTL_MS;
+
+        expect(await store.handoffs.consume(id, expiresAt)).toBe(true);
+        expect(await store.handoffs.consume(id, expiresAt)).toBe(false);
+        expect(await store.handoffs.consume(id, expiresAt)).toBe(false);
+      });
+
+      it('lets exactly one of 50 concurrent consumers of one id win', async () => {
+        const id = randomUUID();
+        const expiresAt = Date.now() + LONG_TTL_MS;
+
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => store.handoffs.consume(id, expiresAt)),
+        );
+
+        expect(results.filter((won) => won)).toHaveLength(1);
+        expect(results.filter((won) => !won)).toHaveLength(49);
+      });
+
+      it('keeps distinct ids independent', async () => {
+        const expiresAt = Date.now() + LONG_TTL_MS;
+        const ids = Array.from({ length: 10 }, () => randomUUID());
+
+        const first = await Promise.all(ids.map((id) => store.handoffs.consume(id, expiresAt)));
+        const second = await Promise.all(ids.map((id) => store.handoffs.consume(id, expiresAt)));
+
+        expect(first).toEqual(ids.map(() => true));
+        expect(second).toEqual(ids.map(() => false));
+      });
+
+      it('refuses an id whose expiry has already passed', async () => {
+        const id = randomUUID();
+        const expiredAt = Date.now() - 1;
+
+        expect(await store.handoffs.consume(id, expiredAt)).toBe(false);
+        expect(await store.handoffs.consume(id, expiredAt)).toBe(false);
+      });
+    });
+  });
+}

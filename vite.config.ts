@@ -1,0 +1,49 @@
+import { defineConfig } from 'vitest/config';
+import solid from 'vite-plugin-solid';
+
+/**
+ * One config for the client build, the dev server and the tests.
+ * The client lives in `client/`; `npm run build` writes hashed assets to `dist/client`,
+ * which the Koa server serves. `npm run dev` (scripts/dev.ts) starts this dev server
+ * with a proxy to the Koa server it runs beside it.
+ */
+export default defineConfig({
+  root: 'client',
+  plugins: [solid()],
+  build: {
+    outDir: '../dist/client',
+    emptyOutDir: true,
+    target: 'es2022',
+    assetsDir: 'assets',
+  },
+  test: {
+    root: '.',
+    // vite-plugin-solid would otherwise default every test to jsdom, which we do not use.
+    environment: 'node',
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        // Component tests: Solid's browser build in happy-dom.
+        extends: true,
+        test: {
+          name: 'client',
+          include: ['test/client/**/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+          server: { deps: { inline: [/solid-js/, /@solidjs/] } },
+        },
+        resolve: { conditions: ['development', 'browser'] },
+      },
+      {
+        // Everything else runs in Node (the server, the store, the browser tests' driver).
+        extends: true,
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/client/**'],
+          environment: 'node',
+        },
+      },
+    ],
+  },
+});
