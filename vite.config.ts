@@ -36,12 +36,16 @@ export default defineConfig({
       },
       {
         // Everything else runs in Node (the server, the store, the browser tests' driver).
-        extends: true,
+        // Not extending the root: vite-plugin-solid would add the 'browser' resolve
+        // condition, which loads ws's browser stub instead of ws.
         test: {
           name: 'node',
+          root: '.',
           include: ['test/**/*.test.ts'],
           exclude: ['test/client/**'],
           environment: 'node',
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
         },
       },
     ],

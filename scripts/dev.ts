@@ -1,0 +1,62 @@
+/**
+ * `npm run dev`: the Koa server and the Vite dev server in one process, so one Ctrl-C
+ * stops both. Open the Vite URL: it serves the client with hot reload and proxies the
+ * pages, the form posts and the live socket to Koa, which renders each page from the
+ * source template with Vite's client script added.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createServer } from 'vite';
+import { createBaton } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { resolveSecrets } from '../server/keys/secret-file.ts';
+import { createLogger } from '../server/logger.ts';
+import { openStore } from '../server/store/open.ts';
+
+const VITE_PORT = Number(process.env.VITE_PORT ?? 5173);
+const viteOrigins = [`http://localhost:${VITE_PORT}`, `http://127.0.0.1:${VITE_PORT}`];
+
+const config = loadConfig(process.env);
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
+const store = await openStore(config.storeUrl);
+const sourceTemplate = path.resolve(import.meta.dirname, '../client/index.html');
+
+const baton = await createBaton({
+  store,
+  secrets: resolveSecrets({ configured: config.secretKeys, dataDir: config.dataDir, production: false }).secrets,
+  origins: [...config.publicOrigins, ...viteOrigins],
+  handoffTtlSeconds: config.handoffTtlSeconds,
+  // Read on every page so edits to index.html show without a restart.
+  template: () =>
+    readFileSync(sourceTemplate, 'utf8').replace(
+      '</head>',
+      '<script type="module" src="/@vite/client"></script></head>',
+    ),
+  logger,
+});
+const koa = await baton.listen(config.port, config.host);
+const target = `http://${config.host}:${koa.port}`;
+
+const SERVER_ROUTES = ['^/$', '^/login', '^/signup', '^/account', '^/handoff', '^/logout', '^/healthz'];
+const vite = await createServer({
+  configFile: path.resolve(import.meta.dirname, '../vite.config.ts'),
+  server: {
+    port: VITE_PORT,
+    strictPort: true,
+    proxy: {
+      ...Object.fromEntries(SERVER_ROUTES.map((route) => [route, { target, changeOrigin: false }])),
+      '/live': { target, ws: true, changeOrigin: false },
+    },
+  },
+});
+await vite.listen();
+console.log(`Baton dev server: http://localhost:${VITE_PORT} (Koa on ${target})`);
+
+const stop = async () => {
+  await vite.close();
+  await baton.close();
+  await store.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());

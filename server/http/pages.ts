@@ -1,0 +1,64 @@
+/**
+ * The page routes: each renders the whole page on the server (so it works without
+ * JavaScript) and embeds the data the client needs to take it over.
+ */
+import type Router from '@koa/router';
+import type Koa from 'koa';
+import type { FormName } from '../../shared/protocol.ts';
+import type { PageData } from '../../shared/page.ts';
+import type { KeyRing } from '../keys/keyring.ts';
+import { renderDocument } from '../pages/render.ts';
+import { seeOther } from './see-other.ts';
+import { ensureBinding } from '../session/binding.ts';
+import { takeFlash } from '../session/flash.ts';
+import { currentAccountId } from '../session/session.ts';
+import type { Account, Store } from '../store/store.ts';
+
+export interface PageDeps {
+  store: Store;
+  ring: KeyRing;
+  /** The HTML template (the built client/index.html). */
+  template: () => string;
+}
+
+/** Sends a rendered page. Pages carry personal data and a fresh binding: never cached. */
+export function sendPage(ctx: Koa.Context, deps: PageDeps, data: PageData, status = 200): void {
+  ensureBinding(ctx);
+  ctx.status = status;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'html';
+  ctx.body = renderDocument(deps.template(), data);
+}
+
+/** The account signed in on this request, or null (also when it no longer exists). */
+export async function signedInAccount(ctx: Koa.Context, store: Store): Promise<Account | null> {
+  const id = currentAccountId(ctx);
+  return id ? store.accounts.findById(id) : null;
+}
+
+function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
+  return async (ctx) => {
+    if (await signedInAccount(ctx, deps.store)) return seeOther(ctx, '/account');
+    sendPage(ctx, deps, {
+      page,
+      values: { email: '' },
+      errors: {},
+      formError: null,
+      flash: takeFlash(ctx, deps.ring),
+    });
+  };
+}
+
+/** Adds `GET /`, `/login`, `/signup` and `/account`. */
+export function addPageRoutes(router: Router, deps: PageDeps): void {
+  router.get('/', async (ctx) => {
+    seeOther(ctx, (await signedInAccount(ctx, deps.store)) ? '/account' : '/login');
+  });
+  router.get('/login', formPage(deps, 'login'));
+  router.get('/signup', formPage(deps, 'signup'));
+  router.get('/account', async (ctx) => {
+    const account = await signedInAccount(ctx, deps.store);
+    if (!account) return seeOther(ctx, '/login');
+    sendPage(ctx, deps, { page: 'account', email: account.email, flash: takeFlash(ctx, deps.ring) });
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * One live socket's conversation: every frame is parsed against the protocol schema, then
+ * answered with the same `ref`. Nothing a client sends can throw out of here.
+ */
+import type { RawData, WebSocket } from 'ws';
+import { checkFields } from '../../shared/forms.ts';
+import { ClientMessage, parseFrame, type ServerMessage } from '../../shared/protocol.ts';
+import { type FormDeps, submitForm } from '../accounts/forms.ts';
+import { sealHandoff } from '../handoff/seal.ts';
+import type { KeyRing } from '../keys/keyring.ts';
+import type { Logger } from '../logger.ts';
+
+/** What the door learned about the socket's browser at the upgrade. */
+export interface LivePeer {
+  /** The browser's binding cookie; handoffs issued on this socket are bound to it. */
+  binding: string;
+  /** The session the browser had when it connected, if any. */
+  sessionRef: string | null;
+}
+
+export interface LiveDeps {
+  forms: FormDeps;
+  ring: KeyRing;
+  handoffTtlSeconds: number;
+  logger: Logger;
+}
+
+/** Serves one socket until it closes. */
+export function serveConnection(socket: WebSocket, peer: LivePeer, deps: LiveDeps): void {
+  let submitting = false;
+  const send = (message: ServerMessage) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  };
+
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    if (isBinary) {
+      send({ type: 'error', ref: null, code: 'frame.binary', message: 'Frames must be JSON text.' });
+      return;
+    }
+    const parsed = parseFrame(ClientMessage, data.toString());
+    if (!parsed.ok) {
+      send({ type: 'error', ref: parsed.ref, code: 'frame.invalid', message: `Unreadable frame: ${parsed.issue}` });
+      return;
+    }
+    const message = parsed.value;
+    switch (message.type) {
+      case 'validate':
+        send({ type: 'validated', ref: message.ref, errors: checkFields(message.form, message.fields) });
+        return;
+      case 'submit': {
+        if (submitting) {
+          send({
+            type: 'error',
+            ref: message.ref,
+            code: 'submit.in-flight',
+            message: 'A submit is already being handled on this connection.',
+          });
+          return;
+        }
+        submitting = true;
+        submit(message, peer, deps)
+          .then(send, (error: unknown) => {
+            deps.logger.error({ err: error, form: message.form }, 'live submit failed');
+            send({
+              type: 'error',
+              ref: message.ref,
+              code: 'server.error',
+              message: 'Something went wrong on our side. Please try again.',
+            });
+          })
+          .finally(() => {
+            submitting = false;
+          });
+        return;
+      }
+    }
+  });
+}
+
+async function submit(
+  message: Extract<ClientMessage, { type: 'submit' }>,
+  peer: LivePeer,
+  deps: LiveDeps,
+): Promise<ServerMessage> {
+  const outcome = await submitForm(deps.forms, message.form, message.fields);
+  if (!outcome.ok) {
+    return { type: 'refused', ref: message.ref, code: outcome.code, message: outcome.message, errors: outcome.errors };
+  }
+  const handoff = sealHandoff(
+    deps.ring,
+    {
+      binding: peer.binding,
+      destination: outcome.destination,
+      session: { accountId: outcome.accountId },
+      flash: outcome.flash,
+    },
+    { ttlSeconds: deps.handoffTtlSeconds },
+  );
+  return { type: 'accepted', ref: message.ref, handoff };
+}

@@ -1,0 +1,57 @@
+/**
+ * Starts a real Baton in-process on port 0, on a fresh SQLite file, with cheap scrypt
+ * parameters (hashing is not what these tests measure).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Baton, type BatonOptions, createBaton } from '../../server/app.ts';
+import { createLogger, type Logger } from '../../server/logger.ts';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import type { Store } from '../../server/store/store.ts';
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-for-baton-0001';
+export const CHEAP_SCRYPT = Object.freeze({ ln: 10, r: 8, p: 1 });
+export const TEMPLATE = readFileSync(path.resolve(import.meta.dirname, '../../client/index.html'), 'utf8');
+
+export interface RunningServer {
+  baton: Baton;
+  store: Store;
+  url: string;
+  origin: string;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export async function startServer(overrides: Partial<BatonOptions> = {}): Promise<RunningServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-test-'));
+  const store = overrides.store ?? openSqliteStore({ file: path.join(dir, 'baton.db') });
+  const logger = overrides.logger ?? createLogger({ level: 'silent' });
+  // The origin is only known once listening; the door reads the list on each upgrade.
+  const origins: string[] = [];
+  const baton = await createBaton({
+    store,
+    secrets: [TEST_SECRET],
+    origins,
+    handoffTtlSeconds: 60,
+    template: TEMPLATE,
+    logger,
+    scrypt: CHEAP_SCRYPT,
+    ...overrides,
+  });
+  const address = await baton.listen(0);
+  const url = `http://127.0.0.1:${address.port}`;
+  if (!overrides.origins) origins.push(url);
+  return {
+    baton,
+    store,
+    url,
+    origin: url,
+    logger,
+    async stop() {
+      await baton.close();
+      if (!overrides.store) await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloseCode, MAX_FRAME_BYTES } from '../../../shared/protocol.ts';
+import { BrowserSession } from '../../helpers/browser-session.ts';
+import { type RunningServer, startServer } from '../../helpers/start-server.ts';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(() => server.stop());
+
+async function browserOnLogin() {
+  const browser = new BrowserSession(server.url);
+  await browser.fetch('/login');
+  return browser;
+}
+
+/** The status a raw upgrade request gets. */
+function upgradeStatus(headers: Record<string, string>, path = '/live'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(server.url.replace('http', 'ws') + path, { headers });
+    socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    socket.once('open', () => {
+      socket.close();
+      resolve(101);
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('the live socket door', () => {
+  it('refuses an upgrade from a foreign Origin with 403 before the handshake', async () => {
+    const browser = await browserOnLogin();
+    const cookie = browser.cookieHeader();
+    expect(await upgradeStatus({ cookie, origin: 'https://evil.example' })).toBe(403);
+    expect(await upgradeStatus({ cookie })).toBe(403);
+    expect(await upgradeStatus({ cookie, origin: server.origin })).toBe(101);
+  });
+
+  it('refuses a browser without a binding cookie with 401', async () => {
+    expect(await upgradeStatus({ origin: server.origin })).toBe(401);
+  });
+
+  it('answers 404 for an upgrade elsewhere than /live', async () => {
+    const browser = await browserOnLogin();
+    expect(await upgradeStatus({ cookie: browser.cookieHeader(), origin: server.origin }, '/other')).toBe(404);
+  });
+});
+
+describe('the live socket protocol', () => {
+  it('validates fields as the person types, echoing the ref', async () => {
+    const live = await (await browserOnLogin()).openSocket();
+    const reply = await live.request({
+      type: 'validate',
+      form: 'signup',
+      fields: { email: 'not-an-email', password: 'short' },
+    });
+    expect(reply).toEqual({
+      type: 'validated',
+      ref: 1,
+      errors: {
+        email: 'Enter an email address like name@example.com.',
+        password: 'Use at least 8 characters.',
+      },
+    });
+    const ok = await live.request({
+      type: 'validate',
+      form: 'signup',
+      fields: { email: 'a@b.co', password: 'long enough' },
+    });
+    expect(ok).toEqual({ type: 'validated', ref: 2, errors: {} });
+    live.close();
+  });
+
+  it('refuses a wrong password and an unknown email with the same reply', async () => {
+    const browser = await browserOnLogin();
+    const live = await browser.openSocket();
+    await live.request({ type: 'submit', form: 'signup', fields: { email: 'same@example.com', password: 'right password' } });
+    const wrong = await live.request({ type: 'submit', form: 'login', fields: { email: 'same@example.com', password: 'wrong password' } });
+    const unknown = await live.request({ type: 'submit', form: 'login', fields: { email: 'nobody@example.com', password: 'wrong password' } });
+    const { ref: _a, ...wrongRest } = wrong as { ref: number };
+    const { ref: _b, ...unknownRest } = unknown as { ref: number };
+    expect(wrongRest).toEqual({
+      type: 'refused',
+      code: 'account.bad-credentials',
+      message: 'That email and password do not match an account.',
+      errors: {},
+    });
+    expect(unknownRest).toEqual(wrongRest);
+    live.close();
+  });
+
+  it('refuses a sign-up with an email already taken, beside the field', async () => {
+    const live = await (await browserOnLogin()).openSocket();
+    const fields = { email: 'taken@example.com', password: 'a fine password' };
+    expect((await live.request({ type: 'submit', form: 'signup', fields })).type).toBe('accepted');
+    expect(await live.request({ type: 'submit', form: 'signup', fields: { ...fields, email: ' TAKEN@example.com' } })).toEqual({
+      type: 'refused',
+      ref: 2,
+      code: 'account.email-taken',
+      message: 'An account with this email already exists. Log in instead.',
+      errors: { email: 'This email already has an account.' },
+    });
+    live.close();
+  });
+
+  it('answers a malformed frame with an error and stays open', async () => {
+    const live = await (await browserOnLogin()).openSocket();
+    live.sendRaw('{not json');
+    expect(await live.waitFor((m) => m.type === 'error')).toEqual({
+      type: 'error',
+      ref: null,
+      code: 'frame.invalid',
+      message: 'Unreadable frame: the frame is not JSON',
+    });
+    live.sendRaw(JSON.stringify({ type: 'launch-missiles', ref: 7 }));
+    const unknown = await live.waitFor((m) => m.type === 'error' && m.ref === 7);
+    expect(unknown).toMatchObject({ type: 'error', ref: 7, code: 'frame.invalid' });
+    live.sendRaw(Buffer.from([1, 2, 3]));
+    expect(await live.waitFor((m) => m.type === 'error' && m.code === 'frame.binary')).toBeTruthy();
+    const still = await live.request({ type: 'validate', form: 'login', fields: { email: 'a@b.co', password: 'x' } });
+    expect(still.type).toBe('validated');
+    live.close();
+  });
+
+  it('does not disturb other sockets when one sends garbage', async () => {
+    const calm = await (await browserOnLogin()).openSocket();
+    const noisy = await (await browserOnLogin()).openSocket();
+    for (let i = 0; i < 50; i++) noisy.sendRaw(i % 2 ? '\u0000\u0001' : '[]');
+    const reply = await calm.request({ type: 'validate', form: 'login', fields: { email: 'a@b.co', password: 'x' } });
+    expect(reply).toEqual({ type: 'validated', ref: 1, errors: {} });
+    calm.close();
+    noisy.close();
+  });
+
+  it('closes a socket that sends a frame over the size limit with 1009', async () => {
+    const live = await (await browserOnLogin()).openSocket();
+    live.sendRaw('x'.repeat(MAX_FRAME_BYTES + 1));
+    expect((await live.closed).code).toBe(1009);
+  });
+});
+
+describe('sign-out', () => {
+  it('tells and closes the live sockets of that session', async () => {
+    const browser = await browserOnLogin();
+    const signup = await browser.openSocket();
+    const reply = await signup.request({ type: 'submit', form: 'signup', fields: { email: 'leaving@example.com', password: 'a fine password' } });
+    if (reply.type !== 'accepted') throw new Error('sign-up refused');
+    await browser.post('/handoff', { handoff: reply.handoff });
+    const accountSocket = await browser.openSocket();
+    const bystander = await (await browserOnLogin()).openSocket();
+
+    const response = await browser.post('/logout', {});
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/login');
+    expect(await accountSocket.waitFor((m) => m.type === 'session-ended')).toEqual({ type: 'session-ended', reason: 'signed-out' });
+    expect(await accountSocket.closed).toEqual({ code: CloseCode.sessionEnded, reason: 'signed-out' });
+    expect(bystander.socket.readyState).toBe(WebSocket.OPEN);
+    expect((await browser.fetch('/account')).headers.get('location')).toBe('/login');
+    bystander.close();
+    signup.close();
+  });
+});
