@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServer } from 'vite';
-import { createBaton } from '../server/app.ts';
+import { createBaton, optionsFromConfig } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { resolveSecrets } from '../server/keys/secret-file.ts';
 import { createLogger } from '../server/logger.ts';
@@ -18,14 +18,20 @@ const viteOrigins = [`http://localhost:${VITE_PORT}`, `http://127.0.0.1:${VITE_P
 
 const config = loadConfig(process.env);
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
-const store = await openStore(config.storeUrl);
+const { store, events } = await openStore(config.storeUrl);
 const sourceTemplate = path.resolve(import.meta.dirname, '../client/index.html');
 
 const baton = await createBaton({
   store,
-  secrets: resolveSecrets({ configured: config.secretKeys, dataDir: config.dataDir, production: false }).secrets,
+  events,
+  secrets: resolveSecrets({
+    configured: config.secretKeys,
+    dataDir: config.dataDir,
+    production: false,
+  }).secrets,
+  ...optionsFromConfig(config),
   origins: [...config.publicOrigins, ...viteOrigins],
-  handoffTtlSeconds: config.handoffTtlSeconds,
+  devServer: true,
   // Read on every page so edits to index.html show without a restart.
   template: () =>
     readFileSync(sourceTemplate, 'utf8').replace(
@@ -37,7 +43,15 @@ const baton = await createBaton({
 const koa = await baton.listen(config.port, config.host);
 const target = `http://${config.host}:${koa.port}`;
 
-const SERVER_ROUTES = ['^/$', '^/login', '^/signup', '^/account', '^/handoff', '^/logout', '^/healthz'];
+const SERVER_ROUTES = [
+  '^/$',
+  '^/login',
+  '^/signup',
+  '^/account',
+  '^/handoff',
+  '^/logout',
+  '^/healthz',
+];
 const vite = await createServer({
   configFile: path.resolve(import.meta.dirname, '../vite.config.ts'),
   server: {
@@ -55,6 +69,7 @@ console.log(`Baton dev server: http://localhost:${VITE_PORT} (Koa on ${target})`
 const stop = async () => {
   await vite.close();
   await baton.close();
+  await events.close();
   await store.close();
   process.exit(0);
 };

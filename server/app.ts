@@ -11,23 +11,33 @@ import Koa from 'koa';
 import serveStatic from 'koa-static';
 import type { FormDeps } from './accounts/forms.ts';
 import { hashPassword, OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
+import { type Config, DEFAULT_LIMITS, type RateLimits } from './config.ts';
 import { redeemHandoff } from './handoff/redeem.ts';
 import { addActionRoutes } from './http/actions.ts';
 import { requestLog } from './http/errors.ts';
+import { refuseCrossSite, securityHeaders } from './http/guards.ts';
 import { addPageRoutes } from './http/pages.ts';
 import { createKeyRing } from './keys/keyring.ts';
+import { createLimiters, type Limiters } from './limits/limits.ts';
 import { attachLiveSocket, type LiveSocketServer } from './live/door.ts';
 import { SocketRegistry } from './live/registry.ts';
 import type { Logger } from './logger.ts';
+import { createBindingCookie } from './session/binding.ts';
+import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
-import { createSessionMiddleware } from './session/session.ts';
+import { createFlashCookie } from './session/flash.ts';
+import {
+  createSessionMiddleware,
+  DEFAULT_TIMEOUTS,
+  type SessionTimeouts,
+} from './session/session.ts';
 import type { Store } from './store/store.ts';
 
 export interface BatonOptions {
   store: Store;
   /** Secrets, newest first (see keys/keyring.ts). */
   secrets: readonly string[];
-  /** Origins allowed to open the live socket. */
+  /** Origins allowed to open the live socket and to post forms. */
   origins: readonly string[];
   handoffTtlSeconds: number;
   /** The page template (the built client/index.html), or a function that reads it. */
@@ -37,6 +47,16 @@ export interface BatonOptions {
   assetsDir?: string | null;
   events?: SessionEvents;
   scrypt?: ScryptParams;
+  /** Served over HTTPS: Secure, `__Host-` cookies and HSTS. */
+  secureCookies?: boolean;
+  /** Trust X-Forwarded-For / -Proto (only behind a proxy that sets them). */
+  trustProxy?: boolean;
+  timeouts?: SessionTimeouts;
+  limits?: RateLimits;
+  /** Limiters to use instead of in-memory ones built from `limits` (e.g. Redis-backed). */
+  limiters?: Limiters;
+  /** Relaxes the CSP for Vite's dev server. */
+  devServer?: boolean;
 }
 
 export interface Baton {
@@ -49,45 +69,89 @@ export interface Baton {
   close(): Promise<void>;
 }
 
+/** The options that come straight from the configuration. */
+export function optionsFromConfig(
+  config: Config,
+): Pick<
+  BatonOptions,
+  'origins' | 'handoffTtlSeconds' | 'secureCookies' | 'trustProxy' | 'timeouts' | 'limits'
+> {
+  return {
+    origins: config.publicOrigins,
+    handoffTtlSeconds: config.handoffTtlSeconds,
+    secureCookies: config.secureCookies,
+    trustProxy: config.trustProxy,
+    timeouts: {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      absoluteMs: config.sessionAbsoluteHours * 3_600_000,
+    },
+    limits: config.limits,
+  };
+}
+
 /** Builds a ready-to-listen Baton server. */
 export async function createBaton(options: BatonOptions): Promise<Baton> {
   const ring = createKeyRing(options.secrets);
   const scrypt = options.scrypt ?? OWASP_SCRYPT;
   const events = options.events ?? createLocalSessionEvents();
-  const template = typeof options.template === 'string' ? () => options.template as string : options.template;
+  const template =
+    typeof options.template === 'string' ? () => options.template as string : options.template;
+  const names = cookieNames(options.secureCookies ?? false);
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+  const limiters = options.limiters ?? createLimiters(options.limits ?? DEFAULT_LIMITS);
+  const binding = createBindingCookie(names);
+  const flash = createFlashCookie(names, ring);
   const forms: FormDeps = {
     store: options.store,
     scrypt,
+    limiters,
     // Verified when an email is unknown, so that case costs what a wrong password costs.
     decoyHash: await hashPassword('baton-decoy-password', scrypt),
   };
 
-  const app = new Koa();
+  const app = new Koa({ proxy: options.trustProxy ?? false });
   // koa-session signs its cookie with these (keygrip: the first signs, all verify).
   app.keys = ring.keys.map((key) => key.key('cookie').toString('base64url'));
-  const sessionMiddleware = createSessionMiddleware(app, { sessions: options.store.sessions });
+  const session = createSessionMiddleware(app, {
+    sessions: options.store.sessions,
+    timeouts,
+    names,
+    onExpired: (ref) => void events.publish({ ref, reason: 'expired' }),
+  });
   const forms16k = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
   const router = new Router();
-  const pageDeps = { store: options.store, ring, template };
+  const pageDeps = { store: options.store, binding, flash, template };
   addPageRoutes(router, pageDeps);
-  addActionRoutes(router, { ...pageDeps, forms, events });
+  addActionRoutes(router, { ...pageDeps, forms, events, names });
   router.post(
     '/handoff',
-    redeemHandoff({ ring, ledger: options.store.handoffs, logger: options.logger }),
+    redeemHandoff({ ring, ledger: options.store.handoffs, binding, flash, logger: options.logger }),
   );
 
   app.use(requestLog(options.logger));
+  app.use(securityHeaders({ devServer: options.devServer, hsts: names.secure }));
+  if (names.secure) {
+    // The operator says the public origin is HTTPS (TLS ends at the proxy): let the
+    // cookies library set Secure cookies even when this hop is plain HTTP.
+    app.use((ctx, next) => {
+      ctx.cookies.secure = true;
+      return next();
+    });
+  }
   if (options.assetsDir) {
     // Vite names assets by content hash, so they can be cached for a year.
-    const assets = serveStatic(options.assetsDir, { index: false, maxage: 365 * 24 * 3600 * 1000, immutable: true });
+    const assets = serveStatic(options.assetsDir, {
+      index: false,
+      maxage: 365 * 24 * 3600 * 1000,
+      immutable: true,
+    });
     app.use((ctx, next) => (ctx.path.startsWith('/assets/') ? assets(ctx, next) : next()));
   }
-  app.use(async (ctx, next) => {
-    if (ctx.method === 'POST') await forms16k(ctx, next);
-    else await next();
-  });
-  app.use(sessionMiddleware);
+  app.use(refuseCrossSite(options.origins));
+  app.use((ctx, next) => (ctx.method === 'POST' ? forms16k(ctx, next) : next()));
+  app.use(session.load);
+  app.use(session.guard);
   app.use(router.routes());
   app.use(router.allowedMethods());
 
@@ -96,11 +160,17 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const unsubscribe = events.subscribe((event) => registry.endSession(event.ref, event.reason));
   const live = attachLiveSocket(server, {
     app,
-    sessionMiddleware,
+    loadSession: session.load,
+    names,
+    binding,
+    timeouts,
+    sessions: options.store.sessions,
     origins: options.origins,
     registry,
+    trustProxy: options.trustProxy ?? false,
     logger: options.logger,
     forms,
+    limiters,
     ring,
     handoffTtlSeconds: options.handoffTtlSeconds,
   });

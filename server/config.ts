@@ -16,7 +16,36 @@ export interface Config {
   publicOrigins: readonly string[];
   handoffTtlSeconds: number;
   production: boolean;
+  /** True when PUBLIC_ORIGIN is https: cookies are then Secure and `__Host-` prefixed. */
+  secureCookies: boolean;
+  /** Trust X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
+  trustProxy: boolean;
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+  limits: RateLimits;
 }
+
+/** Rate limits; each window is fixed, each count configurable. */
+export interface RateLimits {
+  /** Failed sign-ins per account per 15 minutes. */
+  loginFailsPerAccount: number;
+  /** Failed sign-ins per client IP per 15 minutes. */
+  loginFailsPerIp: number;
+  /** Sign-ups per client IP per hour. */
+  signupsPerIp: number;
+  /** Live-socket connections per client IP per minute. */
+  socketsPerIp: number;
+  /** Frames per live socket per 10 seconds. */
+  framesPerSocket: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<RateLimits> = Object.freeze({
+  loginFailsPerAccount: 10,
+  loginFailsPerIp: 50,
+  signupsPerIp: 30,
+  socketsPerIp: 120,
+  framesPerSocket: 100,
+});
 
 export class ConfigError extends Error {
   readonly code = 'config.invalid';
@@ -40,7 +69,11 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `must be a whole number from ${min} to ${max}`, JSON.stringify(raw));
+    throw new ConfigError(
+      name,
+      `must be a whole number from ${min} to ${max}`,
+      JSON.stringify(raw),
+    );
   }
   return value;
 }
@@ -62,7 +95,10 @@ function origins(env: Env, port: number): string[] {
         JSON.stringify(candidate),
       );
     }
-    if (!['http:', 'https:'].includes(url.protocol) || url.origin !== candidate.replace(/\/$/, '')) {
+    if (
+      !['http:', 'https:'].includes(url.protocol) ||
+      url.origin !== candidate.replace(/\/$/, '')
+    ) {
       throw new ConfigError(
         'PUBLIC_ORIGIN',
         'must list bare http(s) origins (scheme, host and port; no path)',
@@ -105,8 +141,29 @@ function storeUrl(env: Env, dataDir: string): string {
     }
   }
   // A Redis URL may carry a password: show only its scheme.
-  const shown = /^rediss?:/.test(value) ? `a malformed ${value.split(':')[0]} URL` : JSON.stringify(value);
+  const shown = /^rediss?:/.test(value)
+    ? `a malformed ${value.split(':')[0]} URL`
+    : JSON.stringify(value);
   throw new ConfigError('STORE_URL', 'must be sqlite:<file> or redis://host:port/db', shown);
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(name, 'must be 1, 0, true or false', JSON.stringify(raw));
+}
+
+function secureOrigins(list: readonly string[]): boolean {
+  const https = list.filter((origin) => origin.startsWith('https:'));
+  if (https.length > 0 && https.length < list.length) {
+    throw new ConfigError(
+      'PUBLIC_ORIGIN',
+      'must not mix http and https origins (cookies are Secure only when all are https)',
+      JSON.stringify(list.join(',')),
+    );
+  }
+  return https.length > 0;
 }
 
 /**
@@ -118,14 +175,33 @@ export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST?.trim() || '127.0.0.1';
   const dataDir = path.resolve(env.DATA_DIR?.trim() || './data');
+  const publicOrigins = Object.freeze(origins(env, port));
+  const D = DEFAULT_LIMITS;
   return Object.freeze({
     port,
     host,
     dataDir,
     storeUrl: storeUrl(env, dataDir),
     secretKeys: Object.freeze(secrets(env)),
-    publicOrigins: Object.freeze(origins(env, port)),
+    publicOrigins,
     handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 60, 1, 3600),
     production: env.NODE_ENV === 'production',
+    secureCookies: secureOrigins(publicOrigins),
+    trustProxy: flag(env, 'TRUST_PROXY'),
+    sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 7 * 24 * 60),
+    sessionAbsoluteHours: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 90 * 24),
+    limits: Object.freeze({
+      loginFailsPerAccount: integer(
+        env,
+        'LIMIT_LOGIN_FAILS_PER_ACCOUNT',
+        D.loginFailsPerAccount,
+        1,
+        1_000_000,
+      ),
+      loginFailsPerIp: integer(env, 'LIMIT_LOGIN_FAILS_PER_IP', D.loginFailsPerIp, 1, 1_000_000),
+      signupsPerIp: integer(env, 'LIMIT_SIGNUPS_PER_IP', D.signupsPerIp, 1, 1_000_000),
+      socketsPerIp: integer(env, 'LIMIT_SOCKETS_PER_IP', D.socketsPerIp, 1, 1_000_000),
+      framesPerSocket: integer(env, 'LIMIT_FRAMES_PER_SOCKET', D.framesPerSocket, 1, 1_000_000),
+    }),
   });
 }

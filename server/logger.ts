@@ -22,7 +22,9 @@ export const REDACTED_PATHS = [
 ];
 
 /** Creates the process logger. `destination` defaults to stdout. */
-export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; destination?: pino.DestinationStream } = {},
+): Logger {
   return pino(
     { level: options.level ?? 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     options.destination,

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBaton } from './app.ts';
+import { createBaton, optionsFromConfig } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { resolveSecrets } from './keys/secret-file.ts';
 import { createLogger } from './logger.ts';
@@ -28,15 +28,18 @@ async function main(): Promise<void> {
       'SECRET_KEYS is not set: generated a secret into DATA_DIR. Set SECRET_KEYS before running several instances.',
     );
   } else if (secrets.generatedFile) {
-    logger.warn({ file: secrets.generatedFile }, 'SECRET_KEYS is not set: using the generated secret in DATA_DIR.');
+    logger.warn(
+      { file: secrets.generatedFile },
+      'SECRET_KEYS is not set: using the generated secret in DATA_DIR.',
+    );
   }
   const template = readFileSync(path.join(clientDir, 'index.html'), 'utf8');
-  const store = await openStore(config.storeUrl);
+  const { store, events } = await openStore(config.storeUrl);
   const baton = await createBaton({
     store,
+    events,
     secrets: secrets.secrets,
-    origins: config.publicOrigins,
-    handoffTtlSeconds: config.handoffTtlSeconds,
+    ...optionsFromConfig(config),
     template,
     assetsDir: clientDir,
     logger,
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await baton.close();
+    await events.close();
     await store.close();
     process.exit(0);
   };

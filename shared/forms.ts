@@ -2,7 +2,7 @@
  * The forms, described once: the server renders them as plain HTML (so they work without
  * JavaScript) and the client renders the same description as live Solid forms.
  */
-import type { FieldName, FieldErrors, Fields, FormName } from './protocol.ts';
+import type { FieldErrors, FieldName, Fields, FormName } from './protocol.ts';
 
 export interface FieldSpec {
   name: FieldName;
@@ -76,7 +76,8 @@ export function checkFields(form: FormName, fields: Fields): FieldErrors {
   const errors: FieldErrors = {};
   const address = normalizeEmail(fields.email);
   if (address === '') errors.email = 'Enter your email address.';
-  else if (!EMAIL_SHAPE.test(address)) errors.email = 'Enter an email address like name@example.com.';
+  else if (!EMAIL_SHAPE.test(address))
+    errors.email = 'Enter an email address like name@example.com.';
   if (fields.password === '') errors.password = 'Enter your password.';
   else if (form === 'signup' && [...fields.password].length < MIN_PASSWORD_LENGTH)
     errors.password = `Use at least ${MIN_PASSWORD_LENGTH} characters.`;

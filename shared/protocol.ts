@@ -65,7 +65,10 @@ export type ServerMessage = v.InferOutput<typeof ServerMessage>;
 
 /** Close codes the server uses, beyond the standard ones (RFC 6455 reserves 4000-4999 for applications). */
 export const CloseCode = {
+  /** The session ended (sign-out, expiry, revocation): go to /login, do not reconnect. */
   sessionEnded: 4001,
+  /** A signed-out socket sent nothing for a long while: reconnect when the person is back. */
+  idle: 4002,
 } as const;
 
 /** Parses a raw text frame as JSON and then against a schema; never throws. */
@@ -82,7 +85,8 @@ export function parseFrame<T extends v.GenericSchema>(
   const result = v.safeParse(schema, json);
   if (result.success) return { ok: true, value: result.output };
   const rawRef = (json as { ref?: unknown } | null)?.ref;
-  const ref = typeof rawRef === 'number' && Number.isSafeInteger(rawRef) && rawRef > 0 ? rawRef : null;
+  const ref =
+    typeof rawRef === 'number' && Number.isSafeInteger(rawRef) && rawRef > 0 ? rawRef : null;
   const first = result.issues[0];
   const path = first.path?.map((p) => String(p.key)).join('.') ?? '';
   return { ok: false, ref, issue: path ? `${path}: ${first.message}` : first.message };

@@ -2,17 +2,25 @@
  * What happens when a person submits a form: one handler per form, shared by the live
  * socket and the plain HTTP post, so the two paths cannot drift apart.
  */
-import { checkFields, normalizeEmail } from '../../shared/forms.ts';
+import { normalizeEmail } from '../../shared/forms.ts';
 import type { Flash } from '../../shared/page.ts';
 import type { FieldErrors, Fields, FormName } from '../../shared/protocol.ts';
+import { describeWait, type Limiters, peek, take } from '../limits/limits.ts';
 import type { Store } from '../store/store.ts';
 import { hashPassword, needsRehash, type ScryptParams, verifyPassword } from './password.ts';
+import { checkFormFields } from './rules.ts';
 
 export interface FormDeps {
   store: Store;
   scrypt: ScryptParams;
   /** A hash of a password nobody has, verified when the email is unknown so both cases take equal time. */
   decoyHash: string;
+  limiters: Limiters;
+}
+
+/** Who is submitting: the client IP the limits count against. */
+export interface Submitter {
+  ip: string;
 }
 
 /** A form that was accepted: who to sign in, where to send them, what to tell them. */
@@ -25,9 +33,11 @@ export interface Accepted {
 
 export interface Refused {
   ok: false;
-  code: 'form.invalid' | 'account.bad-credentials' | 'account.email-taken';
+  code: 'form.invalid' | 'account.bad-credentials' | 'account.email-taken' | 'rate.limited';
   message: string;
   errors: FieldErrors;
+  /** Set with `rate.limited`: seconds until trying again can succeed. */
+  retryAfterSeconds?: number;
 }
 
 export type FormOutcome = Accepted | Refused;
@@ -37,30 +47,76 @@ const INVALID = 'Check the highlighted fields and try again.';
 const BAD_CREDENTIALS = 'That email and password do not match an account.';
 
 export const WELCOME_BACK: Flash = { kind: 'info', text: 'Welcome back! You are signed in.' };
-export const WELCOME_NEW: Flash = { kind: 'info', text: 'Welcome to Baton! Your account is ready.' };
+export const WELCOME_NEW: Flash = {
+  kind: 'info',
+  text: 'Welcome to Baton! Your account is ready.',
+};
 
 /** Runs the form's rules and, if they pass, logs in or signs up. */
-export async function submitForm(deps: FormDeps, form: FormName, fields: Fields): Promise<FormOutcome> {
-  const errors = checkFields(form, fields);
-  if (Object.keys(errors).length > 0) return { ok: false, code: 'form.invalid', message: INVALID, errors };
+export async function submitForm(
+  deps: FormDeps,
+  form: FormName,
+  fields: Fields,
+  who: Submitter,
+): Promise<FormOutcome> {
+  const errors = checkFormFields(form, fields);
+  if (Object.keys(errors).length > 0)
+    return { ok: false, code: 'form.invalid', message: INVALID, errors };
   const email = normalizeEmail(fields.email);
-  return form === 'login' ? logIn(deps, email, fields.password) : signUp(deps, email, fields.password);
+  return form === 'login'
+    ? logIn(deps, email, fields.password, who)
+    : signUp(deps, email, fields.password, who);
 }
 
-async function logIn(deps: FormDeps, email: string, password: string): Promise<FormOutcome> {
+function limited(wait: { retryAfterSeconds: number }, what: string): Refused {
+  return {
+    ok: false,
+    code: 'rate.limited',
+    message: `Too many ${what}. Try again in ${describeWait(wait.retryAfterSeconds)}.`,
+    errors: {},
+    retryAfterSeconds: wait.retryAfterSeconds,
+  };
+}
+
+async function logIn(
+  deps: FormDeps,
+  email: string,
+  password: string,
+  who: Submitter,
+): Promise<FormOutcome> {
+  const { loginFailsPerAccount: perAccount, loginFailsPerIp: perIp } = deps.limiters;
+  // Checked before the password, so a guesser over the limit learns nothing more.
+  const wait = (await peek(perIp, who.ip)) ?? (await peek(perAccount, email));
+  if (wait) return limited(wait, 'failed sign-ins');
   const account = await deps.store.accounts.findByEmail(email);
   const matches = await verifyPassword(password, account?.passwordHash ?? deps.decoyHash);
   if (!account || !matches) {
+    // Failures count against both; an unknown email counts too, so probing costs the same.
+    await Promise.all([take(perIp, who.ip), take(perAccount, email)]);
     return { ok: false, code: 'account.bad-credentials', message: BAD_CREDENTIALS, errors: {} };
   }
+  await perAccount.delete(email);
   if (needsRehash(account.passwordHash, deps.scrypt)) {
-    await deps.store.accounts.updatePasswordHash(account.id, await hashPassword(password, deps.scrypt));
+    await deps.store.accounts.updatePasswordHash(
+      account.id,
+      await hashPassword(password, deps.scrypt),
+    );
   }
   return { ok: true, accountId: account.id, destination: '/account', flash: [WELCOME_BACK] };
 }
 
-async function signUp(deps: FormDeps, email: string, password: string): Promise<FormOutcome> {
-  const account = await deps.store.accounts.create(email, await hashPassword(password, deps.scrypt));
+async function signUp(
+  deps: FormDeps,
+  email: string,
+  password: string,
+  who: Submitter,
+): Promise<FormOutcome> {
+  const wait = await take(deps.limiters.signupsPerIp, who.ip);
+  if (wait) return limited(wait, 'sign-ups from this network');
+  const account = await deps.store.accounts.create(
+    email,
+    await hashPassword(password, deps.scrypt),
+  );
   if (!account) {
     return {
       ok: false,

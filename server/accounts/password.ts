@@ -19,13 +19,22 @@ const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 const PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
-function derive(password: string, salt: Buffer, params: ScryptParams, length: number): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  params: ScryptParams,
+  length: number,
+): Promise<Buffer> {
   const N = 2 ** params.ln;
   return new Promise((resolve, reject) => {
     // maxmem must cover 128 * N * r bytes, or Node refuses the larger costs.
     const maxmem = 128 * N * params.r * 2;
-    scrypt(password.normalize('NFC'), salt, length, { N, r: params.r, p: params.p, maxmem }, (error, key) =>
-      error ? reject(error) : resolve(key),
+    scrypt(
+      password.normalize('NFC'),
+      salt,
+      length,
+      { N, r: params.r, p: params.p, maxmem },
+      (error, key) => (error ? reject(error) : resolve(key)),
     );
   });
 }
@@ -33,7 +42,10 @@ function derive(password: string, salt: Buffer, params: ScryptParams, length: nu
 const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '');
 
 /** Hashes a password into a self-describing string. */
-export async function hashPassword(password: string, params: ScryptParams = OWASP_SCRYPT): Promise<string> {
+export async function hashPassword(
+  password: string,
+  params: ScryptParams = OWASP_SCRYPT,
+): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, params, KEY_BYTES);
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${b64(salt)}$${b64(key)}`;

@@ -10,13 +10,17 @@ import type { Flash } from '../../shared/page.ts';
 import { seeOther } from '../http/see-other.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { Logger } from '../logger.ts';
-import { bindingMatches, currentBinding } from '../session/binding.ts';
-import { setFlash } from '../session/flash.ts';
+import { type BindingCookie, bindingMatches } from '../session/binding.ts';
+import type { FlashCookie } from '../session/flash.ts';
 import { signIn } from '../session/session.ts';
 import type { HandoffLedger } from '../store/store.ts';
 import { type HandoffOpenError, openHandoff } from './seal.ts';
 
-export type RedeemError = HandoffOpenError | 'handoff.missing' | 'handoff.wrong-browser' | 'handoff.used';
+export type RedeemError =
+  | HandoffOpenError
+  | 'handoff.missing'
+  | 'handoff.wrong-browser'
+  | 'handoff.used';
 
 /** Plain words for each refusal, shown to the person on the login page. */
 export const REDEEM_MESSAGES: Readonly<Record<RedeemError, string>> = {
@@ -33,6 +37,8 @@ export const REDEEM_MESSAGES: Readonly<Record<RedeemError, string>> = {
 export interface RedeemOptions {
   ring: KeyRing;
   ledger: HandoffLedger;
+  binding: BindingCookie;
+  flash: FlashCookie;
   logger: Logger;
   now?: () => number;
 }
@@ -56,7 +62,9 @@ export function redeemHandoff(options: RedeemOptions): Koa.Middleware {
       return;
     }
     options.logger.info({ code: outcome.code }, 'handoff refused');
-    setFlash(ctx, options.ring, [{ kind: 'error', text: REDEEM_MESSAGES[outcome.code] } satisfies Flash]);
+    options.flash.set(ctx, [
+      { kind: 'error', text: REDEEM_MESSAGES[outcome.code] } satisfies Flash,
+    ]);
     seeOther(ctx, '/login');
   };
 }
@@ -71,9 +79,11 @@ async function redeem(
   const opened = openHandoff(options.ring, token, now);
   if (!opened.ok) return opened;
   const { claims } = opened;
-  if (!bindingMatches(currentBinding(ctx), claims.bind)) return { ok: false, code: 'handoff.wrong-browser' };
-  if (!(await options.ledger.consume(claims.id, claims.exp))) return { ok: false, code: 'handoff.used' };
+  if (!bindingMatches(options.binding.read(ctx), claims.bind))
+    return { ok: false, code: 'handoff.wrong-browser' };
+  if (!(await options.ledger.consume(claims.id, claims.exp)))
+    return { ok: false, code: 'handoff.used' };
   await signIn(ctx, claims.session.accountId, now);
-  setFlash(ctx, options.ring, claims.flash);
+  options.flash.set(ctx, claims.flash);
   return { ok: true, destination: claims.dest };
 }

@@ -19,7 +19,11 @@ export const HandoffClaims = v.strictObject({
   /** SHA-256 (base64url) of the binding cookie of the browser that opened the socket. */
   bind: v.string(),
   /** Path to redirect to once redeemed; always a same-origin path chosen by the server. */
-  dest: v.pipe(v.string(), v.startsWith('/'), v.check((s) => !s.startsWith('//'), 'must be a path')),
+  dest: v.pipe(
+    v.string(),
+    v.startsWith('/'),
+    v.check((s) => !s.startsWith('//'), 'must be a path'),
+  ),
   /** The session to write. */
   session: v.strictObject({ accountId: v.string() }),
   flash: v.array(FlashSchema),
@@ -76,7 +80,11 @@ export function sealHandoff(
 }
 
 /** Opens a handoff. Never throws; each refusal carries a stable code. */
-export function openHandoff(ring: KeyRing, token: string, now: number = Date.now()): OpenHandoffResult {
+export function openHandoff(
+  ring: KeyRing,
+  token: string,
+  now: number = Date.now(),
+): OpenHandoffResult {
   const box = openBox(ring, 'handoff', token);
   if (!box.ok) return { ok: false, code: `handoff.${box.reason}` };
   let json: unknown;

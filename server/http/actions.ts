@@ -8,7 +8,7 @@ import type Koa from 'koa';
 import * as v from 'valibot';
 import { Fields, type FormName } from '../../shared/protocol.ts';
 import { type FormDeps, submitForm } from '../accounts/forms.ts';
-import { setFlash } from '../session/flash.ts';
+import type { CookieNames } from '../session/cookies.ts';
 import type { SessionEvents } from '../session/events.ts';
 import { signIn, signOut } from '../session/session.ts';
 import { type PageDeps, sendPage } from './pages.ts';
@@ -17,6 +17,7 @@ import { seeOther } from './see-other.ts';
 export interface ActionDeps extends PageDeps {
   forms: FormDeps;
   events: SessionEvents;
+  names: CookieNames;
 }
 
 function body(ctx: Koa.Context): Record<string, unknown> {
@@ -32,13 +33,19 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
     });
     const fields = parsed.success ? parsed.output : { email: '', password: '' };
     const outcome = parsed.success
-      ? await submitForm(deps.forms, form, fields)
-      : ({ ok: false, code: 'form.invalid', message: 'That form was too large to read.', errors: {} } as const);
+      ? await submitForm(deps.forms, form, fields, { ip: ctx.ip })
+      : ({
+          ok: false,
+          code: 'form.invalid',
+          message: 'That form was too large to read.',
+          errors: {},
+        } as const);
     if (outcome.ok) {
       await signIn(ctx, outcome.accountId);
-      setFlash(ctx, deps.ring, outcome.flash);
+      deps.flash.set(ctx, outcome.flash);
       return seeOther(ctx, outcome.destination);
     }
+    if (outcome.code === 'rate.limited') ctx.set('Retry-After', String(outcome.retryAfterSeconds));
     sendPage(
       ctx,
       deps,
@@ -49,7 +56,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
         formError: { code: outcome.code, message: outcome.message },
         flash: [],
       },
-      422,
+      outcome.code === 'rate.limited' ? 429 : 422,
     );
   };
 }
@@ -59,7 +66,7 @@ export function addActionRoutes(router: Router, deps: ActionDeps): void {
   router.post('/login', formPost(deps, 'login'));
   router.post('/signup', formPost(deps, 'signup'));
   router.post('/logout', async (ctx) => {
-    const ref = await signOut(ctx, deps.store.sessions);
+    const ref = await signOut(ctx, deps.store.sessions, deps.names);
     if (ref) await deps.events.publish({ ref, reason: 'signed-out' });
     ctx.set('Cache-Control', 'no-store');
     seeOther(ctx, '/login');

@@ -19,11 +19,19 @@ export function requestLog(logger: Logger): Koa.Middleware {
       const expose = (error as { expose?: boolean }).expose === true;
       ctx.status = status;
       ctx.type = 'text';
-      ctx.body = expose ? (error as Error).message : 'Something went wrong on our side. Please try again.';
+      ctx.body = expose
+        ? (error as Error).message
+        : 'Something went wrong on our side. Please try again.';
       if (status >= 500) logger.error({ reqId: id, err: error }, 'request failed');
     } finally {
       logger.info(
-        { reqId: id, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
+        {
+          reqId: id,
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round(performance.now() - started),
+        },
         'request',
       );
     }

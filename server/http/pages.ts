@@ -4,26 +4,26 @@
  */
 import type Router from '@koa/router';
 import type Koa from 'koa';
-import type { FormName } from '../../shared/protocol.ts';
 import type { PageData } from '../../shared/page.ts';
-import type { KeyRing } from '../keys/keyring.ts';
+import type { FormName } from '../../shared/protocol.ts';
 import { renderDocument } from '../pages/render.ts';
-import { seeOther } from './see-other.ts';
-import { ensureBinding } from '../session/binding.ts';
-import { takeFlash } from '../session/flash.ts';
+import type { BindingCookie } from '../session/binding.ts';
+import type { FlashCookie } from '../session/flash.ts';
 import { currentAccountId } from '../session/session.ts';
 import type { Account, Store } from '../store/store.ts';
+import { seeOther } from './see-other.ts';
 
 export interface PageDeps {
   store: Store;
-  ring: KeyRing;
+  binding: BindingCookie;
+  flash: FlashCookie;
   /** The HTML template (the built client/index.html). */
   template: () => string;
 }
 
 /** Sends a rendered page. Pages carry personal data and a fresh binding: never cached. */
 export function sendPage(ctx: Koa.Context, deps: PageDeps, data: PageData, status = 200): void {
-  ensureBinding(ctx);
+  deps.binding.ensure(ctx);
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
@@ -44,7 +44,7 @@ function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
       values: { email: '' },
       errors: {},
       formError: null,
-      flash: takeFlash(ctx, deps.ring),
+      flash: deps.flash.take(ctx),
     });
   };
 }
@@ -59,6 +59,6 @@ export function addPageRoutes(router: Router, deps: PageDeps): void {
   router.get('/account', async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (!account) return seeOther(ctx, '/login');
-    sendPage(ctx, deps, { page: 'account', email: account.email, flash: takeFlash(ctx, deps.ring) });
+    sendPage(ctx, deps, { page: 'account', email: account.email, flash: deps.flash.take(ctx) });
   });
 }

@@ -57,7 +57,8 @@ function ringKey(secret: string): RingKey {
  * ring.current.key('handoff'); // 32 bytes
  */
 export function createKeyRing(secrets: readonly string[]): KeyRing {
-  if (secrets.length === 0) throw new Error('createKeyRing needs at least one secret (received none)');
+  if (secrets.length === 0)
+    throw new Error('createKeyRing needs at least one secret (received none)');
   const keys = secrets.map(ringKey);
   const byId = new Map(keys.map((k) => [k.id.toString('hex'), k]));
   if (byId.size !== keys.length) {

@@ -16,7 +16,9 @@ import { KEY_ID_BYTES, type KeyPurpose, type KeyRing } from './keyring.ts';
 export const BOX_VERSION = 1;
 
 /** The purposes a box can be sealed for, with their header byte. */
-export const BOX_PURPOSES = { handoff: 1, flash: 2 } as const satisfies Partial<Record<KeyPurpose, number>>;
+export const BOX_PURPOSES = { handoff: 1, flash: 2 } as const satisfies Partial<
+  Record<KeyPurpose, number>
+>;
 export type BoxPurpose = keyof typeof BOX_PURPOSES;
 
 const HEADER_BYTES = 2 + KEY_ID_BYTES;
@@ -63,7 +65,9 @@ export function openBox(ring: KeyRing, purpose: BoxPurpose, token: string): Open
   const tag = bytes.subarray(bytes.length - TAG_BYTES);
   const body = bytes.subarray(HEADER_BYTES + NONCE_BYTES, bytes.length - TAG_BYTES);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key.key(purpose), nonce, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', key.key(purpose), nonce, {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(bytes.subarray(0, HEADER_BYTES));
     decipher.setAuthTag(tag);
     return { ok: true, plaintext: Buffer.concat([decipher.update(body), decipher.final()]) };

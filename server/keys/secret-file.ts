@@ -49,7 +49,9 @@ export function resolveSecrets(options: {
 function readSecret(file: string): string {
   const secret = readFileSync(file, 'utf8').trim();
   if (secret.length < 32) {
-    throw new Error(`${file} must hold a secret of at least 32 bytes (received ${secret.length} bytes)`);
+    throw new Error(
+      `${file} must hold a secret of at least 32 bytes (received ${secret.length} bytes)`,
+    );
   }
   return secret;
 }

@@ -3,11 +3,12 @@
  * answered with the same `ref`. Nothing a client sends can throw out of here.
  */
 import type { RawData, WebSocket } from 'ws';
-import { checkFields } from '../../shared/forms.ts';
 import { ClientMessage, parseFrame, type ServerMessage } from '../../shared/protocol.ts';
 import { type FormDeps, submitForm } from '../accounts/forms.ts';
+import { checkFormFields } from '../accounts/rules.ts';
 import { sealHandoff } from '../handoff/seal.ts';
 import type { KeyRing } from '../keys/keyring.ts';
+import { type Limiters, take } from '../limits/limits.ts';
 import type { Logger } from '../logger.ts';
 
 /** What the door learned about the socket's browser at the upgrade. */
@@ -16,10 +17,15 @@ export interface LivePeer {
   binding: string;
   /** The session the browser had when it connected, if any. */
   sessionRef: string | null;
+  /** The client's IP, which sign-in limits count against. */
+  ip: string;
+  /** A per-socket key for the frame limit. */
+  id: string;
 }
 
 export interface LiveDeps {
   forms: FormDeps;
+  limiters: Limiters;
   ring: KeyRing;
   handoffTtlSeconds: number;
   logger: Logger;
@@ -33,19 +39,45 @@ export function serveConnection(socket: WebSocket, peer: LivePeer, deps: LiveDep
   };
 
   socket.on('message', (data: RawData, isBinary: boolean) => {
+    // Over the frame limit, the socket is closed (1008, policy violation) and nothing else.
+    take(deps.limiters.framesPerSocket, peer.id).then(
+      (limited) => {
+        if (limited) socket.close(1008, 'too many frames');
+        else handleFrame(data, isBinary);
+      },
+      (error: unknown) => deps.logger.error({ err: error }, 'frame limiter failed'),
+    );
+  });
+
+  function handleFrame(data: RawData, isBinary: boolean): void {
+    if (socket.readyState !== socket.OPEN) return;
     if (isBinary) {
-      send({ type: 'error', ref: null, code: 'frame.binary', message: 'Frames must be JSON text.' });
+      send({
+        type: 'error',
+        ref: null,
+        code: 'frame.binary',
+        message: 'Frames must be JSON text.',
+      });
       return;
     }
     const parsed = parseFrame(ClientMessage, data.toString());
     if (!parsed.ok) {
-      send({ type: 'error', ref: parsed.ref, code: 'frame.invalid', message: `Unreadable frame: ${parsed.issue}` });
+      send({
+        type: 'error',
+        ref: parsed.ref,
+        code: 'frame.invalid',
+        message: `Unreadable frame: ${parsed.issue}`,
+      });
       return;
     }
     const message = parsed.value;
     switch (message.type) {
       case 'validate':
-        send({ type: 'validated', ref: message.ref, errors: checkFields(message.form, message.fields) });
+        send({
+          type: 'validated',
+          ref: message.ref,
+          errors: checkFormFields(message.form, message.fields),
+        });
         return;
       case 'submit': {
         if (submitting) {
@@ -74,7 +106,7 @@ export function serveConnection(socket: WebSocket, peer: LivePeer, deps: LiveDep
         return;
       }
     }
-  });
+  }
 }
 
 async function submit(
@@ -82,9 +114,15 @@ async function submit(
   peer: LivePeer,
   deps: LiveDeps,
 ): Promise<ServerMessage> {
-  const outcome = await submitForm(deps.forms, message.form, message.fields);
+  const outcome = await submitForm(deps.forms, message.form, message.fields, { ip: peer.ip });
   if (!outcome.ok) {
-    return { type: 'refused', ref: message.ref, code: outcome.code, message: outcome.message, errors: outcome.errors };
+    return {
+      type: 'refused',
+      ref: message.ref,
+      code: outcome.code,
+      message: outcome.message,
+      errors: outcome.errors,
+    };
   }
   const handoff = sealHandoff(
     deps.ring,

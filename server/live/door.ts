@@ -1,28 +1,47 @@
 /**
- * The live socket's door: the HTTP `upgrade` handler for `/live`. It refuses a foreign
- * Origin (403) or a browser without a binding cookie (401) before the WebSocket handshake,
+ * The live socket's door: the HTTP `upgrade` handler for `/live`. Before the WebSocket
+ * handshake it refuses a foreign Origin (403), a browser without a binding cookie (401)
+ * and a client over its connection limit or a session over its socket limit (429); it
  * reads the session with the same cookie checks as every page, and hands the socket on.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_FRAME_BYTES } from '../../shared/protocol.ts';
-import type { Logger } from '../logger.ts';
-import { bindingFromCookieHeader } from '../session/binding.ts';
-import { readSession } from '../session/session.ts';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { CloseCode, MAX_FRAME_BYTES } from '../../shared/protocol.ts';
+import { take } from '../limits/limits.ts';
+import type { BindingCookie } from '../session/binding.ts';
+import type { CookieNames } from '../session/cookies.ts';
+import { readSession, type SessionTimeouts, sessionDeadline } from '../session/session.ts';
+import type { SessionStore } from '../store/store.ts';
 import { type LiveDeps, type LivePeer, serveConnection } from './connection.ts';
 import type { SocketRegistry } from './registry.ts';
 
 export const LIVE_PATH = '/live';
-const HEARTBEAT_MS = 30_000;
+
+export const DOOR_DEFAULTS = Object.freeze({
+  heartbeatMs: 30_000,
+  /** A signed-out socket silent this long is closed (CloseCode.idle). */
+  idleMs: 10 * 60 * 1000,
+  /** Open sockets one session may hold on one instance (tabs, reconnects). */
+  socketsPerSession: 20,
+});
 
 export interface DoorOptions extends LiveDeps {
   app: Koa;
-  sessionMiddleware: Koa.Middleware;
+  loadSession: Koa.Middleware;
+  names: CookieNames;
+  binding: BindingCookie;
+  timeouts: SessionTimeouts;
+  sessions: SessionStore;
   origins: readonly string[];
   registry: SocketRegistry;
-  logger: Logger;
+  /** Read X-Forwarded-For for the client IP (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  heartbeatMs?: number;
+  idleMs?: number;
+  socketsPerSession?: number;
 }
 
 export interface LiveSocketServer {
@@ -31,14 +50,36 @@ export interface LiveSocketServer {
   readonly clients: Set<WebSocket>;
 }
 
-function refuse(socket: Duplex, status: 401 | 403 | 404 | 500, text: string): void {
+type RefusedStatus = 401 | 403 | 404 | 429 | 500;
+const REASONS: Record<RefusedStatus, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+function refuse(socket: Duplex, status: RefusedStatus, extraHeaders = ''): void {
+  const text = REASONS[status];
   socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n${extraHeaders}Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
   );
+}
+
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
 }
 
 /** Attaches the live socket to `server` and returns a handle to close it. */
 export function attachLiveSocket(server: Server, options: DoorOptions): LiveSocketServer {
+  const heartbeatMs = options.heartbeatMs ?? DOOR_DEFAULTS.heartbeatMs;
+  const idleMs = options.idleMs ?? DOOR_DEFAULTS.idleMs;
+  const socketsPerSession = options.socketsPerSession ?? DOOR_DEFAULTS.socketsPerSession;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
@@ -47,34 +88,72 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
   });
   const alive = new WeakMap<WebSocket, boolean>();
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+  async function admit(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== LIVE_PATH) return refuse(socket, 404, 'Not Found');
+    if (path !== LIVE_PATH) return refuse(socket, 404);
     const origin = req.headers.origin;
     if (!origin || !options.origins.includes(origin)) {
-      options.logger.info({ code: 'socket.origin-refused', origin: origin ?? null }, 'live socket refused');
-      return refuse(socket, 403, 'Forbidden');
+      options.logger.info(
+        { code: 'socket.origin-refused', origin: origin ?? null },
+        'live socket refused',
+      );
+      return refuse(socket, 403);
     }
-    const binding = bindingFromCookieHeader(req.headers.cookie);
-    if (!binding) return refuse(socket, 401, 'Unauthorized');
-    readSession(options.app, options.sessionMiddleware, req).then(
-      (session) => {
-        if (socket.destroyed) return;
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          const peer: LivePeer = { binding, sessionRef: session.accountId ? session.ref : null };
-          ws.on('error', (error) => options.logger.warn({ err: error }, 'live socket error'));
-          alive.set(ws, true);
-          ws.on('pong', () => alive.set(ws, true));
-          if (peer.sessionRef) options.registry.add(peer.sessionRef, ws);
-          serveConnection(ws, peer, options);
-        });
-      },
-      (error: unknown) => {
-        options.logger.error({ err: error }, 'live socket session lookup failed');
-        refuse(socket, 500, 'Internal Server Error');
-      },
+    const binding = options.binding.fromHeader(req.headers.cookie);
+    if (!binding) return refuse(socket, 401);
+    const ip = clientIp(req, options.trustProxy);
+    const limited = await take(options.limiters.socketsPerIp, ip);
+    if (limited) return refuse(socket, 429, `Retry-After: ${limited.retryAfterSeconds}\r\n`);
+    const session = await readSession(
+      options.app,
+      options.loadSession,
+      req,
+      options.names,
+      options.timeouts,
     );
+    if (session && options.registry.count(session.ref) >= socketsPerSession) {
+      return refuse(socket, 429, 'Retry-After: 60\r\n');
+    }
+    if (socket.destroyed) return;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const peer: LivePeer = { binding, sessionRef: session?.ref ?? null, ip, id: randomUUID() };
+      ws.on('error', (error) => options.logger.warn({ err: error }, 'live socket error'));
+      alive.set(ws, true);
+      ws.on('pong', () => alive.set(ws, true));
+      if (session) {
+        options.registry.add(session.ref, ws);
+        endAtDeadline(ws, session.ref, session.deadline);
+      } else {
+        closeWhenIdle(ws, idleMs);
+      }
+      serveConnection(ws, peer, options);
+    });
+  }
+
+  /**
+   * The session's own deadline (absolute or idle timeout) ends it on this socket too. The
+   * person may have been active in another tab since, so the deadline is read again from
+   * the store when it comes.
+   */
+  function endAtDeadline(ws: WebSocket, ref: string, deadline: number): void {
+    const timer = setTimeout(
+      async () => {
+        const data = await options.sessions.get(ref).catch(() => null);
+        const next = data ? sessionDeadline(data, options.timeouts) : 0;
+        if (next > Date.now()) endAtDeadline(ws, ref, next);
+        else options.registry.endSession(ref, 'expired');
+      },
+      Math.min(Math.max(deadline - Date.now(), 0), 2 ** 31 - 1),
+    );
+    ws.once('close', () => clearTimeout(timer));
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    admit(req, socket, head).catch((error: unknown) => {
+      options.logger.error({ err: error }, 'live socket upgrade failed');
+      if (!socket.destroyed) refuse(socket, 500);
+    });
   });
 
   // Drops peers that stopped answering pings (a closed laptop, a dead NAT mapping).
@@ -87,7 +166,7 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
       alive.set(ws, false);
       ws.ping();
     }
-  }, HEARTBEAT_MS);
+  }, heartbeatMs);
   heartbeat.unref();
 
   return {
@@ -98,4 +177,14 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
       wss.close();
     },
   };
+}
+
+/** Closes a signed-out socket after `idleMs` without a frame from the client. */
+function closeWhenIdle(ws: WebSocket, idleMs: number): void {
+  let timer = setTimeout(() => ws.close(CloseCode.idle, 'idle'), idleMs);
+  ws.on('message', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => ws.close(CloseCode.idle, 'idle'), idleMs);
+  });
+  ws.once('close', () => clearTimeout(timer));
 }

@@ -2,7 +2,7 @@
  * Which live sockets belong to which session, so a sign-out anywhere can close them here.
  */
 import type { WebSocket } from 'ws';
-import { CloseCode, type SessionEndReason, type ServerMessage } from '../../shared/protocol.ts';
+import { CloseCode, type ServerMessage, type SessionEndReason } from '../../shared/protocol.ts';
 
 export class SocketRegistry {
   readonly #bySession = new Map<string, Set<WebSocket>>();

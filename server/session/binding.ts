@@ -6,37 +6,47 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import { hashBinding } from '../handoff/seal.ts';
-import { BASE_COOKIE, BINDING_COOKIE } from './cookies.ts';
+import { type CookieNames, cookieAttributes } from './cookies.ts';
 
 const BINDING_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_AGE_MS = 400 * 24 * 60 * 60 * 1000; // browsers cap cookie lifetimes at 400 days
 
-/** Reads a well-formed binding value from a raw Cookie header (for socket upgrades). */
-export function bindingFromCookieHeader(header: string | undefined): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === BINDING_COOKIE) {
-      const value = part.slice(eq + 1).trim();
-      return BINDING_SHAPE.test(value) ? value : null;
-    }
-  }
-  return null;
+export interface BindingCookie {
+  /** This request's binding value, if it carries a well-formed one. */
+  read(ctx: Koa.Context): string | null;
+  /** Reads a well-formed binding value from a raw Cookie header (for socket upgrades). */
+  fromHeader(header: string | undefined): string | null;
+  /** Gives the browser a binding cookie if it has none yet; returns its value. */
+  ensure(ctx: Koa.Context): string;
 }
 
-/** This request's binding value, if it carries a well-formed one. */
-export function currentBinding(ctx: Koa.Context): string | null {
-  const value = ctx.cookies.get(BINDING_COOKIE);
-  return value && BINDING_SHAPE.test(value) ? value : null;
-}
-
-/** Gives the browser a binding cookie if it has none yet. */
-export function ensureBinding(ctx: Koa.Context): string {
-  const existing = currentBinding(ctx);
-  if (existing) return existing;
-  const value = randomBytes(32).toString('base64url');
-  ctx.cookies.set(BINDING_COOKIE, value, { ...BASE_COOKIE, maxAge: MAX_AGE_MS });
-  return value;
+export function createBindingCookie(names: CookieNames): BindingCookie {
+  const attributes = { ...cookieAttributes(names), maxAge: MAX_AGE_MS };
+  const read = (ctx: Koa.Context) => {
+    const value = ctx.cookies.get(names.binding);
+    return value && BINDING_SHAPE.test(value) ? value : null;
+  };
+  return {
+    read,
+    fromHeader(header) {
+      if (!header) return null;
+      for (const part of header.split(';')) {
+        const eq = part.indexOf('=');
+        if (eq > 0 && part.slice(0, eq).trim() === names.binding) {
+          const value = part.slice(eq + 1).trim();
+          return BINDING_SHAPE.test(value) ? value : null;
+        }
+      }
+      return null;
+    },
+    ensure(ctx) {
+      const existing = read(ctx);
+      if (existing) return existing;
+      const value = randomBytes(32).toString('base64url');
+      ctx.cookies.set(names.binding, value, attributes);
+      return value;
+    },
+  };
 }
 
 /** Compares a request's binding with the hash a handoff carries, in constant time. */

@@ -1,16 +1,38 @@
-/** The names and shared attributes of every cookie Baton sets. */
+/**
+ * The names and attributes of every cookie Baton sets. Served over HTTPS (PUBLIC_ORIGIN is
+ * https), every cookie is Secure and `__Host-` prefixed: the browser then refuses it unless
+ * it was set by this exact host over HTTPS with Path=/ and no Domain, so a sibling
+ * subdomain cannot plant or overwrite one.
+ */
 
-/** The opaque session id (signed with the key ring); the data lives in the store. */
-export const SESSION_COOKIE = 'baton.sid';
-/** A random per-browser value that handoffs are bound to; nothing about it is stored. */
-export const BINDING_COOKIE = 'baton.bind';
-/** Flash messages for the next page, sealed so the browser can neither read nor forge them. */
-export const FLASH_COOKIE = 'baton.flash';
+export interface CookieNames {
+  /** The opaque session id (signed with the key ring); the data lives in the store. */
+  session: string;
+  /** A random per-browser value that handoffs are bound to; nothing about it is stored. */
+  binding: string;
+  /** Flash messages for the next page, sealed so the browser can neither read nor forge them. */
+  flash: string;
+  secure: boolean;
+}
+
+/** The cookie names for a plain-HTTP or an HTTPS deployment. */
+export function cookieNames(secure: boolean): CookieNames {
+  const prefix = secure ? '__Host-' : '';
+  return Object.freeze({
+    session: `${prefix}baton.sid`,
+    binding: `${prefix}baton.bind`,
+    flash: `${prefix}baton.flash`,
+    secure,
+  });
+}
 
 /** Attributes every Baton cookie shares: never readable by scripts, not sent on cross-site posts. */
-export const BASE_COOKIE = Object.freeze({
-  httpOnly: true,
-  sameSite: 'lax' as const,
-  path: '/',
-  overwrite: true,
-});
+export function cookieAttributes(names: CookieNames) {
+  return {
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    path: '/',
+    overwrite: true,
+    secure: names.secure,
+  };
+}

@@ -5,19 +5,41 @@
  * (`autoCommit: false`): a page view never costs a store write.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ServerResponse, type IncomingMessage } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import createSession from 'koa-session';
 import type { SessionStore } from '../store/store.ts';
-import { BASE_COOKIE, SESSION_COOKIE } from './cookies.ts';
+import { type CookieNames, cookieAttributes } from './cookies.ts';
 
 /** What Baton keeps in a session. */
 export interface SessionFields {
   accountId?: string;
+  /** When the person signed in (ms): the absolute timeout counts from here. */
   signedInAt?: number;
+  /** Last request seen (ms, updated at most once a minute): the idle timeout counts from here. */
+  seenAt?: number;
 }
 
-export const DEFAULT_SESSION_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+/** How long a session lives: without a request (`idleMs`) and at most (`absoluteMs`). */
+export interface SessionTimeouts {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<SessionTimeouts> = Object.freeze({
+  idleMs: 30 * 60 * 1000,
+  absoluteMs: 12 * 60 * 60 * 1000,
+});
+
+/** Writing `seenAt` on every request would cost a store write per page; once a minute is enough. */
+const SEEN_RESOLUTION_MS = 60 * 1000;
+
+/** When a signed-in session ends by itself, in ms since the epoch (the sooner of both timeouts). */
+export function sessionDeadline(fields: SessionFields, timeouts: SessionTimeouts): number {
+  const signedInAt = fields.signedInAt ?? 0;
+  const seenAt = fields.seenAt ?? signedInAt;
+  return Math.min(signedInAt + timeouts.absoluteMs, seenAt + timeouts.idleMs);
+}
 
 /**
  * The public handle of a session: a hash of its id. Safe to log, publish between instances
@@ -31,31 +53,62 @@ export function sessionRef(id: string): string {
 function externalStore(sessions: SessionStore) {
   return {
     get: (id: string) => sessions.get(sessionRef(id)),
-    set: (id: string, data: Record<string, unknown>, maxAge: number) => sessions.set(sessionRef(id), data, maxAge),
+    set: (id: string, data: Record<string, unknown>, maxAge: number) =>
+      sessions.set(sessionRef(id), data, maxAge),
     destroy: (id: string) => sessions.destroy(sessionRef(id)),
   };
 }
 
 export interface SessionOptions {
   sessions: SessionStore;
-  maxAgeMs?: number;
+  timeouts: SessionTimeouts;
+  names: CookieNames;
+  /** Called when a request finds its session timed out (it is already destroyed). */
+  onExpired: (ref: string) => void;
+  now?: () => number;
 }
 
-/** Installs koa-session on `app` and returns its middleware. `app.keys` must already be set. */
-export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.Middleware {
-  return createSession(
+/**
+ * Installs koa-session on `app` and returns two middlewares: `load` reads the session (as
+ * koa-session does), `guard` ends a timed-out one and notes activity once a minute.
+ * `app.keys` must already be set.
+ */
+export function createSessionMiddleware(
+  app: Koa,
+  options: SessionOptions,
+): { load: Koa.Middleware; guard: Koa.Middleware } {
+  const now = options.now ?? Date.now;
+  const load = createSession(
     {
-      ...BASE_COOKIE,
-      key: SESSION_COOKIE,
+      ...cookieAttributes(options.names),
+      key: options.names.session,
       signed: true,
       autoCommit: false,
-      maxAge: options.maxAgeMs ?? DEFAULT_SESSION_MAX_AGE_MS,
+      // The cookie and the stored data last as long as the absolute timeout allows.
+      maxAge: options.timeouts.absoluteMs,
       // 256 random bits: the default UUID has 122.
       genid: () => randomBytes(32).toString('base64url'),
       store: externalStore(options.sessions),
     },
     app,
   ) as Koa.Middleware;
+
+  const guard: Koa.Middleware = async (ctx, next) => {
+    const fields = ctx.session as SessionFields | null;
+    if (fields?.accountId) {
+      const at = now();
+      if (at >= sessionDeadline(fields, options.timeouts)) {
+        const ref = await signOut(ctx, options.sessions, options.names);
+        ctx.session = null;
+        if (ref) options.onExpired(ref);
+      } else if (at - (fields.seenAt ?? 0) >= SEEN_RESOLUTION_MS) {
+        fields.seenAt = at;
+        await (ctx.session as unknown as { manuallyCommit(): Promise<void> }).manuallyCommit();
+      }
+    }
+    await next();
+  };
+  return { load, guard };
 }
 
 /** The signed-in account of this request, if any. */
@@ -65,8 +118,8 @@ export function currentAccountId(ctx: Koa.Context): string | null {
 }
 
 /** The ref of this request's session cookie, when it carries a valid signed one. */
-export function currentSessionRef(ctx: Koa.Context): string | null {
-  const id = ctx.cookies.get(SESSION_COOKIE, { signed: true });
+export function currentSessionRef(ctx: Koa.Context, names: CookieNames): string | null {
+  const id = ctx.cookies.get(names.session, { signed: true });
   return id ? sessionRef(id) : null;
 }
 
@@ -75,17 +128,22 @@ export function currentSessionRef(ctx: Koa.Context): string | null {
  * new id (so a session id planted before sign-in is worthless after it), written once.
  */
 export async function signIn(ctx: Koa.Context, accountId: string, now = Date.now()): Promise<void> {
-  const fields: SessionFields = { accountId, signedInAt: now };
+  const fields: SessionFields = { accountId, signedInAt: now, seenAt: now };
   ctx.session = fields as Record<string, unknown>;
   // regenerate: destroys the old id in the store, draws a new id, saves, sets the cookie.
   await (ctx.session as unknown as { regenerate(): Promise<void> }).regenerate();
 }
 
 /** Ends this request's session on the server and clears its cookie. Returns its ref, if any. */
-export async function signOut(ctx: Koa.Context, sessions: SessionStore): Promise<string | null> {
-  const id = ctx.cookies.get(SESSION_COOKIE, { signed: true });
-  ctx.cookies.set(SESSION_COOKIE, null, BASE_COOKIE);
-  ctx.cookies.set(`${SESSION_COOKIE}.sig`, null, BASE_COOKIE);
+export async function signOut(
+  ctx: Koa.Context,
+  sessions: SessionStore,
+  names: CookieNames,
+): Promise<string | null> {
+  const id = ctx.cookies.get(names.session, { signed: true });
+  const attributes = cookieAttributes(names);
+  ctx.cookies.set(names.session, null, attributes);
+  ctx.cookies.set(`${names.session}.sig`, null, attributes);
   if (!id) return null;
   const ref = sessionRef(id);
   await sessions.destroy(ref);
@@ -98,12 +156,18 @@ export async function signOut(ctx: Koa.Context, sessions: SessionStore): Promise
  */
 export async function readSession(
   app: Koa,
-  middleware: Koa.Middleware,
+  load: Koa.Middleware,
   req: IncomingMessage,
-): Promise<{ ref: string | null; accountId: string | null; ctx: Koa.Context }> {
+  names: CookieNames,
+  timeouts: SessionTimeouts,
+): Promise<{ ref: string; accountId: string; deadline: number } | null> {
   // The upgrade has no response object; koa-session reads cookies only, and with
   // autoCommit off it writes nothing, so a detached ServerResponse is enough.
   const ctx = app.createContext(req, new ServerResponse(req));
-  await middleware(ctx, async () => {});
-  return { ref: currentSessionRef(ctx), accountId: currentAccountId(ctx), ctx };
+  await load(ctx, async () => {});
+  const fields = ctx.session as SessionFields | null;
+  const ref = currentSessionRef(ctx, names);
+  if (!fields?.accountId || !ref) return null;
+  const deadline = sessionDeadline(fields, timeouts);
+  return deadline > Date.now() ? { ref, accountId: fields.accountId, deadline } : null;
 }

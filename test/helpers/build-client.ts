@@ -1,23 +1,17 @@
 /**
- * Builds the client once per test file into a temporary folder, for tests that need the
- * real page (browser tests, bundle size).
+ * The client build that test/global-setup.ts made for this run, for tests that need the
+ * real pages (browser tests, bundle size).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'vite';
+
+export const CLIENT_DIR = path.resolve(import.meta.dirname, '../../dist/client');
 
 export interface ClientBuild {
   dir: string;
   template: string;
 }
 
-export async function buildClient(): Promise<ClientBuild> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-client-'));
-  await build({
-    configFile: path.resolve(import.meta.dirname, '../../vite.config.ts'),
-    build: { outDir: dir, emptyOutDir: true },
-    logLevel: 'warn',
-  });
-  return { dir, template: readFileSync(path.join(dir, 'index.html'), 'utf8') };
+export function builtClient(): ClientBuild {
+  return { dir: CLIENT_DIR, template: readFileSync(path.join(CLIENT_DIR, 'index.html'), 'utf8') };
 }

@@ -14,7 +14,8 @@ export const browserRequired = process.env.REQUIRE_BROWSER === '1';
 /** Why the browser tests cannot run here, or null when they can. */
 export function browserSkipReason(): string | null {
   if (chromiumPath) return null;
-  const reason = 'Chromium not found at /usr/bin/chromium (install it with `apt-get install -y chromium`)';
+  const reason =
+    'Chromium not found at /usr/bin/chromium (install it with `apt-get install -y chromium`)';
   if (browserRequired) throw new Error(`REQUIRE_BROWSER=1 but ${reason}`);
   console.warn(`Skipping browser tests: ${reason}.`);
   return reason;

@@ -12,7 +12,10 @@ import type { Store } from '../../server/store/store.ts';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-baton-0001';
 export const CHEAP_SCRYPT = Object.freeze({ ln: 10, r: 8, p: 1 });
-export const TEMPLATE = readFileSync(path.resolve(import.meta.dirname, '../../client/index.html'), 'utf8');
+export const TEMPLATE = readFileSync(
+  path.resolve(import.meta.dirname, '../../client/index.html'),
+  'utf8',
+);
 
 export interface RunningServer {
   baton: Baton;

@@ -25,6 +25,17 @@ describe('loadConfig', () => {
       publicOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
       handoffTtlSeconds: 60,
       production: false,
+      secureCookies: false,
+      trustProxy: false,
+      sessionIdleMinutes: 30,
+      sessionAbsoluteHours: 12,
+      limits: {
+        loginFailsPerAccount: 10,
+        loginFailsPerIp: 50,
+        signupsPerIp: 30,
+        socketsPerIp: 120,
+        framesPerSocket: 100,
+      },
     });
   });
 
@@ -40,24 +51,47 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       STORE_URL: 'redis://127.0.0.1:6379/2',
       SECRET_KEYS: `${SECRET}, ${'t'.repeat(40)}`,
-      PUBLIC_ORIGIN: 'https://baton.example, http://localhost:5173',
+      PUBLIC_ORIGIN: 'https://baton.example, https://www.baton.example',
       HANDOFF_TTL_SECONDS: '30',
       NODE_ENV: 'production',
+      TRUST_PROXY: '1',
+      SESSION_IDLE_MINUTES: '15',
+      SESSION_ABSOLUTE_HOURS: '8',
+      LIMIT_LOGIN_FAILS_PER_ACCOUNT: '5',
+      LIMIT_LOGIN_FAILS_PER_IP: '20',
+      LIMIT_SIGNUPS_PER_IP: '3',
+      LIMIT_SOCKETS_PER_IP: '60',
+      LIMIT_FRAMES_PER_SOCKET: '40',
     });
     expect(config).toMatchObject({
       port: 0,
       host: '0.0.0.0',
       storeUrl: 'redis://127.0.0.1:6379/2',
       secretKeys: [SECRET, 't'.repeat(40)],
-      publicOrigins: ['https://baton.example', 'http://localhost:5173'],
+      publicOrigins: ['https://baton.example', 'https://www.baton.example'],
       handoffTtlSeconds: 30,
       production: true,
+      secureCookies: true,
+      trustProxy: true,
+      sessionIdleMinutes: 15,
+      sessionAbsoluteHours: 8,
+      limits: {
+        loginFailsPerAccount: 5,
+        loginFailsPerIp: 20,
+        signupsPerIp: 3,
+        socketsPerIp: 60,
+        framesPerSocket: 40,
+      },
     });
   });
 
   it('names the variable, the rule and the value for a bad number', () => {
-    expect(failure({ PORT: 'eighty' })).toBe('PORT must be a whole number from 0 to 65535 (received "eighty")');
-    expect(failure({ PORT: '70000' })).toBe('PORT must be a whole number from 0 to 65535 (received "70000")');
+    expect(failure({ PORT: 'eighty' })).toBe(
+      'PORT must be a whole number from 0 to 65535 (received "eighty")',
+    );
+    expect(failure({ PORT: '70000' })).toBe(
+      'PORT must be a whole number from 0 to 65535 (received "70000")',
+    );
     expect(failure({ HANDOFF_TTL_SECONDS: '0' })).toBe(
       'HANDOFF_TTL_SECONDS must be a whole number from 1 to 3600 (received "0")',
     );
@@ -65,7 +99,9 @@ describe('loadConfig', () => {
 
   it('refuses a short secret without printing it', () => {
     const message = failure({ SECRET_KEYS: `${SECRET},tooshort` });
-    expect(message).toBe('SECRET_KEYS entries must each be at least 32 bytes (received entry 2 of 2 with 8 bytes)');
+    expect(message).toBe(
+      'SECRET_KEYS entries must each be at least 32 bytes (received entry 2 of 2 with 8 bytes)',
+    );
     expect(message).not.toContain('tooshort');
   });
 
@@ -75,6 +111,18 @@ describe('loadConfig', () => {
     );
     expect(failure({ PUBLIC_ORIGIN: 'baton.example' })).toBe(
       'PUBLIC_ORIGIN must be comma-separated origins like https://example.com (received "baton.example")',
+    );
+  });
+
+  it('refuses a mix of http and https origins, since cookies are Secure for all or none', () => {
+    expect(failure({ PUBLIC_ORIGIN: 'https://baton.example,http://localhost:3000' })).toBe(
+      'PUBLIC_ORIGIN must not mix http and https origins (cookies are Secure only when all are https) (received "https://baton.example,http://localhost:3000")',
+    );
+  });
+
+  it('refuses a flag that is not 1, 0, true or false', () => {
+    expect(failure({ TRUST_PROXY: 'yes' })).toBe(
+      'TRUST_PROXY must be 1, 0, true or false (received "yes")',
     );
   });
 

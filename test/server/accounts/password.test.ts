@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, needsRehash, parseHash, verifyPassword } from '../../../server/accounts/password.ts';
+import {
+  hashPassword,
+  needsRehash,
+  parseHash,
+  verifyPassword,
+} from '../../../server/accounts/password.ts';
 
 const CHEAP = { ln: 10, r: 8, p: 1 };
 

@@ -14,7 +14,11 @@ afterAll(() => server.stop());
 async function signUpOverSocket(browser: BrowserSession, email: string): Promise<string> {
   await browser.fetch('/signup');
   const live = await browser.openSocket();
-  const reply = await live.request({ type: 'submit', form: 'signup', fields: { email, password: 'correct horse 1' } });
+  const reply = await live.request({
+    type: 'submit',
+    form: 'signup',
+    fields: { email, password: 'correct horse 1' },
+  });
   live.close();
   if (reply.type !== 'accepted') throw new Error(`expected accepted, got ${JSON.stringify(reply)}`);
   return reply.handoff;
@@ -22,7 +26,11 @@ async function signUpOverSocket(browser: BrowserSession, email: string): Promise
 
 async function accountPage(browser: BrowserSession) {
   const response = await browser.fetch('/account');
-  return { status: response.status, location: response.headers.get('location'), html: await response.text() };
+  return {
+    status: response.status,
+    location: response.headers.get('location'),
+    html: await response.text(),
+  };
 }
 
 describe('POST /handoff', () => {
@@ -97,7 +105,11 @@ describe('POST /handoff', () => {
         fetch(`${server.url}/handoff`, {
           method: 'POST',
           redirect: 'manual',
-          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: server.origin },
+          headers: {
+            cookie,
+            'content-type': 'application/x-www-form-urlencoded',
+            origin: server.origin,
+          },
           body: new URLSearchParams({ handoff }).toString(),
         }),
       ),
@@ -122,7 +134,9 @@ describe('POST /handoff', () => {
     const response = await browser.post('/handoff', { handoff });
     expect(response.headers.get('location')).toBe('/login');
     expect(browser.cookies.has('baton.sid')).toBe(false);
-    expect(await (await browser.fetch('/login')).text()).toContain('That sign-in took too long and expired.');
+    expect(await (await browser.fetch('/login')).text()).toContain(
+      'That sign-in took too long and expired.',
+    );
   });
 
   it('refuses a tampered, a truncated and a missing handoff', async () => {
@@ -146,11 +160,18 @@ describe('POST /handoff', () => {
   it('redirects only to the destination sealed inside, whatever the client adds', async () => {
     const browser = new BrowserSession(server.url);
     const handoff = await signUpOverSocket(browser, 'dest@example.com');
-    const response = await browser.fetch('/handoff?next=https://evil.example/&redirect=//evil.example', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.origin },
-      body: new URLSearchParams({ handoff, next: 'https://evil.example/', destination: '//evil.example' }).toString(),
-    });
+    const response = await browser.fetch(
+      '/handoff?next=https://evil.example/&redirect=//evil.example',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.origin },
+        body: new URLSearchParams({
+          handoff,
+          next: 'https://evil.example/',
+          destination: '//evil.example',
+        }).toString(),
+      },
+    );
     expect(response.headers.get('location')).toBe('/account');
   });
 });

@@ -3,8 +3,8 @@ import { hashBinding, openHandoff, sealHandoff } from '../../../server/handoff/s
 import { createKeyRing } from '../../../server/keys/keyring.ts';
 import { sealBox } from '../../../server/keys/sealed-box.ts';
 
-const SECRET_A = 'a'.repeat(32) + '-first-secret-for-tests';
-const SECRET_B = 'b'.repeat(32) + '-second-secret-for-tests';
+const SECRET_A = `${'a'.repeat(32)}-first-secret-for-tests`;
+const SECRET_B = `${'b'.repeat(32)}-second-secret-for-tests`;
 const ring = createKeyRing([SECRET_A]);
 const NOW = 1_800_000_000_000;
 
@@ -16,7 +16,10 @@ const input = {
 };
 
 function seal(options: { now?: number; ttlSeconds?: number } = {}) {
-  return sealHandoff(ring, input, { ttlSeconds: options.ttlSeconds ?? 60, now: options.now ?? NOW });
+  return sealHandoff(ring, input, {
+    ttlSeconds: options.ttlSeconds ?? 60,
+    now: options.now ?? NOW,
+  });
 }
 
 describe('sealHandoff / openHandoff', () => {
@@ -46,7 +49,13 @@ describe('sealHandoff / openHandoff', () => {
   it('is opaque: neither the binding, the account nor the flash appear in the token', () => {
     const token = seal();
     const decoded = Buffer.from(token, 'base64url').toString('latin1');
-    for (const secret of ['acc-1', 'Welcome', '/account', input.binding, hashBinding(input.binding)]) {
+    for (const secret of [
+      'acc-1',
+      'Welcome',
+      '/account',
+      input.binding,
+      hashBinding(input.binding),
+    ]) {
       expect(token).not.toContain(secret);
       expect(decoded).not.toContain(secret);
     }
@@ -67,7 +76,10 @@ describe('sealHandoff / openHandoff', () => {
     expect(openHandoff(rotated, seal(), NOW).ok).toBe(true);
     const sealedByNewest = sealHandoff(rotated, input, { ttlSeconds: 60, now: NOW });
     expect(openHandoff(createKeyRing([SECRET_B]), sealedByNewest, NOW).ok).toBe(true);
-    expect(openHandoff(ring, sealedByNewest, NOW)).toEqual({ ok: false, code: 'handoff.unknown-key' });
+    expect(openHandoff(ring, sealedByNewest, NOW)).toEqual({
+      ok: false,
+      code: 'handoff.unknown-key',
+    });
   });
 
   it('refuses a box sealed for another purpose', () => {
@@ -115,7 +127,11 @@ describe('sealHandoff / openHandoff', () => {
   it('refuses to seal a destination that is not a same-origin path', () => {
     for (const destination of ['https://evil.example/', '//evil.example/x', 'account']) {
       expect(() =>
-        sealHandoff(ring, { ...input, destination: destination as '/account' }, { ttlSeconds: 60, now: NOW }),
+        sealHandoff(
+          ring,
+          { ...input, destination: destination as '/account' },
+          { ttlSeconds: 60, now: NOW },
+        ),
       ).toThrow();
     }
   });

@@ -22,7 +22,10 @@ describe('page routes', () => {
 
   it('serves the live forms with their labels and a binding cookie', async () => {
     const browser = new BrowserSession(server.url);
-    for (const [path, button] of [['/login', 'Log in'], ['/signup', 'Sign up']]) {
+    for (const [path, button] of [
+      ['/login', 'Log in'],
+      ['/signup', 'Sign up'],
+    ]) {
       const response = await browser.fetch(path as string);
       expect(response.status).toBe(200);
       expect(response.headers.get('cache-control')).toBe('no-store');
@@ -95,8 +98,12 @@ describe('forms without JavaScript', () => {
     const browser = new BrowserSession(server.url);
     await browser.post('/signup', fields('known@example.com'));
     await browser.post('/logout', {});
-    const wrong = await (await browser.post('/login', { email: 'known@example.com', password: 'not the password' })).text();
-    const unknown = await (await browser.post('/login', { email: 'unknown@example.com', password: 'not the password' })).text();
+    const wrong = await (
+      await browser.post('/login', { email: 'known@example.com', password: 'not the password' })
+    ).text();
+    const unknown = await (
+      await browser.post('/login', { email: 'unknown@example.com', password: 'not the password' })
+    ).text();
     expect(wrong).toContain('That email and password do not match an account.');
     expect(unknown).toContain('That email and password do not match an account.');
   });
@@ -114,7 +121,11 @@ describe('GET /healthz', () => {
     await broken.store.close();
     const response = await fetch(`${broken.url}/healthz`);
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ ok: false, store: 'sqlite', reason: expect.any(String) });
+    expect(await response.json()).toMatchObject({
+      ok: false,
+      store: 'sqlite',
+      reason: expect.any(String),
+    });
     await broken.stop();
   });
 });

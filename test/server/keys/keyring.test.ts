@@ -31,7 +31,9 @@ describe('createKeyRing', () => {
   });
 
   it('refuses an empty ring and a repeated secret', () => {
-    expect(() => createKeyRing([])).toThrow('createKeyRing needs at least one secret (received none)');
+    expect(() => createKeyRing([])).toThrow(
+      'createKeyRing needs at least one secret (received none)',
+    );
     expect(() => createKeyRing([A, A])).toThrow('createKeyRing received the same secret twice');
   });
 });

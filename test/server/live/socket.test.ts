@@ -1,5 +1,5 @@
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { CloseCode, MAX_FRAME_BYTES } from '../../../shared/protocol.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
@@ -44,7 +44,9 @@ describe('the live socket door', () => {
 
   it('answers 404 for an upgrade elsewhere than /live', async () => {
     const browser = await browserOnLogin();
-    expect(await upgradeStatus({ cookie: browser.cookieHeader(), origin: server.origin }, '/other')).toBe(404);
+    expect(
+      await upgradeStatus({ cookie: browser.cookieHeader(), origin: server.origin }, '/other'),
+    ).toBe(404);
   });
 });
 
@@ -76,9 +78,21 @@ describe('the live socket protocol', () => {
   it('refuses a wrong password and an unknown email with the same reply', async () => {
     const browser = await browserOnLogin();
     const live = await browser.openSocket();
-    await live.request({ type: 'submit', form: 'signup', fields: { email: 'same@example.com', password: 'right password' } });
-    const wrong = await live.request({ type: 'submit', form: 'login', fields: { email: 'same@example.com', password: 'wrong password' } });
-    const unknown = await live.request({ type: 'submit', form: 'login', fields: { email: 'nobody@example.com', password: 'wrong password' } });
+    await live.request({
+      type: 'submit',
+      form: 'signup',
+      fields: { email: 'same@example.com', password: 'right password' },
+    });
+    const wrong = await live.request({
+      type: 'submit',
+      form: 'login',
+      fields: { email: 'same@example.com', password: 'wrong password' },
+    });
+    const unknown = await live.request({
+      type: 'submit',
+      form: 'login',
+      fields: { email: 'nobody@example.com', password: 'wrong password' },
+    });
     const { ref: _a, ...wrongRest } = wrong as { ref: number };
     const { ref: _b, ...unknownRest } = unknown as { ref: number };
     expect(wrongRest).toEqual({
@@ -95,7 +109,13 @@ describe('the live socket protocol', () => {
     const live = await (await browserOnLogin()).openSocket();
     const fields = { email: 'taken@example.com', password: 'a fine password' };
     expect((await live.request({ type: 'submit', form: 'signup', fields })).type).toBe('accepted');
-    expect(await live.request({ type: 'submit', form: 'signup', fields: { ...fields, email: ' TAKEN@example.com' } })).toEqual({
+    expect(
+      await live.request({
+        type: 'submit',
+        form: 'signup',
+        fields: { ...fields, email: ' TAKEN@example.com' },
+      }),
+    ).toEqual({
       type: 'refused',
       ref: 2,
       code: 'account.email-taken',
@@ -119,7 +139,11 @@ describe('the live socket protocol', () => {
     expect(unknown).toMatchObject({ type: 'error', ref: 7, code: 'frame.invalid' });
     live.sendRaw(Buffer.from([1, 2, 3]));
     expect(await live.waitFor((m) => m.type === 'error' && m.code === 'frame.binary')).toBeTruthy();
-    const still = await live.request({ type: 'validate', form: 'login', fields: { email: 'a@b.co', password: 'x' } });
+    const still = await live.request({
+      type: 'validate',
+      form: 'login',
+      fields: { email: 'a@b.co', password: 'x' },
+    });
     expect(still.type).toBe('validated');
     live.close();
   });
@@ -128,7 +152,11 @@ describe('the live socket protocol', () => {
     const calm = await (await browserOnLogin()).openSocket();
     const noisy = await (await browserOnLogin()).openSocket();
     for (let i = 0; i < 50; i++) noisy.sendRaw(i % 2 ? '\u0000\u0001' : '[]');
-    const reply = await calm.request({ type: 'validate', form: 'login', fields: { email: 'a@b.co', password: 'x' } });
+    const reply = await calm.request({
+      type: 'validate',
+      form: 'login',
+      fields: { email: 'a@b.co', password: 'x' },
+    });
     expect(reply).toEqual({ type: 'validated', ref: 1, errors: {} });
     calm.close();
     noisy.close();
@@ -145,7 +173,11 @@ describe('sign-out', () => {
   it('tells and closes the live sockets of that session', async () => {
     const browser = await browserOnLogin();
     const signup = await browser.openSocket();
-    const reply = await signup.request({ type: 'submit', form: 'signup', fields: { email: 'leaving@example.com', password: 'a fine password' } });
+    const reply = await signup.request({
+      type: 'submit',
+      form: 'signup',
+      fields: { email: 'leaving@example.com', password: 'a fine password' },
+    });
     if (reply.type !== 'accepted') throw new Error('sign-up refused');
     await browser.post('/handoff', { handoff: reply.handoff });
     const accountSocket = await browser.openSocket();
@@ -154,8 +186,14 @@ describe('sign-out', () => {
     const response = await browser.post('/logout', {});
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/login');
-    expect(await accountSocket.waitFor((m) => m.type === 'session-ended')).toEqual({ type: 'session-ended', reason: 'signed-out' });
-    expect(await accountSocket.closed).toEqual({ code: CloseCode.sessionEnded, reason: 'signed-out' });
+    expect(await accountSocket.waitFor((m) => m.type === 'session-ended')).toEqual({
+      type: 'session-ended',
+      reason: 'signed-out',
+    });
+    expect(await accountSocket.closed).toEqual({
+      code: CloseCode.sessionEnded,
+      reason: 'signed-out',
+    });
     expect(bystander.socket.readyState).toBe(WebSocket.OPEN);
     expect((await browser.fetch('/account')).headers.get('location')).toBe('/login');
     bystander.close();

@@ -1,0 +1,73 @@
+/**
+ * Rate limits, with rate-limiter-flexible. The counters live in memory by default; a
+ * store-backed limiter (Redis) can be passed in so every instance counts together.
+ */
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimits } from '../config.ts';
+
+export interface Limiters {
+  loginFailsPerAccount: RateLimiterAbstract;
+  loginFailsPerIp: RateLimiterAbstract;
+  signupsPerIp: RateLimiterAbstract;
+  socketsPerIp: RateLimiterAbstract;
+  framesPerSocket: RateLimiterAbstract;
+}
+
+/** A refusal: how long until the limit lets the caller through again. */
+export interface Limited {
+  retryAfterSeconds: number;
+}
+
+/** Builds a limiter set from the configured counts with a factory (memory by default). */
+export function createLimiters(
+  limits: RateLimits,
+  make: (options: {
+    keyPrefix: string;
+    points: number;
+    duration: number;
+  }) => RateLimiterAbstract = (o) => new RateLimiterMemory(o),
+): Limiters {
+  return {
+    loginFailsPerAccount: make({
+      keyPrefix: 'login-account',
+      points: limits.loginFailsPerAccount,
+      duration: 15 * 60,
+    }),
+    loginFailsPerIp: make({
+      keyPrefix: 'login-ip',
+      points: limits.loginFailsPerIp,
+      duration: 15 * 60,
+    }),
+    signupsPerIp: make({ keyPrefix: 'signup-ip', points: limits.signupsPerIp, duration: 60 * 60 }),
+    socketsPerIp: make({ keyPrefix: 'socket-ip', points: limits.socketsPerIp, duration: 60 }),
+    framesPerSocket: make({ keyPrefix: 'frames', points: limits.framesPerSocket, duration: 10 }),
+  };
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** Takes one point; resolves null when allowed, or how long to wait when over the limit. */
+export async function take(limiter: RateLimiterAbstract, key: string): Promise<Limited | null> {
+  try {
+    await limiter.consume(key);
+    return null;
+  } catch (error) {
+    if (error instanceof RateLimiterRes) return { retryAfterSeconds: seconds(error.msBeforeNext) };
+    throw error;
+  }
+}
+
+/** Checks without taking: null when a point is left, else how long to wait. */
+export async function peek(limiter: RateLimiterAbstract, key: string): Promise<Limited | null> {
+  const res = await limiter.get(key);
+  if (!res || res.remainingPoints > 0) return null;
+  return { retryAfterSeconds: seconds(res.msBeforeNext) };
+}
+
+/** "2 minutes", "45 seconds": the wait in plain words. */
+export function describeWait(retryAfterSeconds: number): string {
+  if (retryAfterSeconds < 90)
+    return `${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  return `${minutes} minutes`;
+}

@@ -1,0 +1,99 @@
+/**
+ * Session events over Redis pub/sub, for several instances on one Redis: a sign-out on one
+ * instance closes that session's live sockets on every instance.
+ *
+ * Each bus delivers its own events to its local listeners directly (so a sign-out closes
+ * this instance's sockets even if Redis just went away) and publishes them, tagged with the
+ * bus's id, on `<prefix>session-ended`. Its subscriber connection skips messages carrying
+ * its own id, so every listener hears each event exactly once.
+ *
+ * Pub/sub is fire-and-forget: an instance cut off from Redis misses events published
+ * meanwhile. That costs no security, since the session itself is gone from the store and
+ * the next request or socket open finds no session; only an open page learns it later.
+ */
+import { randomUUID } from 'node:crypto';
+import * as v from 'valibot';
+import { SessionEndReason } from '../../shared/protocol.ts';
+import { connectRedis } from '../store/redis-connection.ts';
+import { createLocalSessionEvents, type SessionEvents } from './events.ts';
+
+/** What travels on the channel. `from` is the publishing bus, so it can skip its own echo. */
+const WireEvent = v.strictObject({
+  from: v.string(),
+  ref: v.pipe(v.string(), v.minLength(1)),
+  reason: SessionEndReason,
+});
+
+export interface RedisSessionEventsOptions {
+  /** The same Redis URL as the store's. */
+  url: string;
+  /** The same key prefix as the store's; the channel is `<prefix>session-ended`. */
+  prefix: string;
+}
+
+/**
+ * Opens a session event bus on Redis: a publishing connection and a dedicated subscriber
+ * connection (a subscribed connection can run nothing else). Resolves once subscribed, so
+ * nothing published after it resolves is missed; rejects within about a second when Redis
+ * is unreachable.
+ *
+ * @example
+ * const events = await openRedisSessionEvents({ url: 'redis://127.0.0.1:6379/0', prefix: 'baton:' });
+ * events.subscribe(({ ref, reason }) => registry.endSession(ref, reason));
+ */
+export async function openRedisSessionEvents(
+  options: RedisSessionEventsOptions,
+): Promise<SessionEvents> {
+  const channel = `${options.prefix}session-ended`;
+  const busId = randomUUID();
+  const local = createLocalSessionEvents();
+  const publisher = connectRedis(options.url, { name: 'baton-events-publish' });
+  const subscriber = connectRedis(options.url, { name: 'baton-events-subscribe' });
+
+  subscriber.client.on('message', (from: string, message: string) => {
+    if (from !== channel) return;
+    const event = parseWireEvent(message);
+    // A malformed message (another program on the channel, a future Baton) is dropped:
+    // it must not throw out of the subscriber, and it names no session we could end.
+    if (event === null || event.from === busId) return;
+    void local.publish({ ref: event.ref, reason: event.reason });
+  });
+
+  const close = async () => {
+    await local.close();
+    await Promise.all([publisher.close(), subscriber.close()]);
+  };
+
+  try {
+    await subscriber.client.subscribe(channel);
+  } catch (error) {
+    await close();
+    const cause = subscriber.lastError() ?? (error as Error);
+    throw new Error(`Redis at ${subscriber.where} did not accept SUBSCRIBE: ${cause.message}`, {
+      cause: error,
+    });
+  }
+
+  return {
+    async publish(event) {
+      await local.publish(event);
+      const wire: v.InferOutput<typeof WireEvent> = {
+        from: busId,
+        ref: event.ref,
+        reason: event.reason,
+      };
+      await publisher.client.publish(channel, JSON.stringify(wire));
+    },
+    subscribe: (listener) => local.subscribe(listener),
+    close,
+  };
+}
+
+function parseWireEvent(message: string): v.InferOutput<typeof WireEvent> | null {
+  try {
+    const parsed = v.safeParse(WireEvent, JSON.parse(message));
+    return parsed.success ? parsed.output : null;
+  } catch {
+    return null;
+  }
+}

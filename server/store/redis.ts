@@ -1,0 +1,217 @@
+/**
+ * The Redis store, for several instances sharing one Redis (`STORE_URL=redis://host:port/db`).
+ * Every key sits under one prefix (default `baton:`), so several Batons, or test runs, can
+ * share a Redis:
+ *
+ *   <prefix>account:<id>     hash: id, email, passwordHash, createdAt
+ *   <prefix>email:<email>    string: the account's id (the unique email index)
+ *   <prefix>session:<ref>    string: the session's JSON, expiring with it (PX)
+ *   <prefix>handoff:<id>     string "1": a redeemed handoff, expiring with the handoff
+ *
+ * Redis expires keys on its own clock, so there is nothing to sweep. The two account keys
+ * are written by one Lua script; on a Redis Cluster they would need a shared hash tag, which
+ * is why only a single Redis (or a primary with replicas) is supported.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  COMMAND_TIMEOUT_MS,
+  connectRedis,
+  type RedisConnection,
+  RedisUnavailableError,
+  withTimeout,
+} from './redis-connection.ts';
+import type {
+  Account,
+  AccountStore,
+  HandoffLedger,
+  SessionData,
+  SessionStore,
+  Store,
+} from './store.ts';
+
+export const DEFAULT_REDIS_PREFIX = 'baton:';
+/**
+ * How long `ping()` waits for PONG. Below the command timeout, so `/healthz` answers 503
+ * well within its 1.5 s budget while Redis is down.
+ */
+export const PING_TIMEOUT_MS = 750;
+
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port/db`, or `rediss://` for TLS. */
+  url: string;
+  /** Put before every key. Default `baton:`. */
+  prefix?: string;
+  /** Replaces `Date.now` when deciding whether a handoff has already expired. */
+  now?: () => number;
+}
+
+export type RedisStore = Store & {
+  readonly kind: 'redis';
+  readonly prefix: string;
+  /** The connection, for things that keep their own keys beside the store's (rate limiters). */
+  readonly client: Redis;
+};
+
+/**
+ * Creates an account and its email index in one step. `SET NX` on the index decides who
+ * gets the email; only that caller writes the hash, so no half-made account is ever seen.
+ * KEYS: email index, account hash. ARGV: id, email, passwordHash, createdAt.
+ */
+const CREATE_ACCOUNT = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('HSET', KEYS[2], 'id', ARGV[1], 'email', ARGV[2], 'passwordHash', ARGV[3], 'createdAt', ARGV[4])
+  return 1
+end
+return 0
+`;
+
+/** Replaces the hash of an existing account; an unknown id must not create a partial hash. */
+const UPDATE_HASH = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
+end
+return 0
+`;
+
+type ScriptCall = (...args: string[]) => Promise<number>;
+
+/** Registers a Lua script (sent once, then run by its SHA) and returns a function that runs it. */
+function defineScript(client: Redis, name: string, lua: string, numberOfKeys: number): ScriptCall {
+  client.defineCommand(name, { lua, numberOfKeys });
+  const command = (client as unknown as Record<string, ScriptCall>)[name];
+  if (typeof command !== 'function')
+    throw new Error(`ioredis did not define the script command ${name}`);
+  return command.bind(client);
+}
+
+/**
+ * Opens a store on the Redis at `url`. Returns at once: the connection is made in the
+ * background, and every call fails within about a second while Redis is unreachable.
+ *
+ * @example
+ * const store = openRedisStore({ url: 'redis://127.0.0.1:6379/0' });
+ * await store.ping();
+ */
+export function openRedisStore(options: RedisStoreOptions): RedisStore {
+  const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+  const now = options.now ?? Date.now;
+  const connection = connectRedis(options.url, { name: 'baton-store' });
+  const { client } = connection;
+
+  return {
+    kind: 'redis',
+    prefix,
+    client,
+    accounts: accountStore(client, prefix, now),
+    sessions: sessionStore(client, prefix),
+    handoffs: handoffLedger(client, prefix, now),
+    ping: () => ping(connection),
+    close: () => connection.close(),
+  };
+}
+
+async function ping(connection: RedisConnection): Promise<void> {
+  const { client, where } = connection;
+  const cause = connection.lastError();
+  // Between reconnect attempts a PING would only wait in the queue until it times out;
+  // the last connection error already says why.
+  if (client.status === 'end') throw new RedisUnavailableError(`Redis at ${where} is closed`);
+  if (client.status === 'reconnecting' && cause) {
+    throw new RedisUnavailableError(`Redis at ${where} is unreachable: ${cause.message}`, {
+      cause,
+    });
+  }
+  let reply: string;
+  try {
+    reply = await withTimeout(client.ping(), Math.min(PING_TIMEOUT_MS, COMMAND_TIMEOUT_MS), 'PING');
+  } catch (error) {
+    const reason = connection.lastError() ?? (error as Error);
+    throw new RedisUnavailableError(`Redis at ${where} did not answer PING: ${reason.message}`, {
+      cause: error,
+    });
+  }
+  if (reply !== 'PONG')
+    throw new RedisUnavailableError(`Redis at ${where} answered PING with ${reply}`);
+}
+
+function toAccount(fields: Record<string, string>): Account | null {
+  const { id, email, passwordHash, createdAt } = fields;
+  if (
+    id === undefined ||
+    email === undefined ||
+    passwordHash === undefined ||
+    createdAt === undefined
+  )
+    return null;
+  return { id, email, passwordHash, createdAt: Number(createdAt) };
+}
+
+function accountStore(client: Redis, prefix: string, now: () => number): AccountStore {
+  const accountKey = (id: string) => `${prefix}account:${id}`;
+  const emailKey = (email: string) => `${prefix}email:${email}`;
+  const create = defineScript(client, 'batonCreateAccount', CREATE_ACCOUNT, 2);
+  const updateHash = defineScript(client, 'batonUpdatePasswordHash', UPDATE_HASH, 1);
+
+  const findById = async (id: string) => toAccount(await client.hgetall(accountKey(id)));
+
+  return {
+    async create(email, passwordHash) {
+      const account: Account = { id: randomUUID(), email, passwordHash, createdAt: now() };
+      const created = await create(
+        emailKey(email),
+        accountKey(account.id),
+        account.id,
+        email,
+        passwordHash,
+        String(account.createdAt),
+      );
+      return created === 1 ? account : null;
+    },
+    async findByEmail(email) {
+      // Two reads are safe: accounts are never deleted, and the script writes the index and
+      // the hash together, so an id found in the index always has its hash.
+      const id = await client.get(emailKey(email));
+      return id === null ? null : findById(id);
+    },
+    findById,
+    async updatePasswordHash(id, passwordHash) {
+      await updateHash(accountKey(id), passwordHash);
+    },
+  };
+}
+
+function sessionStore(client: Redis, prefix: string): SessionStore {
+  const key = (ref: string) => `${prefix}session:${ref}`;
+  return {
+    async get(ref) {
+      const json = await client.get(key(ref));
+      return json === null ? null : (JSON.parse(json) as SessionData);
+    },
+    async set(ref, data, ttlMs) {
+      // PX must be positive; a ttl of zero or less means "already expired", as in SQLite.
+      if (!(ttlMs > 0)) {
+        await client.del(key(ref));
+        return;
+      }
+      await client.set(key(ref), JSON.stringify(data), 'PX', Math.ceil(ttlMs));
+    },
+    async destroy(ref) {
+      await client.del(key(ref));
+    },
+  };
+}
+
+function handoffLedger(client: Redis, prefix: string, now: () => number): HandoffLedger {
+  return {
+    async consume(id, expiresAt) {
+      // As in SQLite: an expired id is refused without being written (PX must be positive,
+      // and the handoff can no longer be opened anyway).
+      const ttlMs = expiresAt - now();
+      if (ttlMs <= 0) return false;
+      // SET NX is atomic on the Redis every instance shares: exactly one caller gets "OK".
+      const reply = await client.set(`${prefix}handoff:${id}`, '1', 'PX', Math.ceil(ttlMs), 'NX');
+      return reply === 'OK';
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtClient } from '../helpers/build-client.ts';
+import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
+import { type RunningServer, startServer } from '../helpers/start-server.ts';
+
+const skip = browserSkipReason();
+const SHOTS = path.resolve(import.meta.dirname, '../../test-output/screenshots');
+
+describe.skipIf(skip !== null)('signing in in a real browser', () => {
+  let server: RunningServer;
+  let chromium: LaunchedBrowser;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const client = builtClient();
+    server = await startServer({ template: client.template, assetsDir: client.dir });
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.stop();
+  });
+
+  async function shot(page: Page, name: string) {
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  it('signs up, signs out, signs in again with "Welcome back", and a reload shows no flash', async () => {
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+
+    await page.goto(`${server.url}/signup`);
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Reconnecting' }).count())
+      .toBe(0);
+    await page.getByLabel('Email').fill('grace@example.com');
+    await page.getByLabel('Password').fill('a long enough password');
+    await shot(page, 'signup');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL(`${server.url}/account`);
+    await expect.poll(() => page.getByText('grace@example.com').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByText('Welcome to Baton!').count()).toBe(1);
+    await shot(page, 'account-after-signup');
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${server.url}/login`);
+    await shot(page, 'login');
+
+    await page.getByLabel('Email').fill('grace@example.com');
+    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${server.url}/account`);
+    await expect.poll(() => page.getByText('Welcome back').count()).toBe(1);
+    await shot(page, 'account-after-login');
+
+    await page.reload();
+    await expect.poll(() => page.getByText('grace@example.com').count()).toBeGreaterThan(0);
+    expect(await page.getByText('Welcome back').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows an error beside the field while typing an invalid email', async () => {
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/signup`);
+    const email = page.getByLabel('Email');
+    await email.fill('not-an-email');
+    await email.blur();
+    await expect.poll(() => email.getAttribute('aria-invalid')).toBe('true');
+    await expect
+      .poll(() => page.getByText('Enter an email address like name@example.com.').count())
+      .toBe(1);
+    await shot(page, 'signup-invalid-email');
+    await context.close();
+  });
+
+  it('signs in with the handoff never appearing in the URL or history', async () => {
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    const urls: string[] = [];
+    page.on('request', (request) => urls.push(request.url()));
+    await page.goto(`${server.url}/signup`);
+    await page.getByLabel('Email').fill('history@example.com');
+    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL(`${server.url}/account`);
+    const handoffPost = urls.filter((u) => u.includes('/handoff'));
+    expect(handoffPost).toEqual([`${server.url}/handoff`]);
+    expect(urls.every((u) => !u.includes('handoff='))).toBe(true);
+    await context.close();
+  });
+});

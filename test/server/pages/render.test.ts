@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import { Window } from 'happy-dom';
+import { describe, expect, it } from 'vitest';
+import {
+  checkTemplate,
+  pageTitle,
+  renderDocument,
+  serializePageData,
+} from '../../../server/pages/render.ts';
+import type { PageData } from '../../../shared/page.ts';
+import type { FormName } from '../../../shared/protocol.ts';
+
+const template = readFileSync(new URL('../../../client/index.html', import.meta.url), 'utf8');
+
+const login: Extract<PageData, { page: FormName }> = {
+  page: 'login',
+  values: { email: '' },
+  errors: {},
+  formError: null,
+  flash: [],
+};
+
+function parse(html: string): Document {
+  const window = new Window();
+  return new window.DOMParser().parseFromString(html, 'text/html') as unknown as Document;
+}
+
+function embedded(document: Document): unknown {
+  return JSON.parse(document.getElementById('baton-page')?.textContent ?? 'null');
+}
+
+const hostile = `"><script>alert(1)</script><img src=x onerror=alert(2)>'&`;
+
+describe('renderDocument', () => {
+  it('fills the title, the page and the data, leaving no placeholder behind', () => {
+    const html = renderDocument(template, login);
+    expect(html).not.toContain('<!--baton:');
+    const document = parse(html);
+    expect(document.title).toBe('Log in · Baton');
+    expect(document.querySelector('#app form')).not.toBeNull();
+    expect(embedded(document)).toEqual(login);
+  });
+
+  it('titles each page after its heading', () => {
+    expect(pageTitle({ ...login, page: 'signup' })).toBe('Create your account · Baton');
+    expect(pageTitle({ page: 'account', email: 'a@b.co', flash: [] })).toBe('Your account · Baton');
+  });
+
+  it('renders the log-in form as a plain post with labelled, required fields', () => {
+    const document = parse(renderDocument(template, login));
+    const form = document.querySelector('form') as HTMLFormElement;
+    expect(form.getAttribute('method')).toBe('post');
+    expect(form.getAttribute('action')).toBe('/login');
+    expect(form.hasAttribute('novalidate')).toBe(false);
+    for (const [name, label, type, autocomplete] of [
+      ['email', 'Email', 'email', 'email'],
+      ['password', 'Password', 'password', 'current-password'],
+    ]) {
+      const input = form.querySelector(`input[name="${name}"]`) as HTMLInputElement;
+      expect(document.querySelector(`label[for="${input.id}"]`)?.textContent).toBe(label);
+      expect(input.getAttribute('type')).toBe(type);
+      expect(input.getAttribute('autocomplete')).toBe(autocomplete);
+      expect(input.hasAttribute('required')).toBe(true);
+    }
+    const button = form.querySelector('button') as HTMLButtonElement;
+    expect(button.getAttribute('type')).toBe('submit');
+    expect(button.textContent).toBe('Log in');
+    expect(document.querySelector('a[href="/signup"]')?.textContent).toBe('Create an account');
+  });
+
+  it('renders the sign-up form posting to /signup, the password described by its hint', () => {
+    const document = parse(renderDocument(template, { ...login, page: 'signup' }));
+    expect(document.querySelector('form')?.getAttribute('action')).toBe('/signup');
+    const password = document.querySelector('input[name="password"]') as HTMLInputElement;
+    expect(password.getAttribute('autocomplete')).toBe('new-password');
+    const hint = document.getElementById(password.getAttribute('aria-describedby') ?? '');
+    expect(hint?.textContent).toBe('At least 8 characters.');
+    expect(document.querySelector('button')?.textContent).toBe('Sign up');
+  });
+
+  it('prefills the email and escapes it in the attribute and the data', () => {
+    const email = `ada${hostile}@example.com`;
+    const html = renderDocument(template, { ...login, values: { email } });
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img');
+    const document = parse(html);
+    expect((document.querySelector('input[name="email"]') as HTMLInputElement).value).toBe(email);
+    expect(embedded(document)).toEqual({ ...login, values: { email } });
+  });
+
+  it('never renders a password, even one left on the data', () => {
+    const data = { ...login, values: { email: 'ada@example.com', password: 'hunter2-secret' } };
+    const html = renderDocument(template, data);
+    expect(html).not.toContain('hunter2-secret');
+    const password = parse(html).querySelector('input[name="password"]') as HTMLInputElement;
+    expect(password.hasAttribute('value')).toBe(false);
+  });
+
+  it('puts a field error beside its field: aria-invalid, described by the message', () => {
+    const document = parse(
+      renderDocument(template, {
+        ...login,
+        page: 'signup',
+        values: { email: 'ada' },
+        errors: {
+          email: 'Enter an email address like name@example.com.',
+          password: 'Use at least 8 characters.',
+        },
+      }),
+    );
+    for (const [name, message] of [
+      ['email', 'Enter an email address like name@example.com.'],
+      ['password', 'Use at least 8 characters.'],
+    ]) {
+      const input = document.querySelector(`input[name="${name}"]`) as HTMLInputElement;
+      expect(input.getAttribute('aria-invalid')).toBe('true');
+      const error = document.getElementById(input.getAttribute('aria-describedby') ?? '');
+      expect(error?.textContent).toBe(message);
+      expect(error?.parentElement).toBe(input.parentElement);
+    }
+  });
+
+  it('leaves valid fields without aria-invalid', () => {
+    const document = parse(renderDocument(template, login));
+    const email = document.querySelector('input[name="email"]') as HTMLInputElement;
+    expect(email.hasAttribute('aria-invalid')).toBe(false);
+    expect(email.hasAttribute('aria-describedby')).toBe(false);
+  });
+
+  it('puts the form error in a role="alert" element, escaped', () => {
+    const message = `Wrong email or password. ${hostile}`;
+    const html = renderDocument(template, {
+      ...login,
+      formError: { code: 'auth.invalid', message },
+    });
+    expect(html).not.toContain('<script>alert');
+    const alert = parse(html).querySelector('[role="alert"]');
+    expect(alert?.textContent).toBe(message);
+    expect(alert?.closest('form')).not.toBeNull();
+  });
+
+  it('shows flash messages once at the top: info as a status, error as an alert, escaped', () => {
+    const html = renderDocument(template, {
+      page: 'account',
+      email: 'ada@example.com',
+      flash: [
+        { kind: 'info', text: `Welcome back ${hostile}` },
+        { kind: 'error', text: 'That link has expired.' },
+      ],
+    });
+    expect(html).not.toContain('<script>alert');
+    const document = parse(html);
+    expect(document.querySelector('[role="status"]')?.textContent).toBe(`Welcome back ${hostile}`);
+    expect(document.querySelector('[role="alert"]')?.textContent).toBe('That link has expired.');
+    const flashes = document.querySelector('.flashes');
+    expect(flashes?.nextElementSibling?.tagName).toBe('H1');
+  });
+
+  it('renders the account page: the email as text and a "Log out" post to /logout', () => {
+    const email = `ada${hostile}@example.com`;
+    const html = renderDocument(template, { page: 'account', email, flash: [] });
+    expect(html).not.toContain('<img');
+    const document = parse(html);
+    expect(document.querySelector('h1')?.textContent).toBe('Your account');
+    expect(document.querySelector('.account-email')?.textContent).toBe(email);
+    const button = document.querySelector('button') as HTMLButtonElement;
+    expect(button.textContent).toBe('Log out');
+    expect(button.closest('form')?.getAttribute('action')).toBe('/logout');
+    expect(button.closest('form')?.getAttribute('method')).toBe('post');
+  });
+
+  it('embeds the data so no value can close the script', () => {
+    const email = '</script><script>alert(1)</script><!--@example.com';
+    const data: PageData = {
+      page: 'account',
+      email,
+      flash: [{ kind: 'info', text: '</SCRIPT >' }],
+    };
+    const html = renderDocument(template, data);
+    const start = html.indexOf('<script type="application/json" id="baton-page">');
+    const end = html.indexOf('</script>', start);
+    const json = html.slice(start + '<script type="application/json" id="baton-page">'.length, end);
+    expect(json).not.toMatch(/</);
+    expect(JSON.parse(json)).toEqual(data);
+    expect(embedded(parse(html))).toEqual(data);
+  });
+
+  it('uses no inline script that runs and no inline style', () => {
+    const html = renderDocument(template, { ...login, flash: [{ kind: 'info', text: 'Hi' }] });
+    const document = parse(html);
+    for (const script of document.querySelectorAll('script')) {
+      expect(script.getAttribute('type') === 'application/json' || script.hasAttribute('src')).toBe(
+        true,
+      );
+    }
+    expect(document.querySelector('[style]')).toBeNull();
+    expect(html).not.toContain('<style');
+  });
+
+  it('takes replacement patterns in values literally', () => {
+    const email = "$&$'$`$1@example.com";
+    const document = parse(renderDocument(template, { page: 'account', email, flash: [] }));
+    expect(document.querySelector('.account-email')?.textContent).toBe(email);
+  });
+
+  it('refuses a template without a placeholder, naming it', () => {
+    expect(() =>
+      renderDocument('<title><!--baton:title--></title><!--baton:data-->', login),
+    ).toThrow(
+      'The page template must contain the body placeholder <!--baton:body--> exactly once (found 0)',
+    );
+    expect(() => checkTemplate(template)).not.toThrow();
+  });
+});
+
+describe('serializePageData', () => {
+  it('escapes <, > and & as unicode escapes that JSON reads back unchanged', () => {
+    const data: PageData = { page: 'account', email: 'a<b>&c\u2028', flash: [] };
+    const json = serializePageData(data);
+    expect(json).toContain('a\\u003cb\\u003e\\u0026c\\u2028');
+    expect(JSON.parse(json)).toEqual(data);
+  });
+});
