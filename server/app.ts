@@ -65,8 +65,13 @@ export interface Baton {
   live: LiveSocketServer;
   /** Listens and resolves with the bound address (use port 0 in tests). */
   listen(port: number, host?: string): Promise<AddressInfo>;
-  /** Closes sockets and the server; does not close the store (its owner does). */
-  close(): Promise<void>;
+  /**
+   * Shuts down gracefully: stops accepting, closes live sockets with `code` (1012, service
+   * restart, tells clients to reconnect, e.g. to another instance), lets in-flight requests
+   * finish for up to `graceMs`, then cuts what is left. Does not close the store (its owner
+   * does).
+   */
+  close(options?: { code?: number; graceMs?: number }): Promise<void>;
 }
 
 /** The options that come straight from the configuration. */
@@ -188,12 +193,17 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
         });
       });
     },
-    async close() {
+    async close({ code = 1012, graceMs = 8000 } = {}) {
       unsubscribe();
-      live.close(1001, 'server closing');
+      live.close(code, code === 1012 ? 'service restart' : 'server closing');
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        // Keep-alive connections with no request in flight would hold close() open.
+        server.closeIdleConnections();
       });
     },
   };

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBaton, optionsFromConfig } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { resolveSecrets } from './keys/secret-file.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './store/open.ts';
@@ -52,9 +52,12 @@ async function main(): Promise<void> {
 
   const stop = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    await baton.close();
+    // Whatever happens, exit within 10 seconds: an orchestrator's patience is finite.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    await baton.close({ code: 1012, graceMs: 8000 });
     await events.close();
     await store.close();
+    logger.info('stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
@@ -62,10 +65,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(`Baton cannot start: ${error.message}`);
-  } else {
-    console.error(`Baton cannot start: ${(error as Error).message ?? String(error)}`);
-  }
+  // One line, naming what is wrong (a ConfigError names the variable, the rule and the value).
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`Baton cannot start: ${message}`);
   process.exit(1);
 });

@@ -6,7 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import { hashBinding } from '../handoff/seal.ts';
-import { type CookieNames, cookieAttributes } from './cookies.ts';
+import { type CookieNames, cookieAttributes, UNSIGNED } from './cookies.ts';
 
 const BINDING_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_AGE_MS = 400 * 24 * 60 * 60 * 1000; // browsers cap cookie lifetimes at 400 days
@@ -23,7 +23,7 @@ export interface BindingCookie {
 export function createBindingCookie(names: CookieNames): BindingCookie {
   const attributes = { ...cookieAttributes(names), maxAge: MAX_AGE_MS };
   const read = (ctx: Koa.Context) => {
-    const value = ctx.cookies.get(names.binding);
+    const value = ctx.cookies.get(names.binding, UNSIGNED);
     return value && BINDING_SHAPE.test(value) ? value : null;
   };
   return {

@@ -26,7 +26,11 @@ export function cookieNames(secure: boolean): CookieNames {
   });
 }
 
-/** Attributes every Baton cookie shares: never readable by scripts, not sent on cross-site posts. */
+/**
+ * Attributes every Baton cookie shares: never readable by scripts, not sent on cross-site
+ * posts. Unsigned by default: the binding is a random value whose only use is equality,
+ * and the flash is sealed; only the session cookie is signed (koa-session asks for it).
+ */
 export function cookieAttributes(names: CookieNames) {
   return {
     httpOnly: true,
@@ -34,5 +38,9 @@ export function cookieAttributes(names: CookieNames) {
     path: '/',
     overwrite: true,
     secure: names.secure,
+    signed: false,
   };
 }
+
+/** How to read an unsigned cookie (the cookies library verifies a signature by default once keys are set). */
+export const UNSIGNED = Object.freeze({ signed: false });

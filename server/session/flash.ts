@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import type { Flash } from '../../shared/page.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
-import { type CookieNames, cookieAttributes } from './cookies.ts';
+import { type CookieNames, cookieAttributes, UNSIGNED } from './cookies.ts';
 
 const FlashList = v.array(
   v.strictObject({ kind: v.picklist(['info', 'error']), text: v.string() }),
@@ -30,7 +30,7 @@ export function createFlashCookie(names: CookieNames, ring: KeyRing): FlashCooki
       ctx.cookies.set(names.flash, token, { ...attributes, maxAge: MAX_AGE_MS });
     },
     take(ctx) {
-      const token = ctx.cookies.get(names.flash);
+      const token = ctx.cookies.get(names.flash, UNSIGNED);
       if (!token) return [];
       ctx.cookies.set(names.flash, null, attributes);
       const box = openBox(ring, 'flash', token);
