@@ -15,6 +15,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     assetsDir: 'assets',
+    // One entry chunk and no dynamic imports: the modulepreload polyfill would be dead weight.
+    modulePreload: { polyfill: false },
   },
   test: {
     root: '.',

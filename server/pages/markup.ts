@@ -8,7 +8,9 @@ import type { Flash, FormError, PageData } from '../../shared/page.ts';
 import type { FieldErrors, FormName } from '../../shared/protocol.ts';
 import { type Child, element, fragment, type Html } from './html.ts';
 
+/** The page heading's id (the card is labelled by it; the client focuses it). */
 export const PAGE_TITLE_ID = 'page-title';
+/** The account page's heading. */
 export const ACCOUNT_TITLE = 'Your account';
 
 /** The page's heading, also the first part of the document title. */

@@ -15,7 +15,7 @@ export class FakeSocket extends EventEmitter {
   readyState = 1;
   /** Everything the handler did to the socket, in order. */
   readonly events: FakeSocketEvent[] = [];
-  #waiters: Array<() => void> = [];
+  #waiters: Array<() => boolean> = [];
 
   send(data: string | Buffer): void {
     this.#record({ kind: 'send', data: data.toString() });
@@ -43,7 +43,7 @@ export class FakeSocket extends EventEmitter {
         resolve();
         return true;
       };
-      this.#waiters.push(check as () => void);
+      this.#waiters.push(check);
     });
   }
 
@@ -52,7 +52,7 @@ export class FakeSocket extends EventEmitter {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) {
-      if (!(waiter as () => boolean)()) this.#waiters.push(waiter);
+      if (!waiter()) this.#waiters.push(waiter);
     }
   }
 }

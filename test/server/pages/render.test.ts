@@ -221,3 +221,21 @@ describe('serializePageData', () => {
     expect(JSON.parse(json)).toEqual(data);
   });
 });
+
+describe('renderDocument on the sign-up form', () => {
+  it('shows a password error in place of the hint, the input described by the error', () => {
+    const document = parse(
+      renderDocument(template, {
+        ...login,
+        page: 'signup',
+        errors: { password: 'Use at least 8 characters.' },
+      }),
+    );
+    const password = document.querySelector('input[name="password"]') as HTMLInputElement;
+    expect(password.getAttribute('aria-describedby')).toBe('signup-password-error');
+    expect(document.querySelector('.field-hint')).toBeNull();
+    expect(document.getElementById('signup-password-error')?.textContent).toBe(
+      'Use at least 8 characters.',
+    );
+  });
+});

@@ -1,0 +1,99 @@
+import type { FieldSpec, FormSpec } from '../../shared/forms.ts';
+import type { FormName } from '../../shared/protocol.ts';
+import { fieldId } from '../layout/ids.ts';
+import {
+  createLiveForm,
+  type LiveFormInitial,
+  type LiveForm as LiveFormState,
+} from '../live/form.ts';
+import type { LiveSocket } from '../live/socket.ts';
+
+/** The button's label while a submit is in flight. */
+export const PROGRESS_LABELS: Readonly<Record<FormName, string>> = {
+  login: 'Logging in…',
+  signup: 'Signing up…',
+};
+
+// Events are bound with `on:` (native listeners) throughout the client: Solid's event
+// delegation runtime would cost bytes the 8 KB budget does not have.
+
+/**
+ * A form from its description in `shared/forms.ts`, live over `socket`. It is a real
+ * `<form method="post">`: when the socket is not open, submitting posts it over plain HTTP.
+ * `novalidate` because the live checks say more than the browser's bubbles (the server's
+ * markup keeps the browser's checks for pages without JavaScript).
+ */
+export function LiveForm(props: {
+  spec: FormSpec;
+  socket: LiveSocket;
+  initial: LiveFormInitial;
+  onAccepted?: (handoff: string) => void;
+}) {
+  const form = createLiveForm(props.spec, props.socket, props.initial, {
+    onAccepted: props.onAccepted,
+  });
+  return (
+    <form
+      class="form"
+      method="post"
+      action={/* @once */ props.spec.action}
+      novalidate
+      on:submit={(event) => form.submit(event)}
+    >
+      {form.formError() && (
+        <p class="form-error" role="alert">
+          {form.formError()?.message}
+        </p>
+      )}
+      {/* The fields of a form never change, so a plain map is enough (no <For>). */}
+      {props.spec.fields.map((field) => (
+        <Field form={form} field={field} />
+      ))}
+      <button class="button" type="submit" disabled={form.pending()}>
+        {form.pending() ? PROGRESS_LABELS[props.spec.name] : props.spec.submitLabel}
+      </button>
+    </form>
+  );
+}
+
+/**
+ * A label, its input and one line for its message: the error when there is one, else the
+ * hint. The line is reserved (see `.field` in styles.css) so a message coming or going
+ * does not move the button under a pointer. A field's description never changes, so its
+ * parts are read once (`@once`): no effects for them.
+ */
+function Field(props: { form: LiveFormState; field: FieldSpec }) {
+  const id = fieldId(props.form.name, props.field.name);
+  const error = () => props.form.error(props.field.name);
+  return (
+    <div class="field">
+      <label class="field-label" for={id}>
+        {/* @once */ props.field.label}
+      </label>
+      <input
+        class="field-input"
+        id={id}
+        name={/* @once */ props.field.name}
+        type={/* @once */ props.field.type}
+        autocomplete={/* @once */ props.field.autocomplete}
+        required
+        value={props.form.values()[props.field.name]}
+        aria-invalid={error() ? 'true' : undefined}
+        aria-describedby={error() ? `${id}-error` : props.field.hint && `${id}-hint`}
+        on:input={(event) => props.form.input(props.field.name, event.currentTarget.value)}
+        on:blur={() => props.form.blur(props.field.name)}
+      />
+      {error() ? (
+        <p class="field-error" id={`${id}-error`}>
+          {error()}
+        </p>
+      ) : (
+        props.field.hint && (
+          <p class="field-hint" id={`${id}-hint`}>
+            {props.field.hint}
+          </p>
+        )
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,54 @@
+import { createSignal } from 'solid-js';
+import type { Flash as FlashData } from '../../shared/page.ts';
+import { PAGE_TITLE_ID } from './ids.ts';
+
+/**
+ * The page's flash messages, each dismissable. Info is a polite status, an error an alert
+ * (the role sits on the text alone, so the dismiss button is not read out with it).
+ * The list only ever shrinks, so each message keeps its own "dismissed" flag (no <For>).
+ */
+export function Flashes(props: { initialFlash: readonly FlashData[] }) {
+  const [open, setOpen] = createSignal(props.initialFlash.length);
+  const dismissed = () => {
+    setOpen((count) => count - 1);
+    // Focus would be lost with the button; the heading is the next sensible place.
+    document.getElementById(PAGE_TITLE_ID)?.focus();
+  };
+  return (
+    <>
+      {open() > 0 && (
+        <div class="flashes">
+          {props.initialFlash.map((flash) => (
+            <Flash flash={flash} onDismiss={dismissed} />
+          ))}
+        </div>
+      )}
+    </>
+  );
+}
+
+function Flash(props: { flash: FlashData; onDismiss: () => void }) {
+  const [shown, setShown] = createSignal(true);
+  return (
+    <>
+      {shown() && (
+        <div class={`flash flash-${props.flash.kind}`}>
+          <p class="flash-text" role={props.flash.kind === 'error' ? 'alert' : 'status'}>
+            {props.flash.text}
+          </p>
+          <button
+            type="button"
+            class="flash-dismiss"
+            aria-label="Dismiss"
+            on:click={() => {
+              setShown(false);
+              props.onDismiss();
+            }}
+          >
+            ×
+          </button>
+        </div>
+      )}
+    </>
+  );
+}

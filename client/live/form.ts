@@ -1,0 +1,150 @@
+/**
+ * A live form: the state and behaviour behind both the log-in and the sign-up form.
+ * Validates over the live socket as the person types, submits over it when it is open,
+ * and otherwise lets the browser post the real form (the same path as without JavaScript).
+ */
+import { type Accessor, createSignal, onCleanup } from 'solid-js';
+import type { FormSpec } from '../../shared/forms.ts';
+import type { FormError } from '../../shared/page.ts';
+import type { FieldErrors, FieldName, Fields, FormName } from '../../shared/protocol.ts';
+import { submitHandoff } from '../handoff.ts';
+import type { LiveSocket } from './socket.ts';
+
+export interface LiveFormInitial {
+  values: Fields;
+  /** Errors the server rendered (a plain post that failed); shown at once. */
+  errors: FieldErrors;
+  formError: FormError | null;
+}
+
+export interface LiveFormOptions {
+  /** Quiet time after the last keystroke before validating. */
+  debounceMs?: number;
+  /** Called with the sealed handoff of an accepted submit; posts it to `/handoff` by default. */
+  onAccepted?: (handoff: string) => void;
+}
+
+export interface LiveForm {
+  readonly name: FormName;
+  /** What the person typed. */
+  readonly values: Accessor<Fields>;
+  /** The error to show beside a field: only once it was left (blurred) or a submit was tried. */
+  error(field: FieldName): string | undefined;
+  readonly formError: Accessor<FormError | null>;
+  /** True while a submit is in flight (and after it was accepted, until the page leaves). */
+  readonly pending: Accessor<boolean>;
+  input(field: FieldName, value: string): void;
+  blur(field: FieldName): void;
+  /** The form's submit handler. */
+  submit(event: SubmitEvent): void;
+}
+
+/** What `createLiveForm` uses for the options it is not given. */
+export const LIVE_FORM_DEFAULTS = Object.freeze({ debounceMs: 200 });
+
+/**
+ * Creates a live form for `spec` over `socket`. Call it inside a component (it registers
+ * cleanups); bind `values`, `input`, `blur` and `submit` to the fields and the form.
+ *
+ * @example
+ * const form = createLiveForm(FORMS.login, socket, { values, errors: {}, formError: null });
+ * <form onSubmit={form.submit}>…</form>
+ */
+export function createLiveForm(
+  spec: FormSpec,
+  socket: LiveSocket,
+  initial: LiveFormInitial,
+  options: LiveFormOptions = {},
+): LiveForm {
+  const debounceMs = options.debounceMs ?? LIVE_FORM_DEFAULTS.debounceMs;
+  const onAccepted = options.onAccepted ?? ((handoff: string) => submitHandoff(handoff));
+
+  const [values, setValues] = createSignal<Fields>({ ...initial.values });
+  const [errors, setErrors] = createSignal<FieldErrors>(initial.errors);
+  const [touched, setTouched] = createSignal<Partial<Record<FieldName, true>>>({});
+  const [attempted, setAttempted] = createSignal(
+    initial.formError !== null || Object.keys(initial.errors).length > 0,
+  );
+  const [formError, setFormError] = createSignal(initial.formError);
+  const [pending, setPending] = createSignal(false);
+
+  // Replies can overtake each other; only a reply to a newer request than the last one
+  // applied may change the errors.
+  let lastApplied = 0;
+  let lastSent: string | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  function apply(ref: number, next: FieldErrors): void {
+    if (ref <= lastApplied) return;
+    lastApplied = ref;
+    setErrors(next);
+  }
+
+  async function validate(): Promise<void> {
+    clearTimeout(timer);
+    const fields = values();
+    const key = JSON.stringify(fields);
+    if (key === lastSent || socket.state() !== 'open') return;
+    lastSent = key;
+    const reply = await socket.request({ type: 'validate', form: spec.name, fields });
+    if (!reply.ok) lastSent = undefined;
+    else if (reply.message.type === 'validated') apply(reply.message.ref, reply.message.errors);
+  }
+
+  async function submit(event: SubmitEvent): Promise<void> {
+    // No socket: let the browser post the real form, exactly as without JavaScript.
+    if (socket.state() !== 'open' && !pending()) return;
+    event.preventDefault();
+    if (pending()) return;
+    const form = event.currentTarget as HTMLFormElement;
+    clearTimeout(timer);
+    setAttempted(true);
+    setFormError(null);
+    setPending(true);
+    const reply = await socket.request({ type: 'submit', form: spec.name, fields: values() });
+    if (reply.ok && reply.message.type === 'accepted') {
+      onAccepted(reply.message.handoff);
+      return;
+    }
+    setPending(false);
+    if (!reply.ok) {
+      setFormError({ code: reply.code, message: reply.message });
+      return;
+    }
+    if (reply.message.type !== 'refused') return;
+    setFormError({ code: reply.message.code, message: reply.message.message });
+    apply(reply.message.ref, reply.message.errors);
+    const invalid = spec.fields.find((field) => errors()[field.name] !== undefined);
+    if (invalid) form.querySelector<HTMLElement>(`[name="${invalid.name}"]`)?.focus();
+  }
+
+  // Coming back through the back/forward cache after a handoff: unlock the button.
+  const onPageShow = (event: PageTransitionEvent) => {
+    if (event.persisted) setPending(false);
+  };
+  addEventListener('pageshow', onPageShow);
+  onCleanup(() => {
+    clearTimeout(timer);
+    removeEventListener('pageshow', onPageShow);
+  });
+
+  return {
+    name: spec.name,
+    values,
+    error: (field) => (touched()[field] || attempted() ? errors()[field] : undefined),
+    formError,
+    pending,
+    input(field, value) {
+      setValues((all) => ({ ...all, [field]: value }));
+      clearTimeout(timer);
+      timer = setTimeout(validate, debounceMs);
+    },
+    blur(field) {
+      setTouched((all) => ({ ...all, [field]: true }));
+      void validate();
+    },
+    submit(event) {
+      void submit(event);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Reading what the server put in the page: the PageData JSON and whatever the person typed
+ * into the server-rendered form before the script loaded.
+ */
+import { PAGE_DATA_ID, type PageData } from '../shared/page.ts';
+import type { Fields } from '../shared/protocol.ts';
+
+/**
+ * The page's data from `<script type="application/json" id="baton-page">`, or `null` when
+ * it is missing or not JSON (the server's markup then stays as it is, still working).
+ * It is the server's own output, so it is not validated again here.
+ */
+export function readPageData(doc: Document = document): PageData | null {
+  try {
+    return JSON.parse(doc.getElementById(PAGE_DATA_ID)?.textContent || 'null');
+  } catch {
+    return null;
+  }
+}
+
+/** The non-empty values of the server-rendered inputs under `root`. */
+export function readTypedValues(root: ParentNode): Partial<Fields> {
+  const typed: Partial<Fields> = {};
+  for (const name of ['email', 'password'] as const) {
+    const value = root.querySelector<HTMLInputElement>(`[name=${name}]`)?.value;
+    if (value) typed[name] = value;
+  }
+  return typed;
+}

@@ -1,0 +1,288 @@
+/** @vitest-environment happy-dom */
+import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LiveForm } from '../../../client/forms/LiveForm.tsx';
+import type { LiveFormInitial } from '../../../client/live/form.ts';
+import { FORMS } from '../../../shared/forms.ts';
+import type { FormName } from '../../../shared/protocol.ts';
+import { createFakeSocket, type FakeSocket } from '../fakes.ts';
+
+const empty: LiveFormInitial = { values: { email: '', password: '' }, errors: {}, formError: null };
+
+function renderForm(
+  options: {
+    form?: FormName;
+    socket?: FakeSocket;
+    initial?: LiveFormInitial;
+    onAccepted?: (handoff: string) => void;
+  } = {},
+) {
+  const socket = options.socket ?? createFakeSocket();
+  render(() => (
+    <LiveForm
+      spec={FORMS[options.form ?? 'login']}
+      socket={socket}
+      initial={options.initial ?? empty}
+      onAccepted={options.onAccepted}
+    />
+  ));
+  const email = screen.getByLabelText('Email') as HTMLInputElement;
+  const password = screen.getByLabelText('Password') as HTMLInputElement;
+  const form = email.form as HTMLFormElement;
+  return { socket, email, password, form };
+}
+
+function type(input: HTMLInputElement, value: string): void {
+  input.value = value;
+  fireEvent.input(input);
+}
+
+/** The text of the element that describes `input`. */
+function description(input: HTMLInputElement): string | null | undefined {
+  const id = input.getAttribute('aria-describedby');
+  return id ? document.getElementById(id)?.textContent : null;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('LiveForm', () => {
+  it('renders the log-in form with its labels, a real post to /login and its button', () => {
+    const { email, password, form } = renderForm();
+    expect(email.type).toBe('email');
+    expect(email.autocomplete).toBe('email');
+    expect(email.required).toBe(true);
+    expect(password.type).toBe('password');
+    expect(password.getAttribute('autocomplete')).toBe('current-password');
+    expect(form.getAttribute('method')).toBe('post');
+    expect(form.getAttribute('action')).toBe('/login');
+    expect(screen.getByRole('button', { name: 'Log in' }).getAttribute('type')).toBe('submit');
+  });
+
+  it('renders the sign-up form with a new-password field described by its hint', () => {
+    const { password, form } = renderForm({ form: 'signup' });
+    expect(form.getAttribute('action')).toBe('/signup');
+    expect(password.getAttribute('autocomplete')).toBe('new-password');
+    expect(description(password)).toBe('At least 8 characters.');
+    expect(screen.getByRole('button', { name: 'Sign up' })).toBeTruthy();
+  });
+
+  it('shows a sign-up password error in place of the hint', async () => {
+    const { socket, password } = renderForm({ form: 'signup' });
+    type(password, 'short');
+    fireEvent.blur(password);
+    await socket.reply({
+      type: 'validated',
+      ref: 1,
+      errors: { password: 'Use at least 8 characters.' },
+    });
+    expect(password.getAttribute('aria-describedby')).toBe('signup-password-error');
+    expect(description(password)).toBe('Use at least 8 characters.');
+    expect(screen.queryByText('At least 8 characters.')).toBeNull();
+  });
+
+  it('prefills the email it is given', () => {
+    const { email } = renderForm({
+      initial: { ...empty, values: { email: 'ada@example.com', password: '' } },
+    });
+    expect(email.value).toBe('ada@example.com');
+  });
+
+  it('validates once, 200 ms after the last keystroke', () => {
+    const { socket, email } = renderForm();
+    type(email, 'a');
+    vi.advanceTimersByTime(150);
+    type(email, 'ad');
+    vi.advanceTimersByTime(199);
+    expect(socket.sent).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(socket.sent).toEqual([
+      { type: 'validate', ref: 1, form: 'login', fields: { email: 'ad', password: '' } },
+    ]);
+  });
+
+  it('validates at once when a field is left', () => {
+    const { socket, email } = renderForm();
+    type(email, 'ada');
+    fireEvent.blur(email);
+    expect(socket.sent).toHaveLength(1);
+    vi.advanceTimersByTime(1000);
+    expect(socket.sent).toHaveLength(1);
+  });
+
+  it('keeps a field’s error back until the field is left', async () => {
+    const { socket, email } = renderForm();
+    type(email, 'ada');
+    vi.advanceTimersByTime(200);
+    await socket.reply({
+      type: 'validated',
+      ref: 1,
+      errors: { email: 'Enter an email address like name@example.com.' },
+    });
+    expect(email.hasAttribute('aria-invalid')).toBe(false);
+    expect(screen.queryByText('Enter an email address like name@example.com.')).toBeNull();
+
+    fireEvent.blur(email);
+    expect(email.getAttribute('aria-invalid')).toBe('true');
+    expect(email.getAttribute('aria-describedby')).toBe('login-email-error');
+    expect(description(email)).toBe('Enter an email address like name@example.com.');
+  });
+
+  it('shows the error of the reply beside its field, and clears it when fixed', async () => {
+    const { socket, email, password } = renderForm();
+    type(email, 'ada');
+    fireEvent.blur(email);
+    await socket.reply({
+      type: 'validated',
+      ref: 1,
+      errors: { email: 'Enter an email address like name@example.com.' },
+    });
+    expect(email.getAttribute('aria-invalid')).toBe('true');
+    expect(password.hasAttribute('aria-invalid')).toBe(false);
+    const error = document.getElementById('login-email-error');
+    expect(error?.closest('.field')?.contains(email)).toBe(true);
+
+    type(email, 'ada@example.com');
+    vi.advanceTimersByTime(200);
+    await socket.reply({ type: 'validated', ref: 2, errors: {} });
+    expect(email.hasAttribute('aria-invalid')).toBe(false);
+    expect(email.hasAttribute('aria-describedby')).toBe(false);
+    expect(document.getElementById('login-email-error')).toBeNull();
+  });
+
+  it('drops a reply older than the last one applied', async () => {
+    const { socket, email } = renderForm();
+    type(email, 'ada');
+    fireEvent.blur(email);
+    type(email, 'ada@example.com');
+    fireEvent.blur(email);
+    expect(socket.sent.map((message) => message.ref)).toEqual([1, 2]);
+    await socket.reply({ type: 'validated', ref: 2, errors: {} });
+    await socket.reply({ type: 'validated', ref: 1, errors: { email: 'Stale.' } });
+    expect(email.hasAttribute('aria-invalid')).toBe(false);
+    expect(screen.queryByText('Stale.')).toBeNull();
+  });
+
+  it('submits over the socket and locks the button while the submit is in flight', () => {
+    const { socket, email, password, form } = renderForm();
+    type(email, 'ada@example.com');
+    type(password, 'correct horse');
+    const allowed = fireEvent.submit(form);
+    expect(allowed).toBe(false);
+    expect(socket.sent).toEqual([
+      {
+        type: 'submit',
+        ref: 1,
+        form: 'login',
+        fields: { email: 'ada@example.com', password: 'correct horse' },
+      },
+    ]);
+    const button = screen.getByRole('button', { name: 'Logging in…' }) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+
+    expect(fireEvent.submit(form)).toBe(false);
+    expect(socket.sent).toHaveLength(1);
+    vi.advanceTimersByTime(1000);
+    expect(socket.sent).toHaveLength(1);
+  });
+
+  it('says "Signing up…" on the sign-up form while in flight', () => {
+    const { form } = renderForm({ form: 'signup' });
+    fireEvent.submit(form);
+    expect(screen.getByRole('button', { name: 'Signing up…' })).toBeTruthy();
+  });
+
+  it('on a refused submit shows the message as an alert and focuses the first invalid field', async () => {
+    const { socket, email, password, form } = renderForm();
+    type(email, 'ada@example.com');
+    fireEvent.submit(form);
+    await socket.reply({
+      type: 'refused',
+      ref: 1,
+      code: 'fields.invalid',
+      message: 'Check the highlighted fields.',
+      errors: { password: 'Enter your password.' },
+    });
+    expect(screen.getByRole('alert').textContent).toBe('Check the highlighted fields.');
+    expect(password.getAttribute('aria-invalid')).toBe('true');
+    expect(description(password)).toBe('Enter your password.');
+    expect(email.hasAttribute('aria-invalid')).toBe(false);
+    expect(document.activeElement).toBe(password);
+    const button = screen.getByRole('button', { name: 'Log in' }) as HTMLButtonElement;
+    expect(button.disabled).toBe(false);
+  });
+
+  it('shows every field error after a submit attempt, touched or not', async () => {
+    const { socket, email, password, form } = renderForm();
+    fireEvent.submit(form);
+    await socket.reply({
+      type: 'refused',
+      ref: 1,
+      code: 'fields.invalid',
+      message: 'Check the highlighted fields.',
+      errors: { email: 'Enter your email address.', password: 'Enter your password.' },
+    });
+    expect(email.getAttribute('aria-invalid')).toBe('true');
+    expect(password.getAttribute('aria-invalid')).toBe('true');
+    expect(document.activeElement).toBe(email);
+  });
+
+  it('posts an accepted handoff to /handoff in a hidden form field', async () => {
+    const submit = vi.spyOn(HTMLFormElement.prototype, 'submit').mockImplementation(() => {});
+    const { socket, form } = renderForm();
+    fireEvent.submit(form);
+    await socket.reply({ type: 'accepted', ref: 1, handoff: 'sealed.handoff.token' });
+    expect(submit).toHaveBeenCalledOnce();
+    const posted = submit.mock.contexts[0] as HTMLFormElement;
+    expect(posted).not.toBe(form);
+    expect(posted.isConnected).toBe(true);
+    expect(posted.getAttribute('method')).toBe('post');
+    expect(posted.getAttribute('action')).toBe('/handoff');
+    const inputs = posted.querySelectorAll('input');
+    expect(inputs).toHaveLength(1);
+    expect(inputs[0]?.type).toBe('hidden');
+    expect(inputs[0]?.name).toBe('handoff');
+    expect(inputs[0]?.value).toBe('sealed.handoff.token');
+    // The page is leaving: the button stays locked.
+    expect(screen.getByRole('button', { name: 'Logging in…' })).toBeTruthy();
+  });
+
+  it('lets the browser post the form itself when the socket is not open', () => {
+    const socket = createFakeSocket('reconnecting');
+    const { form } = renderForm({ socket });
+    expect(fireEvent.submit(form)).toBe(true);
+    expect(socket.sent).toEqual([]);
+    expect(screen.getByRole('button', { name: 'Log in' })).toBeTruthy();
+  });
+
+  it('shows a lost connection during a submit as an alert and unlocks the button', async () => {
+    const { socket, form } = renderForm();
+    fireEvent.submit(form);
+    await socket.fail(1, 'socket.closed', 'Lost the connection to the server. Please try again.');
+    expect(screen.getByRole('alert').textContent).toBe(
+      'Lost the connection to the server. Please try again.',
+    );
+    expect((screen.getByRole('button', { name: 'Log in' }) as HTMLButtonElement).disabled).toBe(
+      false,
+    );
+  });
+
+  it('shows the errors the server rendered at once', () => {
+    const { email } = renderForm({
+      initial: {
+        values: { email: 'ada', password: '' },
+        errors: { email: 'Enter an email address like name@example.com.' },
+        formError: { code: 'fields.invalid', message: 'Check the highlighted fields.' },
+      },
+    });
+    expect(email.getAttribute('aria-invalid')).toBe('true');
+    expect(description(email)).toBe('Enter an email address like name@example.com.');
+    expect(screen.getByRole('alert').textContent).toBe('Check the highlighted fields.');
+  });
+});
