@@ -1,5 +1,5 @@
-import { defineConfig } from 'vitest/config';
 import solid from 'vite-plugin-solid';
+import { defineConfig } from 'vitest/config';
 
 /**
  * One config for the client build, the dev server and the tests.
