@@ -117,13 +117,33 @@ async function signUp(
     email,
     await hashPassword(password, deps.scrypt),
   );
-  if (!account) {
-    return {
-      ok: false,
-      code: 'account.email-taken',
-      message: 'An account with this email already exists. Log in instead.',
-      errors: { email: 'This email already has an account.' },
-    };
-  }
+  if (!account) return signUpAgain(deps, email, password);
   return { ok: true, accountId: account.id, destination: '/account', flash: [WELCOME_NEW] };
+}
+
+/** How long after creating an account a repeated sign-up counts as the same one. */
+const RESUBMIT_WINDOW_MS = 5 * 60 * 1000;
+
+/**
+ * A sign-up for an email that already has an account. When the password matches an
+ * account created moments ago, this is the same person's sign-up sent again (the reply to
+ * the first was lost when the socket dropped): it succeeds as that sign-up did, instead of
+ * telling them their own new account is taken. The matching password proves ownership, so
+ * this reveals nothing a log in would not.
+ */
+async function signUpAgain(deps: FormDeps, email: string, password: string): Promise<FormOutcome> {
+  const existing = await deps.store.accounts.findByEmail(email);
+  if (
+    existing &&
+    Date.now() - existing.createdAt < RESUBMIT_WINDOW_MS &&
+    (await verifyPassword(password, existing.passwordHash))
+  ) {
+    return { ok: true, accountId: existing.id, destination: '/account', flash: [WELCOME_NEW] };
+  }
+  return {
+    ok: false,
+    code: 'account.email-taken',
+    message: 'An account with this email already exists. Log in instead.',
+    errors: { email: 'This email already has an account.' },
+  };
 }

@@ -113,7 +113,7 @@ describe('the live socket protocol', () => {
       await live.request({
         type: 'submit',
         form: 'signup',
-        fields: { ...fields, email: ' TAKEN@example.com' },
+        fields: { email: ' TAKEN@example.com', password: 'another password' },
       }),
     ).toEqual({
       type: 'refused',
@@ -123,6 +123,28 @@ describe('the live socket protocol', () => {
       errors: { email: 'This email already has an account.' },
     });
     live.close();
+  });
+
+  it('accepts a sign-up sent again after its reply was lost, as the same account, redeemable once', async () => {
+    const browser = await browserOnLogin();
+    const fields = { email: 'resent@example.com', password: 'a fine password' };
+    const first = await browser.openSocket();
+    const lost = await first.request({ type: 'submit', form: 'signup', fields });
+    first.close(); // the reply never reached the page
+    const second = await browser.openSocket();
+    const again = await second.request({ type: 'submit', form: 'signup', fields });
+    second.close();
+    if (lost.type !== 'accepted' || again.type !== 'accepted')
+      throw new Error('expected two acceptances');
+    expect(again.handoff).not.toBe(lost.handoff);
+    expect(
+      (await browser.post('/handoff', { handoff: again.handoff })).headers.get('location'),
+    ).toBe('/account');
+    const page = await (await browser.fetch('/account')).text();
+    expect(page).toContain('resent@example.com');
+    expect(page).toContain('Welcome to Baton!');
+    const accounts = await server.store.accounts.findByEmail('resent@example.com');
+    expect(accounts?.email).toBe('resent@example.com');
   });
 
   it('answers a malformed frame with an error and stays open', async () => {
