@@ -10,6 +10,7 @@ import { createServer } from 'vite';
 import { createBaton, optionsFromConfig } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { resolveSecrets } from '../server/keys/secret-file.ts';
+import { createLimiters } from '../server/limits/limits.ts';
 import { createLogger } from '../server/logger.ts';
 import { openStore } from '../server/store/open.ts';
 
@@ -18,7 +19,7 @@ const viteOrigins = [`http://localhost:${VITE_PORT}`, `http://127.0.0.1:${VITE_P
 
 const config = loadConfig(process.env);
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
-const { store, events } = await openStore(config.storeUrl);
+const { store, events, limiterFactory } = await openStore(config.storeUrl);
 const sourceTemplate = path.resolve(import.meta.dirname, '../client/index.html');
 
 const baton = await createBaton({
@@ -30,6 +31,8 @@ const baton = await createBaton({
     production: false,
   }).secrets,
   ...optionsFromConfig(config),
+  // Shared counters on Redis, so N instances do not allow N times each limit.
+  limiters: createLimiters(config.limits, limiterFactory),
   origins: [...config.publicOrigins, ...viteOrigins],
   devServer: true,
   // Read on every page so edits to index.html show without a restart.

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createBaton, optionsFromConfig } from './app.ts';
 import { loadConfig } from './config.ts';
 import { resolveSecrets } from './keys/secret-file.ts';
+import { createLimiters } from './limits/limits.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './store/open.ts';
 
@@ -34,12 +35,14 @@ async function main(): Promise<void> {
     );
   }
   const template = readFileSync(path.join(clientDir, 'index.html'), 'utf8');
-  const { store, events } = await openStore(config.storeUrl);
+  const { store, events, limiterFactory } = await openStore(config.storeUrl);
   const baton = await createBaton({
     store,
     events,
     secrets: secrets.secrets,
     ...optionsFromConfig(config),
+    // Shared counters on Redis, so N instances do not allow N times each limit.
+    limiters: createLimiters(config.limits, limiterFactory),
     template,
     assetsDir: clientDir,
     logger,

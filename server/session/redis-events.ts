@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { SessionEndReason } from '../../shared/protocol.ts';
-import { connectRedis } from '../store/redis-connection.ts';
+import { connectRedis, RedisUnavailableError } from '../store/redis-connection.ts';
 import { createLocalSessionEvents, type SessionEvents } from './events.ts';
 
 /** What travels on the channel. `from` is the publishing bus, so it can skip its own echo. */
@@ -69,9 +69,12 @@ export async function openRedisSessionEvents(
   } catch (error) {
     await close();
     const cause = subscriber.lastError() ?? (error as Error);
-    throw new Error(`Redis at ${subscriber.where} did not accept SUBSCRIBE: ${cause.message}`, {
-      cause: error,
-    });
+    throw new RedisUnavailableError(
+      `Redis at ${subscriber.where} did not accept SUBSCRIBE: ${cause.message}`,
+      {
+        cause: error,
+      },
+    );
   }
 
   return {

@@ -8,9 +8,12 @@
  * A Redis URL may end in `?prefix=<prefix>` to put every key and the event channel under
  * another prefix than `baton:` (several Batons on one Redis, or one test run's keys).
  */
+
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { createLocalSessionEvents, type SessionEvents } from '../session/events.ts';
 import { openRedisSessionEvents } from '../session/redis-events.ts';
 import { DEFAULT_REDIS_PREFIX, openRedisStore, type RedisStore } from './redis.ts';
+import { type LimiterSpec, redisLimiterFactory } from './redis-limiters.ts';
 import { openSqliteStore } from './sqlite.ts';
 import type { Store } from './store.ts';
 
@@ -18,6 +21,11 @@ export interface OpenedStore {
   store: Store;
   /** Close it before the store: closing it does not close the store. */
   events: SessionEvents;
+  /**
+   * Builds rate limiters whose counters every instance shares (pass it to `createLimiters`);
+   * undefined on SQLite, where in-memory counters serve the one process.
+   */
+  limiterFactory?: (spec: LimiterSpec) => RateLimiterAbstract;
 }
 
 export interface OpenStoreOptions {
@@ -52,14 +60,18 @@ export function parseRedisStoreUrl(url: string): { url: string; prefix: string }
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   if (url.startsWith('sqlite:')) {
-    return { store: openSqliteStore({ file: url.slice('sqlite:'.length) }), events: createLocalSessionEvents() };
+    return {
+      store: openSqliteStore({ file: url.slice('sqlite:'.length) }),
+      events: createLocalSessionEvents(),
+    };
   }
   if (/^rediss?:\/\//.test(url)) {
     const target = parseRedisStoreUrl(url);
     const store = openRedisStore(target);
     try {
       await untilAnswering(store, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
-      return { store, events: await openRedisSessionEvents(target) };
+      const events = await openRedisSessionEvents(target);
+      return { store, events, limiterFactory: redisLimiterFactory(store) };
     } catch (error) {
       await store.close();
       // The message names the Redis as host:port/db: the URL itself may carry a password.

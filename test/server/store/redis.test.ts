@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openRedisStore, type RedisStore } from '../../../server/store/redis.ts';
+import {
+  deleteKeys,
+  inspectRedis,
+  REDIS_URL,
+  redisSkipReason,
+  startRedisProxy,
+  UNREACHABLE_REDIS_URL,
+  uniquePrefix,
+} from '../../helpers/redis.ts';
+import { startServer } from '../../helpers/start-server.ts';
+import { describeStore } from './store-suite.ts';
+
+const skip = await redisSkipReason();
+const prefix = uniquePrefix();
+
+describe.skipIf(skip !== null)('on Redis', () => {
+  afterAll(async () => {
+    await deleteKeys(prefix);
+  });
+
+  describeStore('redis', () => openRedisStore({ url: REDIS_URL, prefix }));
+
+  describe('openRedisStore', () => {
+    const opened: RedisStore[] = [];
+    let redis: Redis;
+
+    function open(url = REDIS_URL): RedisStore {
+      const store = openRedisStore({ url, prefix });
+      opened.push(store);
+      return store;
+    }
+
+    beforeAll(() => {
+      redis = inspectRedis();
+    });
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+    });
+    afterAll(async () => {
+      await redis.quit();
+    });
+
+    it('reports its kind as redis and its key prefix', () => {
+      const store = open();
+
+      expect(store.kind).toBe('redis');
+      expect(store.prefix).toBe(prefix);
+    });
+
+    it('defaults the key prefix to baton:', async () => {
+      const store = openRedisStore({ url: REDIS_URL });
+      opened.push(store);
+
+      expect(store.prefix).toBe('baton:');
+    });
+
+    it('keeps an account as a hash plus a unique email index, both under the prefix', async () => {
+      const store = open();
+      const email = `${randomUUID()}@example.test`;
+
+      const account = await store.accounts.create(email, 'hash-1');
+
+      expect(await redis.get(`${prefix}email:${email}`)).toBe(account?.id);
+      expect(await redis.hgetall(`${prefix}account:${account?.id}`)).toEqual({
+        id: account?.id,
+        email,
+        passwordHash: 'hash-1',
+        createdAt: String(account?.createdAt),
+      });
+      expect(await redis.pttl(`${prefix}account:${account?.id}`)).toBe(-1);
+    });
+
+    it('writes nothing for an account whose email is taken', async () => {
+      const store = open();
+      const email = `${randomUUID()}@example.test`;
+      await store.accounts.create(email, 'hash-1');
+      const before = await redis.keys(`${prefix}account:*`);
+
+      expect(await store.accounts.create(email, 'hash-2')).toBeNull();
+      expect(await redis.keys(`${prefix}account:*`)).toEqual(before);
+    });
+
+    it('creates no hash when replacing the password hash of an unknown id', async () => {
+      const store = open();
+      const id = randomUUID();
+
+      await store.accounts.updatePasswordHash(id, 'hash');
+
+      expect(await redis.exists(`${prefix}account:${id}`)).toBe(0);
+      expect(await store.accounts.findById(id)).toBeNull();
+    });
+
+    it('stores a session as JSON under the prefix with the ttl as PTTL', async () => {
+      const store = open();
+      const key = randomUUID();
+
+      await store.sessions.set(key, { accountId: 'a-1' }, 60_000);
+
+      expect(await redis.get(`${prefix}session:${key}`)).toBe('{"accountId":"a-1"}');
+      const pttl = await redis.pttl(`${prefix}session:${key}`);
+      expect(pttl).toBeGreaterThan(59_000);
+      expect(pttl).toBeLessThanOrEqual(60_000);
+    });
+
+    it('deletes a session set with a ttl of zero, as already expired', async () => {
+      const store = open();
+      const key = randomUUID();
+      await store.sessions.set(key, { n: 1 }, 60_000);
+
+      await store.sessions.set(key, { n: 2 }, 0);
+
+      expect(await redis.exists(`${prefix}session:${key}`)).toBe(0);
+      expect(await store.sessions.get(key)).toBeNull();
+    });
+
+    it('keeps a consumed handoff until its expiry and lets Redis drop it then', async () => {
+      const store = open();
+      const id = randomUUID();
+
+      expect(await store.handoffs.consume(id, Date.now() + 150)).toBe(true);
+
+      const pttl = await redis.pttl(`${prefix}handoff:${id}`);
+      expect(pttl).toBeGreaterThan(0);
+      expect(pttl).toBeLessThanOrEqual(150);
+      await sleep(300);
+      expect(await redis.exists(`${prefix}handoff:${id}`)).toBe(0);
+    });
+
+    it('writes nothing for a handoff that has already expired', async () => {
+      const store = open();
+      const id = randomUUID();
+
+      expect(await store.handoffs.consume(id, Date.now())).toBe(false);
+
+      expect(await redis.exists(`${prefix}handoff:${id}`)).toBe(0);
+    });
+
+    it('decides expiry by its own clock, not Redis time', async () => {
+      const clock = Date.now() + 10 * 60_000;
+      const store = openRedisStore({ url: REDIS_URL, prefix, now: () => clock });
+      opened.push(store);
+
+      expect(await store.handoffs.consume(randomUUID(), Date.now() + 60_000)).toBe(false);
+    });
+
+    it('lets exactly one of two stores (two connections, as two instances) win each of 200 ids', async () => {
+      const a = open();
+      const b = open();
+      const expiresAt = Date.now() + 60_000;
+      const ids = Array.from({ length: 200 }, () => randomUUID());
+
+      const winners = await Promise.all(
+        ids.map(async (id) => {
+          const won = await Promise.all([
+            a.handoffs.consume(id, expiresAt),
+            b.handoffs.consume(id, expiresAt),
+            a.handoffs.consume(id, expiresAt),
+            b.handoffs.consume(id, expiresAt),
+          ]);
+          return won.filter(Boolean).length;
+        }),
+      );
+
+      expect(winners).toEqual(ids.map(() => 1));
+    });
+
+    it('closes twice without error and refuses calls once closed', async () => {
+      const store = open();
+      await store.ping();
+
+      await store.close();
+
+      await expect(store.close()).resolves.toBeUndefined();
+      await expect(store.ping()).rejects.toThrow(`Redis at ${REDIS_URL} is closed`);
+      await expect(store.sessions.get('any')).rejects.toThrow('Connection is closed.');
+    });
+  });
+
+  describe('an unreachable Redis', () => {
+    const opened: RedisStore[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+    });
+
+    it('makes ping reject within a second, naming the Redis and the cause', async () => {
+      const store = openRedisStore({ url: UNREACHABLE_REDIS_URL, prefix });
+      opened.push(store);
+      const started = performance.now();
+
+      await expect(store.ping()).rejects.toThrow(
+        /^Redis at redis:\/\/127\.0\.0\.1:1\/0 (is unreachable|did not answer PING): connect ECONNREFUSED 127\.0\.0\.1:1$/,
+      );
+      expect(performance.now() - started).toBeLessThan(1_000);
+    });
+
+    it('gives the refusal the code store.unreachable', async () => {
+      const store = openRedisStore({ url: UNREACHABLE_REDIS_URL, prefix });
+      opened.push(store);
+
+      await expect(store.ping()).rejects.toMatchObject({ code: 'store.unreachable' });
+    });
+
+    it('keeps ping failing fast while it keeps retrying', async () => {
+      const store = openRedisStore({ url: UNREACHABLE_REDIS_URL, prefix });
+      opened.push(store);
+      await store.ping().catch(() => {});
+
+      for (let i = 0; i < 3; i += 1) {
+        const started = performance.now();
+        await expect(store.ping()).rejects.toThrow('ECONNREFUSED');
+        expect(performance.now() - started).toBeLessThan(1_000);
+        await sleep(150);
+      }
+    });
+
+    it('fails every store call within about a second instead of queueing it forever', async () => {
+      const store = openRedisStore({ url: UNREACHABLE_REDIS_URL, prefix });
+      opened.push(store);
+      const started = performance.now();
+
+      const results = await Promise.allSettled([
+        store.sessions.get('any'),
+        store.handoffs.consume(randomUUID(), Date.now() + 60_000),
+        store.accounts.create(`${randomUUID()}@example.test`, 'hash'),
+      ]);
+
+      expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect(performance.now() - started).toBeLessThan(1_200);
+    });
+  });
+
+  describe('a Redis that goes away and comes back', () => {
+    it('fails ping within a second while it is gone and answers again once it is back', async () => {
+      const proxy = await startRedisProxy();
+      const store = openRedisStore({ url: proxy.url, prefix });
+      try {
+        await store.ping();
+
+        await proxy.cut();
+        const started = performance.now();
+        await expect(store.ping()).rejects.toThrow(`Redis at ${proxy.url}`);
+        const failedAfter = performance.now() - started;
+        await expect(store.sessions.get('any')).rejects.toThrow();
+
+        await proxy.restore();
+        await expect
+          .poll(
+            () =>
+              store.ping().then(
+                () => 'answers',
+                () => 'down',
+              ),
+            { timeout: 3_000 },
+          )
+          .toBe('answers');
+
+        expect(failedAfter).toBeLessThan(1_000);
+        expect(await store.handoffs.consume(randomUUID(), Date.now() + 60_000)).toBe(true);
+      } finally {
+        await store.close();
+        await proxy.close();
+      }
+    });
+  });
+
+  describe('GET /healthz on the Redis store', () => {
+    it('answers 200 with the store kind while Redis answers', async () => {
+      const store = openRedisStore({ url: REDIS_URL, prefix });
+      const server = await startServer({ store });
+      try {
+        const response = await fetch(`${server.url}/healthz`);
+
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ ok: true, store: 'redis' });
+      } finally {
+        await server.stop();
+        await store.close();
+      }
+    });
+
+    it('answers 503 with the reason within 1.5 s while Redis is unreachable', async () => {
+      const store = openRedisStore({ url: UNREACHABLE_REDIS_URL, prefix });
+      const server = await startServer({ store });
+      try {
+        const started = performance.now();
+        const response = await fetch(`${server.url}/healthz`);
+        const elapsed = performance.now() - started;
+
+        expect(response.status).toBe(503);
+        expect(await response.json()).toEqual({
+          ok: false,
+          store: 'redis',
+          reason: expect.stringMatching(/^Redis at redis:\/\/127\.0\.0\.1:1\/0 .*ECONNREFUSED/),
+        });
+        expect(elapsed).toBeLessThan(1_500);
+      } finally {
+        await server.stop();
+        await store.close();
+      }
+    });
+  });
+});
