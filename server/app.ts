@@ -121,7 +121,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     sessions: options.store.sessions,
     timeouts,
     names,
-    onExpired: (ref) => void events.publish({ ref, reason: 'expired' }),
+    onExpired: (ref) => void events.publish({ type: 'ended', ref, reason: 'expired' }),
   });
   const forms16k = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -162,7 +162,9 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
 
   const server = createServer(app.callback());
   const registry = new SocketRegistry();
-  const unsubscribe = events.subscribe((event) => registry.endSession(event.ref, event.reason));
+  const unsubscribe = events.subscribe((event) => {
+    if (event.type === 'ended') registry.endSession(event.ref, event.reason);
+  });
   const live = attachLiveSocket(server, {
     app,
     loadSession: session.load,

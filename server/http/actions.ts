@@ -67,7 +67,7 @@ export function addActionRoutes(router: Router, deps: ActionDeps): void {
   router.post('/signup', formPost(deps, 'signup'));
   router.post('/logout', async (ctx) => {
     const ref = await signOut(ctx, deps.store.sessions, deps.names);
-    if (ref) await deps.events.publish({ ref, reason: 'signed-out' });
+    if (ref) await deps.events.publish({ type: 'ended', ref, reason: 'signed-out' });
     ctx.set('Cache-Control', 'no-store');
     seeOther(ctx, '/login');
   });

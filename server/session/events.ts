@@ -1,21 +1,24 @@
 /**
- * Session events: "this session ended". Every instance listens and closes the live sockets
- * of that session. In-process here (one machine on SQLite); the Redis store publishes the
- * same events over pub/sub to every instance.
+ * Session events, heard by every instance:
+ * - `ended`: a session ended (sign-out, expiry, revocation); its live sockets are told and closed.
+ * - `signed-in`: a browser signed in; its other tabs' sockets are told to reload into the
+ *   signed-in state.
+ * In-process here (one machine on SQLite); on Redis the same events travel over pub/sub
+ * (redis-events.ts). Both carry only hashes: a session's ref, a binding's hash.
  */
 import { EventEmitter } from 'node:events';
 import type { SessionEndReason } from '../../shared/protocol.ts';
 
-export interface SessionEnded {
-  /** The session's ref (a hash of its id; see session.ts). */
-  ref: string;
-  reason: SessionEndReason;
-}
+export type SessionEvent =
+  /** `ref` is the session's ref (a hash of its id; see session.ts). */
+  | { type: 'ended'; ref: string; reason: SessionEndReason }
+  /** `binding` is the hash of the browser's binding cookie (see handoff/seal.ts). */
+  | { type: 'signed-in'; binding: string };
 
 export interface SessionEvents {
-  publish(event: SessionEnded): Promise<void>;
+  publish(event: SessionEvent): Promise<void>;
   /** Registers a listener; returns the function that removes it. */
-  subscribe(listener: (event: SessionEnded) => void): () => void;
+  subscribe(listener: (event: SessionEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -25,11 +28,11 @@ export function createLocalSessionEvents(): SessionEvents {
   emitter.setMaxListeners(0);
   return {
     async publish(event) {
-      emitter.emit('ended', event);
+      emitter.emit('event', event);
     },
     subscribe(listener) {
-      emitter.on('ended', listener);
-      return () => emitter.off('ended', listener);
+      emitter.on('event', listener);
+      return () => emitter.off('event', listener);
     },
     async close() {
       emitter.removeAllListeners();

@@ -1,10 +1,11 @@
 /**
  * Session events over Redis pub/sub, for several instances on one Redis: a sign-out on one
- * instance closes that session's live sockets on every instance.
+ * instance closes that session's live sockets on every instance, and a sign-in tells that
+ * browser's other tabs wherever their sockets are.
  *
  * Each bus delivers its own events to its local listeners directly (so a sign-out closes
  * this instance's sockets even if Redis just went away) and publishes them, tagged with the
- * bus's id, on `<prefix>session-ended`. Its subscriber connection skips messages carrying
+ * bus's id, on `<prefix>session-events`. Its subscriber connection skips messages carrying
  * its own id, so every listener hears each event exactly once.
  *
  * Pub/sub is fire-and-forget: an instance cut off from Redis misses events published
@@ -18,16 +19,24 @@ import { connectRedis, RedisUnavailableError } from '../store/redis-connection.t
 import { createLocalSessionEvents, type SessionEvents } from './events.ts';
 
 /** What travels on the channel. `from` is the publishing bus, so it can skip its own echo. */
-const WireEvent = v.strictObject({
-  from: v.string(),
-  ref: v.pipe(v.string(), v.minLength(1)),
-  reason: SessionEndReason,
-});
+const WireEvent = v.variant('type', [
+  v.strictObject({
+    from: v.string(),
+    type: v.literal('ended'),
+    ref: v.pipe(v.string(), v.minLength(1)),
+    reason: SessionEndReason,
+  }),
+  v.strictObject({
+    from: v.string(),
+    type: v.literal('signed-in'),
+    binding: v.pipe(v.string(), v.minLength(1)),
+  }),
+]);
 
 export interface RedisSessionEventsOptions {
   /** The same Redis URL as the store's. */
   url: string;
-  /** The same key prefix as the store's; the channel is `<prefix>session-ended`. */
+  /** The same key prefix as the store's; the channel is `<prefix>session-events`. */
   prefix: string;
 }
 
@@ -39,12 +48,12 @@ export interface RedisSessionEventsOptions {
  *
  * @example
  * const events = await openRedisSessionEvents({ url: 'redis://127.0.0.1:6379/0', prefix: 'baton:' });
- * events.subscribe(({ ref, reason }) => registry.endSession(ref, reason));
+ * events.subscribe((event) => console.log(event.type));
  */
 export async function openRedisSessionEvents(
   options: RedisSessionEventsOptions,
 ): Promise<SessionEvents> {
-  const channel = `${options.prefix}session-ended`;
+  const channel = `${options.prefix}session-events`;
   const busId = randomUUID();
   const local = createLocalSessionEvents();
   const publisher = connectRedis(options.url, { name: 'baton-events-publish' });
@@ -56,7 +65,8 @@ export async function openRedisSessionEvents(
     // A malformed message (another program on the channel, a future Baton) is dropped:
     // it must not throw out of the subscriber, and it names no session we could end.
     if (event === null || event.from === busId) return;
-    void local.publish({ ref: event.ref, reason: event.reason });
+    const { from: _from, ...payload } = event;
+    void local.publish(payload);
   });
 
   const close = async () => {
@@ -80,11 +90,7 @@ export async function openRedisSessionEvents(
   return {
     async publish(event) {
       await local.publish(event);
-      const wire: v.InferOutput<typeof WireEvent> = {
-        from: busId,
-        ref: event.ref,
-        reason: event.reason,
-      };
+      const wire: v.InferOutput<typeof WireEvent> = { from: busId, ...event };
       await publisher.client.publish(channel, JSON.stringify(wire));
     },
     subscribe: (listener) => local.subscribe(listener),

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SessionEnded, SessionEvents } from '../../../server/session/events.ts';
+import type { SessionEvent, SessionEvents } from '../../../server/session/events.ts';
 import { openRedisSessionEvents } from '../../../server/session/redis-events.ts';
 import {
   inspectRedis,
@@ -18,10 +18,10 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
   const opened: SessionEvents[] = [];
 
   /** A bus under `prefix` that records what its one listener hears. */
-  async function bus(prefix: string): Promise<{ events: SessionEvents; heard: SessionEnded[] }> {
+  async function bus(prefix: string): Promise<{ events: SessionEvents; heard: SessionEvent[] }> {
     const events = await openRedisSessionEvents({ url: REDIS_URL, prefix });
     opened.push(events);
-    const heard: SessionEnded[] = [];
+    const heard: SessionEvent[] = [];
     events.subscribe((event) => heard.push(event));
     return { events, heard };
   }
@@ -34,7 +34,7 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
     const prefix = uniquePrefix();
     const a = await bus(prefix);
     const b = await bus(prefix);
-    const event: SessionEnded = { ref: 'session-ref-1', reason: 'signed-out' };
+    const event: SessionEvent = { type: 'ended', ref: 'session-ref-1', reason: 'signed-out' };
 
     await a.events.publish(event);
 
@@ -47,9 +47,9 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
   it('delivers to the publishing bus before publish resolves', async () => {
     const a = await bus(uniquePrefix());
 
-    await a.events.publish({ ref: 'r', reason: 'revoked' });
+    await a.events.publish({ type: 'ended', ref: 'r', reason: 'revoked' });
 
-    expect(a.heard).toEqual([{ ref: 'r', reason: 'revoked' }]);
+    expect(a.heard).toEqual([{ type: 'ended', ref: 'r', reason: 'revoked' }]);
   });
 
   it('delivers events from both directions in the order each bus published them', async () => {
@@ -57,13 +57,14 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
     const a = await bus(prefix);
     const b = await bus(prefix);
 
-    await a.events.publish({ ref: 'a-1', reason: 'signed-out' });
-    await b.events.publish({ ref: 'b-1', reason: 'expired' });
-    await a.events.publish({ ref: 'a-2', reason: 'revoked' });
+    await a.events.publish({ type: 'ended', ref: 'a-1', reason: 'signed-out' });
+    await b.events.publish({ type: 'ended', ref: 'b-1', reason: 'expired' });
+    await a.events.publish({ type: 'ended', ref: 'a-2', reason: 'revoked' });
 
     await expect.poll(() => a.heard.length + b.heard.length).toBe(6);
     await sleep(SETTLE_MS);
-    const refs = (heard: SessionEnded[]) => heard.map((event) => event.ref);
+    const refs = (heard: SessionEvent[]) =>
+      heard.map((event) => (event.type === 'ended' ? event.ref : ''));
     expect(refs(a.heard).filter((ref) => ref.startsWith('a-'))).toEqual(['a-1', 'a-2']);
     expect(refs(b.heard).filter((ref) => ref.startsWith('a-'))).toEqual(['a-1', 'a-2']);
     expect(refs(a.heard)).toContain('b-1');
@@ -74,10 +75,10 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
     const prefix = uniquePrefix();
     const a = await bus(prefix);
     const b = await bus(prefix);
-    const second: SessionEnded[] = [];
+    const second: SessionEvent[] = [];
     b.events.subscribe((event) => second.push(event));
 
-    await a.events.publish({ ref: 'r', reason: 'signed-out' });
+    await a.events.publish({ type: 'ended', ref: 'r', reason: 'signed-out' });
 
     await expect.poll(() => second.length).toBe(1);
     await sleep(SETTLE_MS);
@@ -89,7 +90,7 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
     const a = await bus(uniquePrefix());
     const other = await bus(uniquePrefix());
 
-    await a.events.publish({ ref: 'r', reason: 'signed-out' });
+    await a.events.publish({ type: 'ended', ref: 'r', reason: 'signed-out' });
 
     await sleep(SETTLE_MS);
     expect(other.heard).toEqual([]);
@@ -99,11 +100,11 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
     const prefix = uniquePrefix();
     const a = await bus(prefix);
     const b = await bus(prefix);
-    const removed: SessionEnded[] = [];
+    const removed: SessionEvent[] = [];
     const unsubscribe = b.events.subscribe((event) => removed.push(event));
 
     unsubscribe();
-    await a.events.publish({ ref: 'r', reason: 'signed-out' });
+    await a.events.publish({ type: 'ended', ref: 'r', reason: 'signed-out' });
 
     await expect.poll(() => b.heard.length).toBe(1);
     expect(removed).toEqual([]);
@@ -115,17 +116,17 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
     const b = await bus(prefix);
     const raw = inspectRedis();
     try {
-      await raw.publish(`${prefix}session-ended`, 'not json');
+      await raw.publish(`${prefix}session-events`, 'not json');
       await raw.publish(
-        `${prefix}session-ended`,
+        `${prefix}session-events`,
         JSON.stringify({ from: 'x', ref: 'r', reason: 'bored' }),
       );
-      await raw.publish(`${prefix}session-ended`, JSON.stringify({ ref: 'r', reason: 'expired' }));
-      await a.events.publish({ ref: 'after', reason: 'expired' });
+      await raw.publish(`${prefix}session-events`, JSON.stringify({ ref: 'r', reason: 'expired' }));
+      await a.events.publish({ type: 'ended', ref: 'after', reason: 'expired' });
 
       await expect.poll(() => b.heard.length).toBe(1);
       await sleep(SETTLE_MS);
-      expect(b.heard).toEqual([{ ref: 'after', reason: 'expired' }]);
+      expect(b.heard).toEqual([{ type: 'ended', ref: 'after', reason: 'expired' }]);
     } finally {
       await raw.quit();
     }
@@ -138,7 +139,7 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
 
     await b.events.close();
     await expect(b.events.close()).resolves.toBeUndefined();
-    await a.events.publish({ ref: 'r', reason: 'signed-out' });
+    await a.events.publish({ type: 'ended', ref: 'r', reason: 'signed-out' });
 
     await sleep(SETTLE_MS);
     expect(b.heard).toEqual([]);

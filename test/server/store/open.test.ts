@@ -55,9 +55,11 @@ describe('openStore', () => {
     const result = await openStore(`sqlite:${path.join(dir, 'baton.db')}`);
     opened.push(result);
     const heard: string[] = [];
-    result.events.subscribe((event) => heard.push(event.ref));
+    result.events.subscribe((event) =>
+      heard.push(event.type === 'ended' ? event.ref : event.binding),
+    );
 
-    await result.events.publish({ ref: 'r', reason: 'signed-out' });
+    await result.events.publish({ type: 'ended', ref: 'r', reason: 'signed-out' });
 
     expect(result.store.kind).toBe('sqlite');
     expect(heard).toEqual(['r']);
@@ -94,13 +96,15 @@ describe.skipIf(skip !== null)('openStore on Redis', () => {
     opened.push(result);
     const store = result.store as RedisStore;
     const heard: string[] = [];
-    result.events.subscribe((event) => heard.push(event.ref));
+    result.events.subscribe((event) =>
+      heard.push(event.type === 'ended' ? event.ref : event.binding),
+    );
     const raw = inspectRedis();
     try {
       await store.sessions.set('key', { n: 1 }, 60_000);
       await raw.publish(
-        `${prefix}session-ended`,
-        JSON.stringify({ from: 'elsewhere', ref: 'r', reason: 'expired' }),
+        `${prefix}session-events`,
+        JSON.stringify({ from: 'elsewhere', type: 'ended', ref: 'r', reason: 'expired' }),
       );
 
       expect(store.kind).toBe('redis');
