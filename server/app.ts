@@ -32,6 +32,7 @@ import {
   type SessionTimeouts,
 } from './session/session.ts';
 import type { Store } from './store/store.ts';
+import { failClosed } from './store/unavailable.ts';
 
 export interface BatonOptions {
   store: Store;
@@ -96,6 +97,7 @@ export function optionsFromConfig(
 
 /** Builds a ready-to-listen Baton server. */
 export async function createBaton(options: BatonOptions): Promise<Baton> {
+  const store = failClosed(options.store);
   const ring = createKeyRing(options.secrets);
   const scrypt = options.scrypt ?? OWASP_SCRYPT;
   const events = options.events ?? createLocalSessionEvents();
@@ -107,7 +109,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const binding = createBindingCookie(names);
   const flash = createFlashCookie(names, ring);
   const forms: FormDeps = {
-    store: options.store,
+    store,
     scrypt,
     limiters,
     // Verified when an email is unknown, so that case costs what a wrong password costs.
@@ -118,7 +120,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   // koa-session signs its cookie with these (keygrip: the first signs, all verify).
   app.keys = ring.keys.map((key) => key.key('cookie').toString('base64url'));
   const session = createSessionMiddleware(app, {
-    sessions: options.store.sessions,
+    sessions: store.sessions,
     timeouts,
     names,
     onExpired: (ref) => void events.publish({ type: 'ended', ref, reason: 'expired' }),
@@ -126,12 +128,12 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const forms16k = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
   const router = new Router();
-  const pageDeps = { store: options.store, binding, flash, template };
+  const pageDeps = { store, binding, flash, template };
   addPageRoutes(router, pageDeps);
   addActionRoutes(router, { ...pageDeps, forms, events, names });
   router.post(
     '/handoff',
-    redeemHandoff({ ring, ledger: options.store.handoffs, binding, flash, logger: options.logger }),
+    redeemHandoff({ ring, ledger: store.handoffs, binding, flash, logger: options.logger }),
   );
 
   app.use(requestLog(options.logger));
@@ -171,7 +173,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     names,
     binding,
     timeouts,
-    sessions: options.store.sessions,
+    sessions: store.sessions,
     origins: options.origins,
     registry,
     trustProxy: options.trustProxy ?? false,

@@ -6,7 +6,7 @@ import { normalizeEmail } from '../../shared/forms.ts';
 import type { Flash } from '../../shared/page.ts';
 import type { FieldErrors, Fields, FormName } from '../../shared/protocol.ts';
 import { describeWait, type Limiters, peek, take } from '../limits/limits.ts';
-import type { Store } from '../store/store.ts';
+import type { Account, Store } from '../store/store.ts';
 import { hashPassword, needsRehash, type ScryptParams, verifyPassword } from './password.ts';
 import { checkFormFields } from './rules.ts';
 
@@ -78,12 +78,17 @@ function limited(wait: { retryAfterSeconds: number }, what: string): Refused {
   };
 }
 
-async function logIn(
+/**
+ * Checks an email and password under the sign-in limits: refused at once when over them,
+ * a failure counted against both the client IP and the account, a success clearing the
+ * account's count. Every path that accepts a password goes through here.
+ */
+async function checkCredentials(
   deps: FormDeps,
   email: string,
   password: string,
   who: Submitter,
-): Promise<FormOutcome> {
+): Promise<{ ok: true; account: Account } | Refused> {
   const { loginFailsPerAccount: perAccount, loginFailsPerIp: perIp } = deps.limiters;
   // Checked before the password, so a guesser over the limit learns nothing more.
   const wait = (await peek(perIp, who.ip)) ?? (await peek(perAccount, email));
@@ -102,7 +107,23 @@ async function logIn(
       await hashPassword(password, deps.scrypt),
     );
   }
-  return { ok: true, accountId: account.id, destination: '/account', flash: [WELCOME_BACK] };
+  return { ok: true, account };
+}
+
+async function logIn(
+  deps: FormDeps,
+  email: string,
+  password: string,
+  who: Submitter,
+): Promise<FormOutcome> {
+  const checked = await checkCredentials(deps, email, password, who);
+  if (!checked.ok) return checked;
+  return {
+    ok: true,
+    accountId: checked.account.id,
+    destination: '/account',
+    flash: [WELCOME_BACK],
+  };
 }
 
 async function signUp(
@@ -117,7 +138,7 @@ async function signUp(
     email,
     await hashPassword(password, deps.scrypt),
   );
-  if (!account) return signUpAgain(deps, email, password);
+  if (!account) return signUpAgain(deps, email, password, who);
   return { ok: true, accountId: account.id, destination: '/account', flash: [WELCOME_NEW] };
 }
 
@@ -128,18 +149,26 @@ const RESUBMIT_WINDOW_MS = 5 * 60 * 1000;
  * A sign-up for an email that already has an account. When the password matches an
  * account created moments ago, this is the same person's sign-up sent again (the reply to
  * the first was lost when the socket dropped): it succeeds as that sign-up did, instead of
- * telling them their own new account is taken. The matching password proves ownership, so
- * this reveals nothing a log in would not.
+ * telling them their own new account is taken. The password is checked under the same
+ * limits as a log in (a wrong one counts as a failed sign-in), so this path is no way
+ * around them.
  */
-async function signUpAgain(deps: FormDeps, email: string, password: string): Promise<FormOutcome> {
-  const existing = await deps.store.accounts.findByEmail(email);
-  if (
-    existing &&
-    Date.now() - existing.createdAt < RESUBMIT_WINDOW_MS &&
-    (await verifyPassword(password, existing.passwordHash))
-  ) {
-    return { ok: true, accountId: existing.id, destination: '/account', flash: [WELCOME_NEW] };
+async function signUpAgain(
+  deps: FormDeps,
+  email: string,
+  password: string,
+  who: Submitter,
+): Promise<FormOutcome> {
+  const checked = await checkCredentials(deps, email, password, who);
+  if (checked.ok && Date.now() - checked.account.createdAt < RESUBMIT_WINDOW_MS) {
+    return {
+      ok: true,
+      accountId: checked.account.id,
+      destination: '/account',
+      flash: [WELCOME_NEW],
+    };
   }
+  if (!checked.ok && checked.code === 'rate.limited') return checked;
   return {
     ok: false,
     code: 'account.email-taken',

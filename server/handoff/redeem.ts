@@ -8,12 +8,14 @@
 import type Koa from 'koa';
 import type { Flash } from '../../shared/page.ts';
 import { seeOther } from '../http/see-other.ts';
+import { sendUnavailable } from '../http/unavailable.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { Logger } from '../logger.ts';
 import { type BindingCookie, bindingMatches } from '../session/binding.ts';
 import type { FlashCookie } from '../session/flash.ts';
 import { signIn } from '../session/session.ts';
 import type { HandoffLedger } from '../store/store.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
 import { type HandoffOpenError, openHandoff } from './seal.ts';
 
 export type RedeemError =
@@ -56,7 +58,20 @@ export function redeemHandoff(options: RedeemOptions): Koa.Middleware {
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Referrer-Policy', 'no-referrer');
     const token = (ctx.request as { body?: Record<string, unknown> }).body?.handoff;
-    const outcome = await redeem(options, ctx, typeof token === 'string' ? token : null, now());
+    const handoff = typeof token === 'string' ? token : null;
+    let outcome: Awaited<ReturnType<typeof redeem>>;
+    try {
+      outcome = await redeem(options, ctx, handoff, now());
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      // Fail closed: nothing was consumed or written, so the same handoff can be retried.
+      options.logger.warn(
+        { code: error.code, err: error },
+        'handoff not redeemed: store unavailable',
+      );
+      sendUnavailable(ctx, handoff);
+      return;
+    }
     if (outcome.ok) {
       seeOther(ctx, outcome.destination);
       return;

@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Logger } from '../logger.ts';
+import { isStoreUnavailable } from '../store/unavailable.ts';
+import { sendUnavailable } from './unavailable.ts';
 
 export function requestLog(logger: Logger): Koa.Middleware {
   return async (ctx, next) => {
@@ -15,6 +17,11 @@ export function requestLog(logger: Logger): Koa.Middleware {
     try {
       await next();
     } catch (error) {
+      if (isStoreUnavailable(error)) {
+        logger.warn({ reqId: id, code: error.code, err: error }, 'store unavailable');
+        sendUnavailable(ctx);
+        return;
+      }
       const status = (error as { status?: number }).status ?? 500;
       const expose = (error as { expose?: boolean }).expose === true;
       ctx.status = status;

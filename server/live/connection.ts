@@ -10,6 +10,7 @@ import { sealHandoff } from '../handoff/seal.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import { type Limiters, take } from '../limits/limits.ts';
 import type { Logger } from '../logger.ts';
+import { isStoreUnavailable, UNAVAILABLE_MESSAGE } from '../store/unavailable.ts';
 
 /** What the door learned about the socket's browser at the upgrade. */
 export interface LivePeer {
@@ -92,6 +93,16 @@ export function serveConnection(socket: WebSocket, peer: LivePeer, deps: LiveDep
         submitting = true;
         submit(message, peer, deps)
           .then(send, (error: unknown) => {
+            if (isStoreUnavailable(error)) {
+              deps.logger.warn({ code: error.code, err: error }, 'live submit: store unavailable');
+              send({
+                type: 'error',
+                ref: message.ref,
+                code: 'service.unavailable',
+                message: UNAVAILABLE_MESSAGE,
+              });
+              return;
+            }
             deps.logger.error({ err: error, form: message.form }, 'live submit failed');
             send({
               type: 'error',

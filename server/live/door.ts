@@ -15,6 +15,7 @@ import type { BindingCookie } from '../session/binding.ts';
 import type { CookieNames } from '../session/cookies.ts';
 import { readSession, type SessionTimeouts, sessionDeadline } from '../session/session.ts';
 import type { SessionStore } from '../store/store.ts';
+import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
 import { type LiveDeps, type LivePeer, serveConnection } from './connection.ts';
 import type { SocketRegistry } from './registry.ts';
 
@@ -50,13 +51,14 @@ export interface LiveSocketServer {
   readonly clients: Set<WebSocket>;
 }
 
-type RefusedStatus = 401 | 403 | 404 | 429 | 500;
+type RefusedStatus = 401 | 403 | 404 | 429 | 500 | 503;
 const REASONS: Record<RefusedStatus, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 function refuse(socket: Duplex, status: RefusedStatus, extraHeaders = ''): void {
@@ -151,8 +153,17 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     admit(req, socket, head).catch((error: unknown) => {
-      options.logger.error({ err: error }, 'live socket upgrade failed');
-      if (!socket.destroyed) refuse(socket, 500);
+      const unavailable = isStoreUnavailable(error);
+      if (unavailable)
+        options.logger.warn({ code: error.code, err: error }, 'live socket: store unavailable');
+      else options.logger.error({ err: error }, 'live socket upgrade failed');
+      if (!socket.destroyed) {
+        refuse(
+          socket,
+          unavailable ? 503 : 500,
+          unavailable ? `Retry-After: ${RETRY_AFTER_SECONDS}\r\n` : '',
+        );
+      }
     });
   });
 

@@ -5,7 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 
-export type FakeSocketEvent = { kind: 'send'; data: string } | { kind: 'close'; code?: number; reason?: string };
+export type FakeSocketEvent =
+  | { kind: 'send'; data: string }
+  | { kind: 'close'; code?: number; reason?: string };
 
 export class FakeSocket extends EventEmitter {
   readonly CONNECTING = 0;
@@ -36,7 +38,10 @@ export class FakeSocket extends EventEmitter {
   eventsAfter(count: number, timeoutMs = 2000): Promise<void> {
     if (this.events.length > count) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no reply within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const check = () => {
         if (this.events.length <= count) return false;
         clearTimeout(timer);

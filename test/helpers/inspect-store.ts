@@ -36,7 +36,9 @@ export function openInspectableStore(): InspectableStore {
   const store = openSqliteStore({ file });
   // Opened after the store has created and migrated the file; WAL lets it read beside the writer.
   const reader = new Database(file, { readonly: true, fileMustExist: true });
-  const sessions = reader.prepare<[], SessionRow>('SELECT key, data, expires_at FROM sessions ORDER BY key');
+  const sessions = reader.prepare<[], SessionRow>(
+    'SELECT key, data, expires_at FROM sessions ORDER BY key',
+  );
   const handoffs = reader.prepare<[], { id: string; expires_at: number }>(
     'SELECT id, expires_at FROM handoffs ORDER BY id',
   );

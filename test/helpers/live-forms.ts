@@ -8,7 +8,11 @@ import type { Fields, FormName, ServerMessage } from '../../shared/protocol.ts';
 import { BrowserSession } from './browser-session.ts';
 
 /** Submits a form over a fresh live socket of `browser` (loading the form first if it has no binding yet). */
-export async function submitOverSocket(browser: BrowserSession, form: FormName, fields: Fields): Promise<ServerMessage> {
+export async function submitOverSocket(
+  browser: BrowserSession,
+  form: FormName,
+  fields: Fields,
+): Promise<ServerMessage> {
   if (!browser.cookies.has('baton.bind')) await browser.fetch(`/${form}`);
   const live = await browser.openSocket();
   try {
@@ -19,9 +23,14 @@ export async function submitOverSocket(browser: BrowserSession, form: FormName, 
 }
 
 /** The handoff a live socket gives `browser` for this form; throws on any other reply. */
-export async function handoffFor(browser: BrowserSession, form: FormName, fields: Fields): Promise<string> {
+export async function handoffFor(
+  browser: BrowserSession,
+  form: FormName,
+  fields: Fields,
+): Promise<string> {
   const reply = await submitOverSocket(browser, form, fields);
-  if (reply.type !== 'accepted') throw new Error(`expected an accepted ${form}, got ${JSON.stringify(reply)}`);
+  if (reply.type !== 'accepted')
+    throw new Error(`expected an accepted ${form}, got ${JSON.stringify(reply)}`);
   return reply.handoff;
 }
 
@@ -36,7 +45,10 @@ export async function signUpAndRedeem(browser: BrowserSession, fields: Fields): 
 
 /** The PageData a server-rendered page embeds for the client. */
 export function pageData(html: string): PageData {
-  const match = new RegExp(`<script type="application/json" id="${PAGE_DATA_ID}">(.*?)</script>`, 's').exec(html);
+  const match = new RegExp(
+    `<script type="application/json" id="${PAGE_DATA_ID}">(.*?)</script>`,
+    's',
+  ).exec(html);
   if (!match?.[1]) throw new Error('the page embeds no page data');
   return JSON.parse(match[1]) as PageData;
 }

@@ -1,0 +1,167 @@
+/**
+ * User enumeration: whether an email has an account must not show in what the server says
+ * or in how long it takes to say it, over the live socket or the plain form post.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword, type ScryptParams } from '../../server/accounts/password.ts';
+import type { Fields, ServerMessage } from '../../shared/protocol.ts';
+import { BrowserSession } from '../helpers/browser-session.ts';
+import { signUpAndRedeem, submitOverSocket } from '../helpers/live-forms.ts';
+import { type RunningServer, startServer } from '../helpers/start-server.ts';
+
+const PASSWORD = 'the right password';
+const WRONG = 'not the right password';
+const BAD_CREDENTIALS = {
+  type: 'refused',
+  code: 'account.bad-credentials',
+  message: 'That email and password do not match an account.',
+  errors: {},
+};
+
+function withoutRef(message: ServerMessage) {
+  const { ref: _ref, ...rest } = message as ServerMessage & { ref?: number };
+  return rest;
+}
+
+/** A page as a comparison sees it: a CSP nonce, if the page carries one, is random per response. */
+function comparable(html: string): string {
+  return html.replace(/nonce="[^"]*"/g, 'nonce=""');
+}
+
+async function signUpElsewhere(server: RunningServer, fields: Fields): Promise<void> {
+  await signUpAndRedeem(new BrowserSession(server.url), fields);
+}
+
+describe('user enumeration by message', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.stop());
+
+  it('gives a wrong password and an unknown email the same reply over the live socket', async () => {
+    await signUpElsewhere(server, { email: 'known@example.com', password: PASSWORD });
+    const browser = new BrowserSession(server.url);
+    const wrong = await submitOverSocket(browser, 'login', {
+      email: 'known@example.com',
+      password: WRONG,
+    });
+    const unknown = await submitOverSocket(browser, 'login', {
+      email: 'unknown@example.com',
+      password: WRONG,
+    });
+    expect(withoutRef(wrong)).toEqual(BAD_CREDENTIALS);
+    expect(withoutRef(unknown)).toEqual(BAD_CREDENTIALS);
+
+    // The same address before and after it has an account: not one byte differs but the ref.
+    const before = await submitOverSocket(browser, 'login', {
+      email: 'later@example.com',
+      password: WRONG,
+    });
+    await signUpElsewhere(server, { email: 'later@example.com', password: PASSWORD });
+    const after = await submitOverSocket(browser, 'login', {
+      email: 'later@example.com',
+      password: WRONG,
+    });
+    expect(JSON.stringify(withoutRef(after))).toBe(JSON.stringify(withoutRef(before)));
+  });
+
+  it('gives a wrong password and an unknown email the same page over the plain form post', async () => {
+    const post = async (fields: Fields) => {
+      const browser = new BrowserSession(server.url);
+      await browser.fetch('/login');
+      const response = await browser.post('/login', fields);
+      return {
+        status: response.status,
+        cookies: response.headers.getSetCookie().map((line) => line.split('=')[0]),
+        html: comparable(await response.text()),
+      };
+    };
+    // The same address before and after it has an account: the same status, cookies and page.
+    const before = await post({ email: 'form-later@example.com', password: WRONG });
+    await signUpElsewhere(server, { email: 'form-later@example.com', password: PASSWORD });
+    const after = await post({ email: 'form-later@example.com', password: WRONG });
+    expect(before.status).toBe(422);
+    expect(before.html).toContain(BAD_CREDENTIALS.message);
+    expect(after).toEqual(before);
+
+    // Two different addresses: the same page once each address (which the form echoes) is set aside.
+    await signUpElsewhere(server, { email: 'form-known@example.com', password: PASSWORD });
+    const wrong = await post({ email: 'form-known@example.com', password: WRONG });
+    const unknown = await post({ email: 'form-unknown@example.com', password: WRONG });
+    expect({ ...wrong, html: wrong.html.replaceAll('form-known@example.com', '<email>') }).toEqual({
+      ...unknown,
+      html: unknown.html.replaceAll('form-unknown@example.com', '<email>'),
+    });
+  });
+});
+
+describe('user enumeration by timing', () => {
+  // Real scrypt costs (startServer's default is cheap), so the hash dominates what is timed.
+  const SCRYPT: ScryptParams = { ln: 14, r: 8, p: 1 };
+  // Below the default limits (10 failures per account, 50 per IP per 15 minutes): each known
+  // account is guessed once, and 2 × ROUNDS failures stay under the per-IP limit.
+  const ROUNDS = 24;
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ scrypt: SCRYPT });
+  });
+  afterAll(() => server.stop());
+
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length / 2;
+    return sorted.length % 2
+      ? (sorted[Math.floor(middle)] as number)
+      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  };
+
+  it('takes as long for an unknown email as for a wrong password (within 20% of the median)', async () => {
+    const known = Array.from({ length: ROUNDS }, (_, i) => `timed-${i}@example.com`);
+    // Hashed exactly as a sign-up would with these parameters, straight into the store.
+    await Promise.all(
+      known.map(async (email) =>
+        server.store.accounts.create(email, await hashPassword(PASSWORD, SCRYPT)),
+      ),
+    );
+    const browser = new BrowserSession(server.url);
+    await browser.fetch('/login');
+    const live = await browser.openSocket();
+    const timed = async (fields: Fields) => {
+      const started = performance.now();
+      const reply = await live.request({ type: 'submit', form: 'login', fields });
+      const elapsed = performance.now() - started;
+      expect(withoutRef(reply)).toEqual(BAD_CREDENTIALS);
+      return elapsed;
+    };
+    // Warm up the path (JIT, the first statement preparations) with a sign-in that succeeds.
+    const warm = await live.request({
+      type: 'submit',
+      form: 'login',
+      fields: { email: known[0] as string, password: PASSWORD },
+    });
+    expect(warm.type).toBe('accepted');
+
+    const unknownTimes: number[] = [];
+    const wrongTimes: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const unknown = { email: `nobody-${i}@example.com`, password: WRONG };
+      const wrong = { email: known[i] as string, password: WRONG };
+      // Alternate which goes first, so drift (other work, thermal, GC) falls on both alike.
+      if (i % 2 === 0) {
+        unknownTimes.push(await timed(unknown));
+        wrongTimes.push(await timed(wrong));
+      } else {
+        wrongTimes.push(await timed(wrong));
+        unknownTimes.push(await timed(unknown));
+      }
+    }
+    live.close();
+    const unknownMedian = median(unknownTimes);
+    const wrongMedian = median(wrongTimes);
+    const summary = `unknown email median ${unknownMedian.toFixed(1)} ms, wrong password median ${wrongMedian.toFixed(1)} ms`;
+    // The hash must be what was measured, or the comparison says nothing.
+    expect(wrongMedian, summary).toBeGreaterThan(5);
+    expect(Math.abs(unknownMedian - wrongMedian) / wrongMedian, summary).toBeLessThanOrEqual(0.2);
+  });
+});

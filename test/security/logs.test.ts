@@ -1,0 +1,164 @@
+/**
+ * Nothing secret is ever written to a log: the server logs at `trace` through a whole
+ * sign-up, sign-in, sign-out and a round of refused attempts, and the text it wrote must
+ * hold no password, handoff, session id or signature, binding, secret or derived key, not
+ * even a 16-character piece of one.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { KeyPurpose } from '../../server/keys/keyring.ts';
+import { createKeyRing } from '../../server/keys/keyring.ts';
+import { createLogger } from '../../server/logger.ts';
+import { BrowserSession } from '../helpers/browser-session.ts';
+import { handoffFor, submitOverSocket } from '../helpers/live-forms.ts';
+import { captureLogs, type LogCapture } from '../helpers/log-capture.ts';
+import { type RunningServer, startServer, TEST_SECRET } from '../helpers/start-server.ts';
+
+let logs: LogCapture;
+let server: RunningServer;
+beforeAll(async () => {
+  logs = captureLogs();
+  server = await startServer({
+    logger: createLogger({ level: 'trace', destination: logs.destination }),
+  });
+});
+afterAll(() => server.stop());
+
+/** Every value a secret could be logged as: each derived key in the encodings code tends to use. */
+function derivedKeys(): Map<string, string> {
+  const found = new Map<string, string>();
+  const ring = createKeyRing([TEST_SECRET]);
+  for (const purpose of ['cookie', 'handoff', 'flash'] satisfies KeyPurpose[]) {
+    const key = ring.current.key(purpose);
+    for (const encoding of ['base64url', 'base64', 'hex'] as const) {
+      found.set(`the ${purpose} key (${encoding})`, key.toString(encoding));
+    }
+  }
+  return found;
+}
+
+describe('logs', () => {
+  it('hold no password, handoff, session id, binding, secret or key through a whole sign-in and its attacks', async () => {
+    const secrets = new Map<string, string>();
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    const wrongPassword = `wrong-${randomBytes(12).toString('base64url')}`;
+    const formPassword = `form-${randomBytes(12).toString('base64url')}`;
+    const email = 'logged@example.com';
+    secrets.set('the password', password);
+    secrets.set('a wrong password', wrongPassword);
+    secrets.set('a wrong password posted to the form', formPassword);
+    secrets.set('the secret', TEST_SECRET);
+    for (const [what, value] of derivedKeys()) secrets.set(what, value);
+
+    const browser = new BrowserSession(server.url);
+    /** Keeps every cookie value the browser holds, under the cookie's name. */
+    const noteCookies = () => {
+      for (const [name, value] of browser.cookies) {
+        if (name !== 'baton.flash') secrets.set(`cookie ${name}=${value.slice(0, 6)}…`, value);
+      }
+    };
+
+    // Sign up over the socket, redeem, view the account with its live socket, sign out.
+    const signup = await handoffFor(browser, 'signup', { email, password });
+    secrets.set('the sign-up handoff', signup);
+    noteCookies();
+    expect((await browser.post('/handoff', { handoff: signup })).headers.get('location')).toBe(
+      '/account',
+    );
+    noteCookies();
+    expect((await browser.fetch('/account')).status).toBe(200);
+    const accountSocket = await browser.openSocket();
+    accountSocket.close();
+    expect((await browser.post('/logout', {})).headers.get('location')).toBe('/login');
+
+    // Sign in again, both ways.
+    const login = await handoffFor(browser, 'login', { email, password });
+    secrets.set('the log-in handoff', login);
+    expect((await browser.post('/handoff', { handoff: login })).headers.get('location')).toBe(
+      '/account',
+    );
+    noteCookies();
+    await browser.post('/logout', {});
+    expect((await browser.post('/login', { email, password })).headers.get('location')).toBe(
+      '/account',
+    );
+    noteCookies();
+    await browser.post('/logout', {});
+
+    // Failed sign-ins, both ways.
+    const failed = await submitOverSocket(browser, 'login', { email, password: wrongPassword });
+    expect(failed.type).toBe('refused');
+    expect((await browser.post('/login', { email, password: formPassword })).status).toBe(422);
+
+    // Refused handoffs: replayed, tampered, from another browser.
+    const tampered = `${login.slice(0, 30)}${login[30] === 'A' ? 'B' : 'A'}${login.slice(31)}`;
+    secrets.set('a tampered handoff', tampered);
+    for (const handoff of [login, tampered]) {
+      expect((await browser.post('/handoff', { handoff })).headers.get('location')).toBe('/login');
+    }
+    const pending = await handoffFor(browser, 'login', { email, password });
+    secrets.set('an unspent handoff', pending);
+    const thief = new BrowserSession(server.url);
+    expect((await thief.post('/handoff', { handoff: pending })).headers.get('location')).toBe(
+      '/login',
+    );
+
+    // An upgrade from a foreign origin, carrying the browser's cookies.
+    const status = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/live`, {
+        headers: { cookie: browser.cookieHeader(), origin: 'https://evil.example' },
+      });
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('open', () => resolve(101));
+      socket.once('error', reject);
+    });
+    expect(status).toBe(403);
+    noteCookies();
+
+    // The logs are there and describe the requests; otherwise the checks below prove nothing.
+    const text = logs.text();
+    const records = logs.records();
+    expect(text.length).toBeGreaterThan(0);
+    const requests = records.filter((record) => record.msg === 'request');
+    for (const [method, path] of [
+      ['GET', '/signup'],
+      ['POST', '/handoff'],
+      ['GET', '/account'],
+      ['POST', '/logout'],
+      ['POST', '/login'],
+    ]) {
+      expect(
+        requests.some((record) => record.method === method && record.path === path),
+        `a request line for ${method} ${path}`,
+      ).toBe(true);
+    }
+    expect(
+      [...secrets.keys()].filter((what) => what.startsWith('cookie baton.sid=')),
+    ).not.toHaveLength(0);
+    expect(
+      [...secrets.keys()].filter((what) => what.startsWith('cookie baton.sid.sig=')),
+    ).not.toHaveLength(0);
+    expect(
+      [...secrets.keys()].filter((what) => what.startsWith('cookie baton.bind=')),
+    ).toHaveLength(1);
+
+    const leaks: string[] = [];
+    for (const [what, value] of secrets) {
+      if (text.includes(value)) {
+        leaks.push(`${what} (whole)`);
+        continue;
+      }
+      // A piece of a random value is as telling as all of it (a logged prefix, a truncated line).
+      if (value.length >= 24) {
+        for (let at = 0; at + 16 <= value.length; at++) {
+          if (text.includes(value.slice(at, at + 16))) {
+            leaks.push(`${what} (16 characters from ${at})`);
+            break;
+          }
+        }
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
+});
