@@ -5,7 +5,7 @@
 import { normalizeEmail } from '../../shared/forms.ts';
 import type { Flash } from '../../shared/page.ts';
 import type { FieldErrors, Fields, FormName } from '../../shared/protocol.ts';
-import { describeWait, type Limiters, peek, take } from '../limits/limits.ts';
+import { describeWait, forget, type Limiters, peek, take } from '../limits/limits.ts';
 import type { Account, Store } from '../store/store.ts';
 import { hashPassword, needsRehash, type ScryptParams, verifyPassword } from './password.ts';
 import { checkFormFields } from './rules.ts';
@@ -100,7 +100,7 @@ async function checkCredentials(
     await Promise.all([take(perIp, who.ip), take(perAccount, email)]);
     return { ok: false, code: 'account.bad-credentials', message: BAD_CREDENTIALS, errors: {} };
   }
-  await perAccount.delete(email);
+  await forget(perAccount, email);
   if (needsRehash(account.passwordHash, deps.scrypt)) {
     await deps.store.accounts.updatePasswordHash(
       account.id,

@@ -4,6 +4,7 @@
  */
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimits } from '../config.ts';
+import { StoreUnavailableError } from '../store/unavailable.ts';
 
 export interface Limiters {
   loginFailsPerAccount: RateLimiterAbstract;
@@ -53,15 +54,25 @@ export async function take(limiter: RateLimiterAbstract, key: string): Promise<L
     return null;
   } catch (error) {
     if (error instanceof RateLimiterRes) return { retryAfterSeconds: seconds(error.msBeforeNext) };
-    throw error;
+    // Anything else is the counters' store failing (Redis): fail closed, like every store call.
+    throw new StoreUnavailableError('limiter.consume', error);
   }
 }
 
 /** Checks without taking: null when a point is left, else how long to wait. */
 export async function peek(limiter: RateLimiterAbstract, key: string): Promise<Limited | null> {
-  const res = await limiter.get(key);
+  const res = await limiter.get(key).catch((error: unknown) => {
+    throw new StoreUnavailableError('limiter.get', error);
+  });
   if (!res || res.remainingPoints > 0) return null;
   return { retryAfterSeconds: seconds(res.msBeforeNext) };
+}
+
+/** Forgets a key's count (after a successful sign-in). */
+export async function forget(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  await limiter.delete(key).catch((error: unknown) => {
+    throw new StoreUnavailableError('limiter.delete', error);
+  });
 }
 
 /** "2 minutes", "45 seconds": the wait in plain words. */

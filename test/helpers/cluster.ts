@@ -36,7 +36,7 @@ export interface Cluster {
 }
 
 /** A port that was free a moment ago (the OS hands out a fresh one for port 0). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -95,7 +95,8 @@ export async function startCluster(options: {
   return { instances, storeUrl, stop };
 }
 
-function startInstance(env: Record<string, string>): Promise<Instance> {
+/** Starts one `server/main.ts` process with `env` and resolves once it prints its URL. */
+export function startInstance(env: Record<string, string>): Promise<Instance> {
   const url = `http://127.0.0.1:${env.PORT}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
