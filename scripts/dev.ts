@@ -46,15 +46,9 @@ const baton = await createBaton({
 const koa = await baton.listen(config.port, config.host);
 const target = `http://${config.host}:${koa.port}`;
 
-const SERVER_ROUTES = [
-  '^/$',
-  '^/login',
-  '^/signup',
-  '^/account',
-  '^/handoff',
-  '^/logout',
-  '^/healthz',
-];
+// Anchored at both ends: Vite serves client modules by path (/live/socket.ts), so a prefix
+// like '^/live' would send them to Koa.
+const SERVER_ROUTES = ['^/(login|signup|account|handoff|logout|healthz)?$'];
 const vite = await createServer({
   configFile: path.resolve(import.meta.dirname, '../vite.config.ts'),
   server: {
@@ -62,7 +56,7 @@ const vite = await createServer({
     strictPort: true,
     proxy: {
       ...Object.fromEntries(SERVER_ROUTES.map((route) => [route, { target, changeOrigin: false }])),
-      '/live': { target, ws: true, changeOrigin: false },
+      '^/live$': { target, ws: true, changeOrigin: false }, // not a prefix: /live/socket.ts is a client module
     },
   },
 });

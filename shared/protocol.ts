@@ -4,6 +4,10 @@
  *
  * Requests carry a `ref` (a positive integer chosen by the client); every reply echoes it.
  * A field that is absent never carries meaning: each variant lists all of its fields.
+ *
+ * The client checks server frames with `isServerMessage` (shared/protocol-guard.ts), a
+ * hand-written guard that keeps valibot out of the 8 KB page script; a property test holds
+ * it to `ServerMessage` below. Change a server message here and the guard fails that test.
  */
 import * as v from 'valibot';
 
@@ -24,8 +28,11 @@ export const Fields = v.strictObject({
 export type Fields = v.InferOutput<typeof Fields>;
 export type FieldName = keyof Fields;
 
+/** The fields' names, in the order the forms show them. */
+export const FIELD_NAMES = ['email', 'password'] as const satisfies readonly FieldName[];
+
 /** Errors keyed by field; a field without an error is absent. */
-export const FieldErrors = v.record(v.picklist(['email', 'password']), v.string());
+export const FieldErrors = v.record(v.picklist(FIELD_NAMES), v.string());
 export type FieldErrors = v.InferOutput<typeof FieldErrors>;
 
 export const ClientMessage = v.variant('type', [
@@ -35,7 +42,8 @@ export const ClientMessage = v.variant('type', [
 export type ClientMessage = v.InferOutput<typeof ClientMessage>;
 
 /** Why the server ended a socket's session; the client goes to `/login` on any of them. */
-export const SessionEndReason = v.picklist(['signed-out', 'expired', 'revoked']);
+export const SESSION_END_REASONS = ['signed-out', 'expired', 'revoked'] as const;
+export const SessionEndReason = v.picklist(SESSION_END_REASONS);
 export type SessionEndReason = v.InferOutput<typeof SessionEndReason>;
 
 export const ServerMessage = v.variant('type', [

@@ -4,7 +4,8 @@
  * connection state as a Solid signal.
  */
 import { type Accessor, createSignal } from 'solid-js';
-import { type ClientMessage, CloseCode, parseFrame, ServerMessage } from '../../shared/protocol.ts';
+import { type ClientMessage, CloseCode, type ServerMessage } from '../../shared/protocol.ts';
+import { isServerMessage } from '../../shared/protocol-guard.ts';
 
 /**
  * - `connecting`: not open yet since the page loaded (first attempt, or retries of it)
@@ -144,13 +145,18 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
   }
 
   function receive(text: string): void {
-    const frame = parseFrame(ServerMessage, text);
-    // A frame that does not parse is dropped; a request waiting for it times out.
-    if (!frame.ok) {
-      if (import.meta.env.DEV) console.warn(`Dropped a live frame: ${frame.issue}`);
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      // Not JSON: `message` stays undefined, which the guard refuses.
+    }
+    // A frame that does not parse is dropped; a request waiting for it times out. Its text
+    // is not logged: a frame can carry a handoff.
+    if (!isServerMessage(message)) {
+      if (import.meta.env.DEV) console.warn('Dropped a live frame that is not a ServerMessage');
       return;
     }
-    const message = frame.value;
     if (message.type === 'session-ended') end();
     else if (message.ref !== null) {
       pending.get(message.ref)?.(

@@ -3,9 +3,10 @@ import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LiveForm } from '../../../client/forms/LiveForm.tsx';
 import type { LiveFormInitial } from '../../../client/live/form.ts';
+import { createLiveSocket } from '../../../client/live/socket.ts';
 import { FORMS } from '../../../shared/forms.ts';
 import type { FormName } from '../../../shared/protocol.ts';
-import { createFakeSocket, type FakeSocket } from '../fakes.ts';
+import { createFakeSocket, type FakeSocket, FakeWebSocket, flush } from '../fakes.ts';
 
 const empty: LiveFormInitial = { values: { email: '', password: '' }, errors: {}, formError: null };
 
@@ -261,16 +262,112 @@ describe('LiveForm', () => {
     expect(screen.getByRole('button', { name: 'Log in' })).toBeTruthy();
   });
 
-  it('shows a lost connection during a submit as an alert and unlocks the button', async () => {
-    const { socket, form } = renderForm();
-    fireEvent.submit(form);
-    await socket.fail(1, 'socket.closed', 'Lost the connection to the server. Please try again.');
-    expect(screen.getByRole('alert').textContent).toBe(
-      'Lost the connection to the server. Please try again.',
-    );
-    expect((screen.getByRole('button', { name: 'Log in' }) as HTMLButtonElement).disabled).toBe(
-      false,
-    );
+  describe('when the connection drops with a submit in flight', () => {
+    const lost = 'Lost the connection to the server. Please try again.';
+    const fields = { email: 'ada@example.com', password: 'correct horse' };
+
+    /** Submits, then loses the connection before the reply: the socket says reconnecting. */
+    async function submitAndDrop() {
+      const rendered = renderForm();
+      type(rendered.email, fields.email);
+      type(rendered.password, fields.password);
+      fireEvent.submit(rendered.form);
+      rendered.socket.setState('reconnecting');
+      await rendered.socket.fail(1, 'socket.closed', lost);
+      return rendered;
+    }
+
+    it('keeps the button locked while it waits for the socket, and shows no error', async () => {
+      await submitAndDrop();
+      vi.advanceTimersByTime(4000);
+      const button = screen.getByRole('button', { name: 'Logging in…' }) as HTMLButtonElement;
+      expect(button.disabled).toBe(true);
+      expect(screen.queryByRole('alert')).toBeNull();
+    });
+
+    it('sends the submit once more after reconnecting and applies its reply', async () => {
+      const onAccepted = vi.fn();
+      const socket = createFakeSocket();
+      const { form } = renderForm({ socket, onAccepted });
+      type(screen.getByLabelText('Email') as HTMLInputElement, fields.email);
+      type(screen.getByLabelText('Password') as HTMLInputElement, fields.password);
+      fireEvent.submit(form);
+      socket.setState('reconnecting');
+      await socket.fail(1, 'socket.closed', lost);
+      expect(socket.sent.filter((m) => m.type === 'submit')).toHaveLength(1);
+
+      socket.setState('open');
+      await flush();
+      vi.advanceTimersByTime(60_000);
+      expect(socket.sent).toEqual([
+        { type: 'submit', ref: 1, form: 'login', fields },
+        { type: 'submit', ref: 2, form: 'login', fields },
+      ]);
+      await socket.reply({ type: 'accepted', ref: 2, handoff: 'sealed.after.reconnect' });
+      expect(onAccepted).toHaveBeenCalledExactlyOnceWith('sealed.after.reconnect');
+    });
+
+    it('applies a refusal of the resent submit like any other', async () => {
+      const { socket, password } = await submitAndDrop();
+      socket.setState('open');
+      await flush();
+      await socket.reply({
+        type: 'refused',
+        ref: 2,
+        code: 'login.failed',
+        message: 'That email and password do not match.',
+        errors: { password: 'Check your password.' },
+      });
+      expect(screen.getByRole('alert').textContent).toBe('That email and password do not match.');
+      expect(password.getAttribute('aria-invalid')).toBe('true');
+      expect(document.activeElement).toBe(password);
+    });
+
+    it('resends only once: a second lost reply is shown and unlocks the button', async () => {
+      const { socket } = await submitAndDrop();
+      socket.setState('open');
+      await flush();
+      socket.setState('reconnecting');
+      await socket.fail(2, 'socket.closed', lost);
+      socket.setState('open');
+      await flush();
+      expect(socket.sent).toHaveLength(2);
+      expect(screen.getByRole('alert').textContent).toBe(lost);
+      expect((screen.getByRole('button', { name: 'Log in' }) as HTMLButtonElement).disabled).toBe(
+        false,
+      );
+    });
+
+    it('gives up after 5 s without a connection, says so and unlocks the button', async () => {
+      const { socket, form } = await submitAndDrop();
+      vi.advanceTimersByTime(5000);
+      await flush();
+      expect(screen.getByRole('alert').textContent).toBe(lost);
+      expect((screen.getByRole('button', { name: 'Log in' }) as HTMLButtonElement).disabled).toBe(
+        false,
+      );
+      // The socket is still down: trying again posts the form over HTTP.
+      expect(fireEvent.submit(form)).toBe(true);
+      socket.setState('open');
+      await flush();
+      expect(socket.sent).toHaveLength(1);
+    });
+
+    it('gives up at once when the socket closes for good', async () => {
+      const { socket } = await submitAndDrop();
+      socket.setState('closed');
+      await flush();
+      expect(screen.getByRole('alert').textContent).toBe(lost);
+      expect(socket.sent).toHaveLength(1);
+    });
+
+    it('does not resend a submit that timed out on an open socket', async () => {
+      const { socket, form } = renderForm();
+      fireEvent.submit(form);
+      await socket.fail(1, 'socket.timeout', 'The server took too long to answer.');
+      expect(screen.getByRole('alert').textContent).toBe('The server took too long to answer.');
+      expect(socket.sent).toHaveLength(1);
+    });
   });
 
   it('shows the errors the server rendered at once', () => {
@@ -284,5 +381,64 @@ describe('LiveForm', () => {
     expect(email.getAttribute('aria-invalid')).toBe('true');
     expect(description(email)).toBe('Enter an email address like name@example.com.');
     expect(screen.getByRole('alert').textContent).toBe('Check the highlighted fields.');
+  });
+});
+
+describe('LiveForm over the real live socket', () => {
+  beforeEach(() => FakeWebSocket.reset());
+
+  it('resends a submit lost with the connection exactly once, on the new socket', async () => {
+    const onAccepted = vi.fn();
+    const socket = createLiveSocket({
+      url: 'ws://test/live',
+      WebSocket: FakeWebSocket,
+      random: () => 1,
+    });
+    render(() => (
+      <LiveForm spec={FORMS.login} socket={socket} initial={empty} onAccepted={onAccepted} />
+    ));
+    const email = screen.getByLabelText('Email') as HTMLInputElement;
+    const password = screen.getByLabelText('Password') as HTMLInputElement;
+    const form = email.form as HTMLFormElement;
+    FakeWebSocket.last.open();
+    type(email, 'ada@example.com');
+    type(password, 'correct horse');
+    fireEvent.submit(form);
+    const first = FakeWebSocket.last;
+    expect(first.sent).toEqual([
+      {
+        type: 'submit',
+        ref: 1,
+        form: 'login',
+        fields: { email: 'ada@example.com', password: 'correct horse' },
+      },
+    ]);
+
+    first.drop(1006);
+    await flush();
+    expect(screen.getByRole('button', { name: 'Logging in…' })).toBeTruthy();
+    vi.advanceTimersByTime(250);
+    const second = FakeWebSocket.last;
+    expect(second).not.toBe(first);
+    second.open();
+    await flush();
+    expect(second.sent).toEqual([
+      {
+        type: 'submit',
+        ref: 2,
+        form: 'login',
+        fields: { email: 'ada@example.com', password: 'correct horse' },
+      },
+    ]);
+
+    second.receive({ type: 'accepted', ref: 2, handoff: 'sealed.once' });
+    await flush();
+    expect(onAccepted).toHaveBeenCalledExactlyOnceWith('sealed.once');
+    // A late reply to the first submit, had it arrived, is no longer awaited by anyone.
+    second.receive({ type: 'accepted', ref: 1, handoff: 'sealed.late' });
+    await flush();
+    expect(onAccepted).toHaveBeenCalledOnce();
+    expect(first.sent).toHaveLength(1);
+    socket.close();
   });
 });

@@ -1,6 +1,6 @@
 /** @vitest-environment happy-dom */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { submitHandoff } from '../../client/handoff.ts';
+import { submitHandoff } from '../../../client/live/handoff.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,0 +1,201 @@
+/**
+ * The pages for people using a keyboard, a screen reader, a phone or a zoomed browser:
+ * axe-core finds no violations, focus goes to the first invalid field, and screenshots at
+ * 360 px, 1280 px and 200% zoom (test-output/screenshots) to look at.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtClient } from '../helpers/build-client.ts';
+import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
+import { type RunningServer, startServer } from '../helpers/start-server.ts';
+import { fillAndSubmit, pageWithErrors, reconnecting, shot, signUp } from './support.ts';
+
+const skip = browserSkipReason();
+const AXE_SOURCE = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+const SLOW = { timeout: 10_000, interval: 50 };
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/**
+ * Runs axe-core on the page as it is. The page's CSP forbids inline scripts, so axe is
+ * evaluated over the DevTools protocol (not subject to CSP) rather than added as a tag.
+ */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
+    return (await axe.run()).violations as AxeViolation[];
+  });
+  return violations.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+}
+
+/** Waits until the live socket is up (no "Reconnecting…"), so the page is in its live state. */
+async function settled(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
+}
+
+describe.skipIf(skip !== null)('the pages’ accessibility', () => {
+  let server: RunningServer;
+  let chromium: LaunchedBrowser;
+
+  beforeAll(async () => {
+    const client = builtClient();
+    server = await startServer({ template: client.template, assetsDir: client.dir });
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.stop();
+  });
+
+  describe.each(['light', 'dark'] as const)('axe-core, %s colour scheme', (colorScheme) => {
+    let context: BrowserContext;
+    beforeAll(async () => {
+      context = await chromium.newContext({ colorScheme });
+    });
+    afterAll(async () => {
+      await context?.close();
+    });
+
+    it('finds no violations on /login, also with errors shown', async () => {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/login`);
+      await settled(page);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await expect.poll(() => page.getByRole('alert').count(), SLOW).toBe(1);
+      expect(await axeViolations(page)).toEqual([]);
+    });
+
+    it('finds no violations on /signup', async () => {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/signup`);
+      await settled(page);
+      expect(await axeViolations(page)).toEqual([]);
+    });
+
+    it('finds no violations on /account, with its flash', async () => {
+      const page = await context.newPage();
+      await signUp(page, server.url, `axe-${colorScheme}@example.com`);
+      await settled(page);
+      expect(await page.getByText('Welcome to Baton!').count()).toBe(1);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.context().clearCookies();
+    });
+  });
+
+  it('moves focus to the first invalid field on a failed submit', async () => {
+    const context = await chromium.newContext();
+    const { page, errors } = await pageWithErrors(context);
+    await page.goto(`${server.url}/signup`);
+    await settled(page);
+    await page.getByLabel('Email').fill('focus@example.com');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('name')), SLOW)
+      .toBe('password');
+    const password = page.getByLabel('Password');
+    expect(await password.getAttribute('aria-invalid')).toBe('true');
+    // The error is the field's accessible description.
+    expect(await password.evaluate((input) => input.getAttribute('aria-describedby'))).toBe(
+      'signup-password-error',
+    );
+    expect(await page.locator('#signup-password-error').textContent()).toBe(
+      'Use at least 8 characters.',
+    );
+
+    await page.getByLabel('Email').fill('');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('name')), SLOW)
+      .toBe('email');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a visible focus ring on the fields and the button', async () => {
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/login`);
+    await settled(page);
+    await page.keyboard.press('Tab'); // the "Baton" link
+    await page.keyboard.press('Tab'); // Email
+    const outline = () =>
+      page.evaluate(() => {
+        const style = getComputedStyle(document.activeElement as Element);
+        return { style: style.outlineStyle, width: Number.parseFloat(style.outlineWidth) };
+      });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('email');
+    expect(await outline()).toMatchObject({ style: 'solid', width: 3 });
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Log in');
+    expect(await outline()).toMatchObject({ style: 'solid', width: 3 });
+    await context.close();
+  });
+
+  describe('screenshots', () => {
+    const sizes = [
+      { name: '360', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 },
+      { name: '1280', viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 },
+      // 200% zoom: a 1280 px window at 200% lays out as 640 CSS pixels, each drawn twice as big.
+      { name: '1280-zoom-200', viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 },
+      {
+        name: '1280-dark',
+        viewport: { width: 1280, height: 800 },
+        deviceScaleFactor: 1,
+        colorScheme: 'dark' as const,
+      },
+    ];
+
+    it.each(sizes)('of /login with a field error, /signup and /account at $name', async (size) => {
+      const context = await chromium.newContext({
+        viewport: size.viewport,
+        deviceScaleFactor: size.deviceScaleFactor,
+        colorScheme: size.colorScheme ?? 'light',
+      });
+      const { page, errors } = await pageWithErrors(context);
+
+      await page.goto(`${server.url}/signup`);
+      await settled(page);
+      await shot(page, `signup-${size.name}`);
+
+      await page.goto(`${server.url}/login`);
+      await settled(page);
+      await fillAndSubmit(page, 'Log in', 'not-an-email', 'whatever');
+      await expect.poll(() => page.getByRole('alert').count(), SLOW).toBe(1);
+      await expect
+        .poll(() => page.getByLabel('Email').getAttribute('aria-invalid'), SLOW)
+        .toBe('true');
+      await shot(page, `login-error-${size.name}`);
+      // Nothing is cut off or scrolls sideways at this width.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        size.viewport.width,
+      );
+
+      await signUp(page, server.url, `shots-${size.name}@example.com`);
+      await settled(page);
+      await shot(page, `account-${size.name}`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        size.viewport.width,
+      );
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * What the browser tests share: where screenshots go, a page that records its script
+ * errors, and signing a person up through the real form.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+
+export const SHOTS = path.resolve(import.meta.dirname, '../../test-output/screenshots');
+
+/** Saves a full-page screenshot as test-output/screenshots/<name>.png. */
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A new page that collects uncaught errors and console errors into `errors`. */
+export async function pageWithErrors(
+  context: BrowserContext,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return { page, errors };
+}
+
+/** The "Reconnecting…" status, however the page renders it. */
+export const reconnecting = (page: Page) =>
+  page.getByRole('status').filter({ hasText: 'Reconnecting' });
+
+/** Fills the form on the current page and presses its button. */
+export async function fillAndSubmit(
+  page: Page,
+  button: 'Log in' | 'Sign up',
+  email: string,
+  password: string,
+): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: button }).click();
+}
+
+/** Signs a new person up through /signup and waits for the account page. */
+export async function signUp(page: Page, base: string, email: string): Promise<void> {
+  await page.goto(`${base}/signup`);
+  await fillAndSubmit(page, 'Sign up', email, 'a long enough password');
+  await page.waitForURL(`${base}/account`);
+}
