@@ -1,0 +1,91 @@
+/**
+ * `npm run soak [-- --seconds N] [--concurrency N]`: two Baton instances on the local Redis
+ * under a steady stream of sign-ups, log-ins, replayed handoffs and sign-outs for N seconds
+ * (default 60), then a report, one figure a line. Exits 1 when a handoff was redeemed twice,
+ * a session was lost, a 5xx was seen, a step failed or an instance's memory grew past its
+ * bound (see scripts/soak/figures.ts); 2 when it cannot run (no Redis, a bad argument);
+ * 130 when interrupted (Ctrl-C), after stopping the instances and removing the keys.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatReport, soakFailures } from './soak/figures.ts';
+import { runSoak, SOAK_DEFAULTS, SoakUnavailableError } from './soak/run.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const USAGE = 'usage: npm run soak -- [--seconds N (default 60)] [--concurrency N (default 20)]';
+
+function options(): { seconds: number; concurrency: number } {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '60' },
+      concurrency: { type: 'string', default: String(SOAK_DEFAULTS.concurrency) },
+    },
+    strict: true,
+  });
+  const whole = (name: string, raw: string) => {
+    if (!/^\d+$/.test(raw)) throw new RangeError(`--${name} must be a whole number (got ${raw})`);
+    return Number(raw);
+  };
+  return {
+    seconds: whole('seconds', values.seconds),
+    concurrency: whole('concurrency', values.concurrency),
+  };
+}
+
+/** The instances serve dist/client; build it as test/global-setup.ts does when it is missing. */
+function ensureClientBuild(): void {
+  if (existsSync(path.join(ROOT, 'dist/client/index.html'))) return;
+  console.error('dist/client is missing: building the client first (vite build)');
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+    { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' }, stdio: 'inherit' },
+  );
+}
+
+async function main(): Promise<number> {
+  let parsed: { seconds: number; concurrency: number };
+  try {
+    parsed = options();
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  ensureClientBuild();
+  const interrupted = new AbortController();
+  process.once('SIGINT', () => {
+    console.error('interrupted: stopping the instances and removing the soak keys');
+    interrupted.abort();
+  });
+  console.error(
+    `soak: ${parsed.seconds} s, ${parsed.concurrency} browsers at once, two instances on Redis`,
+  );
+  try {
+    const figures = await runSoak({
+      ...parsed,
+      signal: interrupted.signal,
+      onProgress: (line) => console.error(line),
+    });
+    console.log(formatReport(figures));
+    for (const sample of figures.errorSamples) console.error(`seen: ${sample}`);
+    if (interrupted.signal.aborted) {
+      // Cut short, the figures are partial and the instances were still hashing: no verdict.
+      console.log('result: interrupted');
+      return 130;
+    }
+    const failures = soakFailures(figures);
+    for (const failure of failures) console.error(`FAIL: ${failure}`);
+    console.log(`result: ${failures.length === 0 ? 'pass' : 'fail'}`);
+    return failures.length === 0 ? 0 : 1;
+  } catch (error) {
+    if (error instanceof SoakUnavailableError || error instanceof RangeError) {
+      console.error(`npm run soak cannot run: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.exit(await main());
