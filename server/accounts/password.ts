@@ -4,6 +4,7 @@
  *   $scrypt$ln=17,r=8,p=1$<salt>$<hash>
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { HASH_SLOTS } from './hash-slots.ts';
 
 export interface ScryptParams {
   /** log2 of the CPU/memory cost N. */
@@ -26,17 +27,20 @@ function derive(
   length: number,
 ): Promise<Buffer> {
   const N = 2 ** params.ln;
-  return new Promise((resolve, reject) => {
-    // maxmem must cover 128 * N * r bytes, or Node refuses the larger costs.
-    const maxmem = 128 * N * params.r * 2;
-    scrypt(
-      password.normalize('NFC'),
-      salt,
-      length,
-      { N, r: params.r, p: params.p, maxmem },
-      (error, key) => (error ? reject(error) : resolve(key)),
-    );
-  });
+  return HASH_SLOTS.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        // maxmem must cover 128 * N * r bytes, or Node refuses the larger costs.
+        const maxmem = 128 * N * params.r * 2;
+        scrypt(
+          password.normalize('NFC'),
+          salt,
+          length,
+          { N, r: params.r, p: params.p, maxmem },
+          (error, key) => (error ? reject(error) : resolve(key)),
+        );
+      }),
+  );
 }
 
 const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '');
