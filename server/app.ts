@@ -58,6 +58,8 @@ export interface BatonOptions {
   limiters?: Limiters;
   /** Relaxes the CSP for Vite's dev server. */
   devServer?: boolean;
+  /** The live socket's walls (see live/door.ts DOOR_DEFAULTS). */
+  live?: { heartbeatMs?: number; idleMs?: number; socketsPerSession?: number };
 }
 
 export interface Baton {
@@ -182,6 +184,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     limiters,
     ring,
     handoffTtlSeconds: options.handoffTtlSeconds,
+    ...options.live,
   });
 
   return {

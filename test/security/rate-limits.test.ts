@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { BrowserSession } from '../../helpers/browser-session.ts';
-import { type RunningServer, startServer } from '../../helpers/start-server.ts';
+import { BrowserSession } from '../helpers/browser-session.ts';
+import { type RunningServer, startServer } from '../helpers/start-server.ts';
 
 const LIMITS = {
   loginFailsPerAccount: 3,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserSession } from '../../helpers/browser-session.ts';
-import { type RunningServer, startServer } from '../../helpers/start-server.ts';
+import { BrowserSession } from '../helpers/browser-session.ts';
+import { type RunningServer, startServer } from '../helpers/start-server.ts';
 
 let server: RunningServer;
 beforeAll(async () => {
