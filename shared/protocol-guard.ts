@@ -66,6 +66,7 @@ const SHAPES: Readonly<Record<ServerMessage['type'], Shape>> = {
     type: isString,
     reason: (value) => (SESSION_END_REASONS as readonly unknown[]).includes(value),
   },
+  'signed-in': { type: isString },
 };
 
 /**

@@ -68,6 +68,8 @@ export const ServerMessage = v.variant('type', [
   }),
   /** Pushed when this socket's session ends anywhere; the socket closes right after. */
   v.strictObject({ type: v.literal('session-ended'), reason: SessionEndReason }),
+  /** Pushed when this browser signs in in another tab: the page moves to the signed-in state. */
+  v.strictObject({ type: v.literal('signed-in') }),
 ]);
 export type ServerMessage = v.InferOutput<typeof ServerMessage>;
 

@@ -19,7 +19,10 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 export type LiveRequest = Omit<ClientMessage, 'ref'>;
 
 /** The server messages that answer a request (`error` becomes `{ ok: false }`). */
-export type ReplyMessage = Exclude<ServerMessage, { type: 'error' | 'session-ended' }>;
+export type ReplyMessage = Exclude<
+  ServerMessage,
+  { type: 'error' | 'session-ended' | 'signed-in' }
+>;
 
 /** What `request()` resolves to; it never rejects. */
 export type LiveReply =
@@ -40,6 +43,11 @@ export interface LiveSocket {
    * a close with `CloseCode.sessionEnded`); the socket stops reconnecting. Returns an unsubscribe.
    */
   onSessionEnded(listener: () => void): () => void;
+  /**
+   * Registers a callback for a sign-in of this browser in another tab (a `signed-in`
+   * frame). Returns an unsubscribe.
+   */
+  onSignedIn(listener: () => void): () => void;
   /** Closes the socket for good. */
   close(): void;
 }
@@ -104,6 +112,7 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
   const [state, setState] = createSignal<ConnectionState>('connecting');
   const pending = new Map<number, (reply: LiveReply) => void>();
   const endListeners = new Set<() => void>();
+  const signInListeners = new Set<() => void>();
   let current: WebSocketLike | undefined;
   let lastRef = 0;
   let attempt = 0;
@@ -158,6 +167,7 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
       return;
     }
     if (message.type === 'session-ended') end();
+    else if (message.type === 'signed-in') for (const listener of [...signInListeners]) listener();
     else if (message.ref !== null) {
       pending.get(message.ref)?.(
         message.type === 'error'
@@ -216,6 +226,10 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
     onSessionEnded(listener) {
       endListeners.add(listener);
       return () => endListeners.delete(listener);
+    },
+    onSignedIn(listener) {
+      signInListeners.add(listener);
+      return () => signInListeners.delete(listener);
     },
     close: stop,
   };

@@ -20,6 +20,8 @@ export interface FakeSocket extends LiveSocket {
   /** Answers the request `ref` with a failure. */
   fail(ref: number, code: string, message: string): Promise<void>;
   endSession(): void;
+  /** Plays a `signed-in` frame: this browser signed in in another tab. */
+  signIn(): void;
   readonly closed: boolean;
 }
 
@@ -29,6 +31,7 @@ export function createFakeSocket(initial: ConnectionState = 'open'): FakeSocket 
   const sent: ClientMessage[] = [];
   const waiting = new Map<number, (reply: LiveReply) => void>();
   const endListeners = new Set<() => void>();
+  const signInListeners = new Set<() => void>();
   let lastRef = 0;
   let closed = false;
   const settle = async (ref: number, reply: LiveReply) => {
@@ -61,6 +64,13 @@ export function createFakeSocket(initial: ConnectionState = 'open'): FakeSocket 
     },
     endSession() {
       for (const listener of endListeners) listener();
+    },
+    onSignedIn(listener) {
+      signInListeners.add(listener);
+      return () => signInListeners.delete(listener);
+    },
+    signIn() {
+      for (const listener of signInListeners) listener();
     },
     close() {
       closed = true;

@@ -167,6 +167,16 @@ describe('createLiveSocket', () => {
     expect(ended).toHaveBeenCalledOnce();
   });
 
+  it('tells listeners when this browser signs in in another tab, and stays open', () => {
+    const socket = open();
+    FakeWebSocket.last.open();
+    const signedIn = vi.fn();
+    socket.onSignedIn(signedIn);
+    FakeWebSocket.last.receive({ type: 'signed-in' });
+    expect(signedIn).toHaveBeenCalledOnce();
+    expect(socket.state()).toBe('open');
+  });
+
   it('treats a close with code 4001 as the end of the session', () => {
     const socket = open();
     FakeWebSocket.last.open();
