@@ -3,9 +3,10 @@
  * browser POSTs to `/handoff` to be signed in. The claims are encrypted and authenticated
  * (see ../keys/sealed-box.ts); the browser can neither read nor forge them.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import type { KeyRing } from '../keys/keyring.ts';
+import { randomBytesFast } from '../keys/random.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
 
 const FlashSchema = v.strictObject({ kind: v.picklist(['info', 'error']), text: v.string() });
@@ -66,7 +67,7 @@ export function sealHandoff(
 ): string {
   const now = options.now ?? Date.now();
   const claims: HandoffClaims = {
-    id: randomBytes(16).toString('base64url'),
+    id: randomBytesFast(16).toString('base64url'),
     iat: now,
     exp: now + options.ttlSeconds * 1000,
     bind: hashBinding(input.binding),

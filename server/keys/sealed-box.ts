@@ -10,8 +10,9 @@
  * The first 10 bytes (the header) are authenticated as additional data, so a header cannot
  * be swapped onto another box.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { KEY_ID_BYTES, type KeyPurpose, type KeyRing } from './keyring.ts';
+import { randomBytesFast } from './random.ts';
 
 export const BOX_VERSION = 1;
 
@@ -39,7 +40,7 @@ export function sealBox(ring: KeyRing, purpose: BoxPurpose, plaintext: Buffer): 
   header[0] = BOX_VERSION;
   header[1] = BOX_PURPOSES[purpose];
   ring.current.id.copy(header, 2);
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = randomBytesFast(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', ring.current.key(purpose), nonce);
   cipher.setAAD(header);
   const body = cipher.update(plaintext);
