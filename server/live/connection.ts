@@ -32,70 +32,93 @@ export interface LiveDeps {
   logger: Logger;
 }
 
-/** Serves one socket until it closes. */
+/** Per-socket state; one object rather than closure variables (see serveConnection). */
+interface ConnectionState {
+  socket: WebSocket;
+  peer: LivePeer;
+  deps: LiveDeps;
+  submitting: boolean;
+}
+
+/**
+ * Serves one socket until it closes.
+ *
+ * Memory per idle socket matters here (thousands stay open on account pages), so the only
+ * function made per socket is the anonymous message listener; the handlers live at module
+ * level. Under tsx (how `npm start` runs), every *named* inner function or arrow is wrapped
+ * by esbuild's keep-names helper, which redefines its `name` and turns each instance into a
+ * dictionary-mode object of about 250 bytes (measured by `npm run bench`, bench/cases/memory.ts).
+ */
 export function serveConnection(socket: WebSocket, peer: LivePeer, deps: LiveDeps): void {
-  let submitting = false;
-  const send = (message: ServerMessage) => {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
-  };
+  const state: ConnectionState = { socket, peer, deps, submitting: false };
+  socket.on('message', (data: RawData, isBinary: boolean) => onMessage(state, data, isBinary));
+}
 
-  socket.on('message', (data: RawData, isBinary: boolean) => {
-    // Over the frame limit, the socket is closed (1008, policy violation) and nothing else.
-    take(deps.limiters.framesPerSocket, peer.id).then(
-      (limited) => {
-        if (limited) socket.close(1008, 'too many frames');
-        else handleFrame(data, isBinary);
-      },
-      (error: unknown) => deps.logger.error({ err: error }, 'frame limiter failed'),
-    );
-  });
+function send(socket: WebSocket, message: ServerMessage): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+}
 
-  function handleFrame(data: RawData, isBinary: boolean): void {
-    if (socket.readyState !== socket.OPEN) return;
-    if (isBinary) {
-      send({
-        type: 'error',
-        ref: null,
-        code: 'frame.binary',
-        message: 'Frames must be JSON text.',
+function onMessage(state: ConnectionState, data: RawData, isBinary: boolean): void {
+  const { socket, peer, deps } = state;
+  // Over the frame limit, the socket is closed (1008, policy violation) and nothing else.
+  take(deps.limiters.framesPerSocket, peer.id).then(
+    (limited) => {
+      if (limited) socket.close(1008, 'too many frames');
+      else handleFrame(state, data, isBinary);
+    },
+    (error: unknown) => deps.logger.error({ err: error }, 'frame limiter failed'),
+  );
+}
+
+function handleFrame(state: ConnectionState, data: RawData, isBinary: boolean): void {
+  const { socket, peer, deps } = state;
+  if (socket.readyState !== socket.OPEN) return;
+  if (isBinary) {
+    send(socket, {
+      type: 'error',
+      ref: null,
+      code: 'frame.binary',
+      message: 'Frames must be JSON text.',
+    });
+    return;
+  }
+  const parsed = parseFrame(ClientMessage, data.toString());
+  if (!parsed.ok) {
+    send(socket, {
+      type: 'error',
+      ref: parsed.ref,
+      code: 'frame.invalid',
+      message: `Unreadable frame: ${parsed.issue}`,
+    });
+    return;
+  }
+  const message = parsed.value;
+  switch (message.type) {
+    case 'validate':
+      send(socket, {
+        type: 'validated',
+        ref: message.ref,
+        errors: checkFormFields(message.form, message.fields),
       });
       return;
-    }
-    const parsed = parseFrame(ClientMessage, data.toString());
-    if (!parsed.ok) {
-      send({
-        type: 'error',
-        ref: parsed.ref,
-        code: 'frame.invalid',
-        message: `Unreadable frame: ${parsed.issue}`,
-      });
-      return;
-    }
-    const message = parsed.value;
-    switch (message.type) {
-      case 'validate':
-        send({
-          type: 'validated',
+    case 'submit': {
+      if (state.submitting) {
+        send(socket, {
+          type: 'error',
           ref: message.ref,
-          errors: checkFormFields(message.form, message.fields),
+          code: 'submit.in-flight',
+          message: 'A submit is already being handled on this connection.',
         });
         return;
-      case 'submit': {
-        if (submitting) {
-          send({
-            type: 'error',
-            ref: message.ref,
-            code: 'submit.in-flight',
-            message: 'A submit is already being handled on this connection.',
-          });
-          return;
-        }
-        submitting = true;
-        submit(message, peer, deps)
-          .then(send, (error: unknown) => {
+      }
+      state.submitting = true;
+      submit(message, peer, deps)
+        .then(
+          (reply) => send(socket, reply),
+          (error: unknown) => {
             if (isStoreUnavailable(error)) {
               deps.logger.warn({ code: error.code, err: error }, 'live submit: store unavailable');
-              send({
+              send(socket, {
                 type: 'error',
                 ref: message.ref,
                 code: 'service.unavailable',
@@ -104,18 +127,18 @@ export function serveConnection(socket: WebSocket, peer: LivePeer, deps: LiveDep
               return;
             }
             deps.logger.error({ err: error, form: message.form }, 'live submit failed');
-            send({
+            send(socket, {
               type: 'error',
               ref: message.ref,
               code: 'server.error',
               message: 'Something went wrong on our side. Please try again.',
             });
-          })
-          .finally(() => {
-            submitting = false;
-          });
-        return;
-      }
+          },
+        )
+        .finally(() => {
+          state.submitting = false;
+        });
+      return;
     }
   }
 }

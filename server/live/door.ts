@@ -4,12 +4,13 @@
  * and a client over its connection limit or a session over its socket limit (429); it
  * reads the session with the same cookie checks as every page, and hands the socket on.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES } from '../../shared/protocol.ts';
+import { hashBinding } from '../handoff/seal.ts';
 import { take } from '../limits/limits.ts';
 import type { BindingCookie } from '../session/binding.ts';
 import type { CookieNames } from '../session/cookies.ts';
@@ -23,7 +24,10 @@ export const LIVE_PATH = '/live';
 
 export const DOOR_DEFAULTS = Object.freeze({
   heartbeatMs: 30_000,
-  /** A signed-out socket silent this long is closed (CloseCode.idle). */
+  /**
+   * A signed-out socket silent this long is closed (CloseCode.idle), at the next heartbeat
+   * after it (so within idleMs + heartbeatMs).
+   */
   idleMs: 10 * 60 * 1000,
   /** Open sockets one session may hold on one instance (tabs, reconnects). */
   socketsPerSession: 20,
@@ -88,7 +92,21 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     // Off: about 240 KB per active connection for frames of a few hundred bytes.
     perMessageDeflate: false,
   });
+  // Per-socket bookkeeping lives in these maps and the listeners below are shared by every
+  // socket, so an idle socket costs no timer and no closures of its own (memory per idle
+  // socket is measured by `npm run bench`, bench/cases/memory.ts).
   const alive = new WeakMap<WebSocket, boolean>();
+  /** When each signed-out socket last sent a frame; signed-in ones end with their session. */
+  const lastFrameAt = new WeakMap<WebSocket, number>();
+  function markAlive(this: WebSocket): void {
+    alive.set(this, true);
+  }
+  function noteFrame(this: WebSocket): void {
+    lastFrameAt.set(this, Date.now());
+  }
+  function onSocketError(this: WebSocket, error: Error): void {
+    options.logger.warn({ err: error }, 'live socket error');
+  }
 
   async function admit(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
@@ -118,15 +136,20 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     }
     if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const peer: LivePeer = { binding, sessionRef: session?.ref ?? null, ip, id: randomUUID() };
-      ws.on('error', (error) => options.logger.warn({ err: error }, 'live socket error'));
+      // Not randomUUID(): it builds its string by concatenation, and the rope an idle
+      // socket keeps would cost about 450 bytes (measured by `npm run bench`).
+      const id = randomBytes(16).toString('base64url');
+      const peer: LivePeer = { binding, sessionRef: session?.ref ?? null, ip, id };
+      ws.on('error', onSocketError);
       alive.set(ws, true);
-      ws.on('pong', () => alive.set(ws, true));
+      ws.on('pong', markAlive);
+      // Filed by the binding's hash, as handoffs are bound: a raw binding never leaves here.
+      options.registry.add(ws, { sessionRef: peer.sessionRef, binding: hashBinding(binding) });
       if (session) {
-        options.registry.add(session.ref, ws);
         endAtDeadline(ws, session.ref, session.deadline);
       } else {
-        closeWhenIdle(ws, idleMs);
+        lastFrameAt.set(ws, Date.now());
+        ws.on('message', noteFrame);
       }
       serveConnection(ws, peer, options);
     });
@@ -167,11 +190,18 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     });
   });
 
-  // Drops peers that stopped answering pings (a closed laptop, a dead NAT mapping).
+  // Drops peers that stopped answering pings (a closed laptop, a dead NAT mapping), and
+  // closes signed-out sockets that have been silent for idleMs.
   const heartbeat = setInterval(() => {
+    const now = Date.now();
     for (const ws of wss.clients) {
       if (!alive.get(ws)) {
         ws.terminate();
+        continue;
+      }
+      const last = lastFrameAt.get(ws);
+      if (last !== undefined && now - last >= idleMs) {
+        ws.close(CloseCode.idle, 'idle');
         continue;
       }
       alive.set(ws, false);
@@ -188,14 +218,4 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
       wss.close();
     },
   };
-}
-
-/** Closes a signed-out socket after `idleMs` without a frame from the client. */
-function closeWhenIdle(ws: WebSocket, idleMs: number): void {
-  let timer = setTimeout(() => ws.close(CloseCode.idle, 'idle'), idleMs);
-  ws.on('message', () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => ws.close(CloseCode.idle, 'idle'), idleMs);
-  });
-  ws.once('close', () => clearTimeout(timer));
 }
