@@ -2,12 +2,14 @@
  * The default store: one SQLite file opened with better-sqlite3. Its calls are synchronous
  * (microseconds on a local file), wrapped in the async `Store` interface so that Redis fits
  * behind the same interface. Several processes may share the file: WAL lets readers run
- * beside the one writer, and every write that must be atomic is a single statement.
+ * beside the one writer, and every write that must be atomic is a single statement. The
+ * writes on the sign-in path are group-committed (./group-commit.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { type GroupCommit, groupCommit } from './group-commit.ts';
 import { migrate } from './migrations.ts';
 import type {
   Account,
@@ -76,12 +78,13 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
   timer.unref();
 
   const selectOne = db.prepare<[], number>('SELECT 1').pluck();
+  const write = groupCommit(db);
 
   return {
     kind: 'sqlite',
     accounts: accountStore(db, now),
-    sessions: sessionStore(db, now),
-    handoffs: handoffLedger(db, now),
+    sessions: sessionStore(db, now, write),
+    handoffs: handoffLedger(db, now, write),
     sweepExpired,
     async ping() {
       const one = selectOne.get();
@@ -146,7 +149,7 @@ function accountStore(db: Database.Database, now: () => number): AccountStore {
   };
 }
 
-function sessionStore(db: Database.Database, now: () => number): SessionStore {
+function sessionStore(db: Database.Database, now: () => number, write: GroupCommit): SessionStore {
   const select = db.prepare<[string], { data: string; expires_at: number }>(
     'SELECT data, expires_at FROM sessions WHERE key = ?',
   );
@@ -173,15 +176,21 @@ function sessionStore(db: Database.Database, now: () => number): SessionStore {
       return JSON.parse(row.data) as SessionData;
     },
     async set(key, data, ttlMs) {
-      upsert.run(key, JSON.stringify(data), now() + ttlMs);
+      const json = JSON.stringify(data);
+      const expiresAt = now() + ttlMs;
+      await write(() => upsert.run(key, json, expiresAt));
     },
     async destroy(key) {
-      remove.run(key);
+      await write(() => remove.run(key));
     },
   };
 }
 
-function handoffLedger(db: Database.Database, now: () => number): HandoffLedger {
+function handoffLedger(
+  db: Database.Database,
+  now: () => number,
+  write: GroupCommit,
+): HandoffLedger {
   // One statement, so SQLite's write lock makes it atomic across connections and processes:
   // the first insert of an id changes one row, every later one changes none.
   const insert = db.prepare<[string, number]>(
@@ -195,7 +204,8 @@ function handoffLedger(db: Database.Database, now: () => number): HandoffLedger 
       // A live id keeps its row until it expires, and its expiry is sealed into the handoff,
       // so no caller can present the same id with a later expiry.
       if (expiresAt <= now()) return false;
-      return insert.run(id, expiresAt).changes === 1;
+      const result = await write(() => insert.run(id, expiresAt));
+      return result.changes === 1;
     },
   };
 }

@@ -240,6 +240,25 @@ describe('migrate', () => {
     expect(tables(db)).toEqual(['accounts', 'extra', 'handoffs', 'sessions']);
   });
 
+  it('keeps every session and ledger row when a version 1 file is upgraded', () => {
+    const db = memory();
+    migrate(db, [MIGRATIONS[0] as Migration]);
+    db.prepare('INSERT INTO sessions VALUES (\'ref-1\', \'{"accountId":"a"}\', 100)').run();
+    db.prepare("INSERT INTO handoffs VALUES ('handoff-1', 200)").run();
+
+    expect(migrate(db).map((m) => m.version)).toEqual([2]);
+    expect(db.prepare('SELECT key, data, expires_at FROM sessions').all()).toEqual([
+      { key: 'ref-1', data: '{"accountId":"a"}', expires_at: 100 },
+    ]);
+    expect(db.prepare('SELECT id, expires_at FROM handoffs').all()).toEqual([
+      { id: 'handoff-1', expires_at: 200 },
+    ]);
+    expect(
+      db.prepare("INSERT INTO handoffs VALUES ('handoff-1', 300) ON CONFLICT DO NOTHING").run()
+        .changes,
+    ).toBe(0);
+  });
+
   it('rolls a failing migration back whole, keeping the ones before it', () => {
     const db = memory();
     const broken: Migration = {
