@@ -1,6 +1,7 @@
 import { onCleanup } from 'solid-js';
-import type { PageData } from '../shared/page.ts';
+import { ACCOUNT_FROM_OTHER_TAB, type PageData } from '../shared/page.ts';
 import type { Fields } from '../shared/protocol.ts';
+import { submitHandoff } from './live/handoff.ts';
 import type { LiveSocket } from './live/socket.ts';
 import { AccountPage } from './pages/AccountPage.tsx';
 import { FormPage } from './pages/FormPage.tsx';
@@ -13,11 +14,26 @@ export function App(props: {
   navigate?: (path: string) => void;
   onAccepted?: (handoff: string) => void;
 }) {
+  // Once this page posts a form (its own handoff, or a form the browser posts because the
+  // socket was down) it is already navigating, and a navigation now would cancel that post:
+  // from then on, the notice of a sign-in (most likely its own) is ignored.
+  let leaving = false;
+  const onAccepted = (handoff: string) => {
+    leaving = true;
+    (props.onAccepted ?? submitHandoff)(handoff);
+  };
+  // Bubbles here after the form's own handler, which prevents the default when it submits
+  // over the socket; a submit left to the browser is a full-page post.
+  const onSubmit = (event: SubmitEvent) => {
+    if (!event.defaultPrevented) leaving = true;
+  };
+  document.addEventListener('submit', onSubmit);
+  onCleanup(() => document.removeEventListener('submit', onSubmit));
   // Signed in in another tab: this page is out of date; /account shows the new state.
   onCleanup(
-    props.socket.onSignedIn(() =>
-      (props.navigate ?? ((path) => location.assign(path)))('/account'),
-    ),
+    props.socket.onSignedIn(() => {
+      if (!leaving) (props.navigate ?? ((path) => location.assign(path)))(ACCOUNT_FROM_OTHER_TAB);
+    }),
   );
   // The page never changes kind without a navigation, so choosing once is enough.
   return props.data.page === 'account' ? (
@@ -27,7 +43,7 @@ export function App(props: {
       data={props.data}
       socket={props.socket}
       initialValues={props.initialValues}
-      onAccepted={props.onAccepted}
+      onAccepted={onAccepted}
     />
   );
 }

@@ -48,7 +48,8 @@ const target = `http://${config.host}:${koa.port}`;
 
 // Anchored at both ends: Vite serves client modules by path (/live/socket.ts), so a prefix
 // like '^/live' would send them to Koa.
-const SERVER_ROUTES = ['^/(login|signup|account|handoff|logout|healthz)?$'];
+// Vite matches against the path with its query string, which a page may carry.
+const SERVER_ROUTES = ['^/(login|signup|account|handoff|logout|healthz)?(\\?.*)?$'];
 const vite = await createServer({
   configFile: path.resolve(import.meta.dirname, '../vite.config.ts'),
   server: {

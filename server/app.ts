@@ -132,10 +132,10 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const router = new Router();
   const pageDeps = { store, binding, flash, template };
   addPageRoutes(router, pageDeps);
-  addActionRoutes(router, { ...pageDeps, forms, events, names });
+  addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger });
   router.post(
     '/handoff',
-    redeemHandoff({ ring, ledger: store.handoffs, binding, flash, logger: options.logger }),
+    redeemHandoff({ ring, ledger: store.handoffs, binding, flash, events, logger: options.logger }),
   );
 
   app.use(requestLog(options.logger));
@@ -168,6 +168,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const registry = new SocketRegistry();
   const unsubscribe = events.subscribe((event) => {
     if (event.type === 'ended') registry.endSession(event.ref, event.reason);
+    else registry.signedIn(event.binding);
   });
   const live = attachLiveSocket(server, {
     app,

@@ -12,6 +12,7 @@ import { sendUnavailable } from '../http/unavailable.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { Logger } from '../logger.ts';
 import { type BindingCookie, bindingMatches } from '../session/binding.ts';
+import { announceSignIn, type SessionEvents } from '../session/events.ts';
 import type { FlashCookie } from '../session/flash.ts';
 import { signIn } from '../session/session.ts';
 import type { HandoffLedger } from '../store/store.ts';
@@ -41,6 +42,8 @@ export interface RedeemOptions {
   ledger: HandoffLedger;
   binding: BindingCookie;
   flash: FlashCookie;
+  /** Where a sign-in is announced to the browser's other tabs. */
+  events: SessionEvents;
   logger: Logger;
   now?: () => number;
 }
@@ -100,5 +103,7 @@ async function redeem(
     return { ok: false, code: 'handoff.used' };
   await signIn(ctx, claims.session.accountId, now);
   options.flash.set(ctx, claims.flash);
+  // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.
+  announceSignIn(options.events, claims.bind, options.logger);
   return { ok: true, destination: claims.dest };
 }

@@ -8,8 +8,10 @@ import type Koa from 'koa';
 import * as v from 'valibot';
 import { Fields, type FormName } from '../../shared/protocol.ts';
 import { type FormDeps, submitForm } from '../accounts/forms.ts';
+import { hashBinding } from '../handoff/seal.ts';
+import type { Logger } from '../logger.ts';
 import type { CookieNames } from '../session/cookies.ts';
-import type { SessionEvents } from '../session/events.ts';
+import { announceSignIn, type SessionEvents } from '../session/events.ts';
 import { signIn, signOut } from '../session/session.ts';
 import { type PageDeps, sendPage } from './pages.ts';
 import { seeOther } from './see-other.ts';
@@ -18,6 +20,7 @@ export interface ActionDeps extends PageDeps {
   forms: FormDeps;
   events: SessionEvents;
   names: CookieNames;
+  logger: Logger;
 }
 
 function body(ctx: Koa.Context): Record<string, unknown> {
@@ -43,6 +46,8 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
     if (outcome.ok) {
       await signIn(ctx, outcome.accountId);
       deps.flash.set(ctx, outcome.flash);
+      const binding = deps.binding.read(ctx);
+      if (binding) announceSignIn(deps.events, hashBinding(binding), deps.logger);
       return seeOther(ctx, outcome.destination);
     }
     if (outcome.code === 'rate.limited') ctx.set('Retry-After', String(outcome.retryAfterSeconds));

@@ -4,7 +4,7 @@
  */
 import type Router from '@koa/router';
 import type Koa from 'koa';
-import type { PageData } from '../../shared/page.ts';
+import { type Flash, OTHER_TAB_QUERY, type PageData } from '../../shared/page.ts';
 import type { FormName } from '../../shared/protocol.ts';
 import { renderDocument } from '../pages/render.ts';
 import type { BindingCookie } from '../session/binding.ts';
@@ -30,6 +30,15 @@ export function sendPage(ctx: Koa.Context, deps: PageDeps, data: PageData, statu
   ctx.body = renderDocument(deps.template(), data);
 }
 
+/**
+ * The flash this page shows (and so clears), unless the page was loaded by another tab
+ * following a sign-in: that flash is for the tab that signed in.
+ */
+function takeFlash(ctx: Koa.Context, deps: PageDeps): Flash[] {
+  if (ctx.query[OTHER_TAB_QUERY.name] === OTHER_TAB_QUERY.value) return [];
+  return deps.flash.take(ctx);
+}
+
 /** The account signed in on this request, or null (also when it no longer exists). */
 export async function signedInAccount(ctx: Koa.Context, store: Store): Promise<Account | null> {
   const id = currentAccountId(ctx);
@@ -44,7 +53,7 @@ function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
       values: { email: '' },
       errors: {},
       formError: null,
-      flash: deps.flash.take(ctx),
+      flash: takeFlash(ctx, deps),
     });
   };
 }
@@ -59,6 +68,6 @@ export function addPageRoutes(router: Router, deps: PageDeps): void {
   router.get('/account', async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (!account) return seeOther(ctx, '/login');
-    sendPage(ctx, deps, { page: 'account', email: account.email, flash: deps.flash.take(ctx) });
+    sendPage(ctx, deps, { page: 'account', email: account.email, flash: takeFlash(ctx, deps) });
   });
 }

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SessionEndReason } from '../../shared/protocol.ts';
+import type { Logger } from '../logger.ts';
 
 export type SessionEvent =
   /** `ref` is the session's ref (a hash of its id; see session.ts). */
@@ -38,4 +39,16 @@ export function createLocalSessionEvents(): SessionEvents {
       emitter.removeAllListeners();
     },
   };
+}
+
+/**
+ * Tells the browser whose binding hash is `binding` that it just signed in, so its other
+ * tabs (on any instance) move to the signed-in state. Not awaited and never thrown: the
+ * sign-in has happened, and a lost notice only leaves another tab out of date until its
+ * next navigation.
+ */
+export function announceSignIn(events: SessionEvents, binding: string, logger: Logger): void {
+  events
+    .publish({ type: 'signed-in', binding })
+    .catch((error: unknown) => logger.warn({ err: error }, 'sign-in notice not published'));
 }

@@ -193,6 +193,21 @@ describe.skipIf(skip !== null)('two Baton processes on one Redis', () => {
     console.info(`sign-out on B closed the socket on A after ${Math.round(elapsedMs)} ms`);
   });
 
+  it('tells the browser’s other tab on A when a handoff issued there is redeemed on B', async () => {
+    const onA = await freshBrowser(a);
+    const otherTab = await onA.openSocket();
+    const { handoff } = await signUpOver(onA);
+
+    expect(await outcome(await sameBrowserOn(onA, b).post('/handoff', { handoff }))).toBe(
+      '303 /account',
+    );
+
+    expect(await otherTab.waitFor((m) => m.type === 'signed-in', 2_000)).toEqual({
+      type: 'signed-in',
+    } satisfies ServerMessage);
+    otherTab.close();
+  });
+
   it('stops both instances cleanly on SIGTERM', async () => {
     const codes = await Promise.all([a.stop(), b.stop()]);
 

@@ -69,6 +69,17 @@ describe('forms without JavaScript', () => {
     expect(await (await browser.fetch('/account')).text()).not.toContain('Welcome back');
   });
 
+  it('leaves the flash to the tab that signed in when another tab loads /account first', async () => {
+    const browser = new BrowserSession(server.url);
+    await browser.post('/signup', fields('tabs@example.com'));
+
+    const otherTab = await (await browser.fetch('/account?from=other-tab')).text();
+    expect(otherTab).toContain('tabs@example.com');
+    expect(otherTab).not.toContain('Welcome to Baton!');
+
+    expect(await (await browser.fetch('/account')).text()).toContain('Welcome to Baton!');
+  });
+
   it('renews the session id at sign-in', async () => {
     const browser = new BrowserSession(server.url);
     await browser.post('/signup', fields('renew@example.com'));

@@ -222,3 +222,47 @@ describe('sign-out', () => {
     signup.close();
   });
 });
+
+describe('sign-in in another tab', () => {
+  it("tells the browser's other tabs when a handoff is redeemed, and no other browser", async () => {
+    const browser = await browserOnLogin();
+    const signup = await browser.openSocket();
+    const otherTab = await browser.openSocket();
+    const stranger = await (await browserOnLogin()).openSocket();
+    const reply = await signup.request({
+      type: 'submit',
+      form: 'signup',
+      fields: { email: 'two-tabs@example.com', password: 'a fine password' },
+    });
+    if (reply.type !== 'accepted') throw new Error('sign-up refused');
+    expect(otherTab.messages).toEqual([]);
+
+    expect((await browser.post('/handoff', { handoff: reply.handoff })).status).toBe(303);
+
+    expect(await otherTab.waitFor((m) => m.type === 'signed-in')).toEqual({ type: 'signed-in' });
+    // A probe round trip on the stranger's socket: anything sent before it has arrived.
+    await stranger.request({
+      type: 'validate',
+      form: 'login',
+      fields: { email: '', password: '' },
+    });
+    expect(stranger.messages.filter((m) => m.type === 'signed-in')).toEqual([]);
+    for (const live of [signup, otherTab, stranger]) live.close();
+  });
+
+  it("tells the browser's other tabs when it signs in without JavaScript", async () => {
+    const browser = await browserOnLogin();
+    await browser.post('/signup', { email: 'no-js-tabs@example.com', password: 'a fine password' });
+    await browser.post('/logout', {});
+    const loginTab = await browser.openSocket();
+
+    const response = await browser.post('/login', {
+      email: 'no-js-tabs@example.com',
+      password: 'a fine password',
+    });
+
+    expect(response.status).toBe(303);
+    expect(await loginTab.waitFor((m) => m.type === 'signed-in')).toEqual({ type: 'signed-in' });
+    loginTab.close();
+  });
+});
