@@ -1,0 +1,68 @@
+/**
+ * A real Baton from createBaton, as `npm start` assembles it, except: rate limits raised out
+ * of the benchmarks' way, cheap scrypt (hashing is not measured) and a silent logger.
+ */
+import { readFileSync } from 'node:fs';
+import { hashPassword } from '../../server/accounts/password.ts';
+import { createBaton } from '../../server/app.ts';
+import { createLogger } from '../../server/logger.ts';
+import type { Store } from '../../server/store/store.ts';
+import { CHEAP_SCRYPT, type HostConfig, UNLIMITED } from './config.ts';
+import type { Hosted } from './host.ts';
+import { listenLoopback } from './listen.ts';
+import { openBenchStore } from './stores.ts';
+
+export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>): Promise<Hosted> {
+  const opened = await openBenchStore(config.store);
+  const counters = { accepted: 0, refused: 0 };
+  // Counts what the ledger says, so the parent can check every request was a fresh redeem.
+  const store: Store = {
+    kind: opened.kind,
+    accounts: opened.accounts,
+    sessions: opened.sessions,
+    ping: () => opened.ping(),
+    close: () => opened.close(),
+    handoffs: {
+      consume: (id, expiresAt) =>
+        opened.handoffs.consume(id, expiresAt).then((ok) => {
+          if (ok) counters.accepted++;
+          else counters.refused++;
+          return ok;
+        }),
+    },
+  };
+  // The origin is known once listening; the door and the form guard read the list per request.
+  const origins: string[] = [];
+  const baton = await createBaton({
+    store,
+    secrets: [config.secret],
+    origins,
+    handoffTtlSeconds: 60,
+    template: readFileSync(config.templateFile, 'utf8'),
+    assetsDir: config.assetsDir ?? null,
+    logger: createLogger({ level: 'silent' }),
+    scrypt: CHEAP_SCRYPT,
+    limits: UNLIMITED,
+  });
+  const port = await listenLoopback(baton.server);
+  origins.push(`http://127.0.0.1:${port}`, `http://localhost:${port}`);
+  return {
+    server: baton.server,
+    counters,
+    wss: baton.live,
+    async createAccount(email, password) {
+      const existing = await opened.accounts.findByEmail(email);
+      if (existing) return existing.id;
+      const account = await opened.accounts.create(
+        email,
+        await hashPassword(password, CHEAP_SCRYPT),
+      );
+      if (!account) throw new Error(`could not create the account ${email}`);
+      return account.id;
+    },
+    async close() {
+      await baton.close();
+      await opened.close();
+    },
+  };
+}

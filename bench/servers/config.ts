@@ -1,0 +1,79 @@
+/**
+ * What a benchmark server child runs (bench/servers/host.ts), and the messages the parent
+ * and the child exchange over IPC. Servers run in a child process so that the load
+ * generator and the server under test never share one event loop.
+ */
+
+export type StoreConfig =
+  | { type: 'sqlite'; file: string }
+  | { type: 'redis'; url: string; prefix: string };
+
+export type HostConfig =
+  /** A real Baton from createBaton, rate limits raised out of the way, cheap scrypt. */
+  | {
+      kind: 'baton';
+      store: StoreConfig;
+      secret: string;
+      /** The page template file (the built dist index.html for browser runs). */
+      templateFile: string;
+      /** The client build to serve `/assets` from, when pages are loaded in a browser. */
+      assetsDir?: string;
+    }
+  /** The baseline for redeem: plain Koa + koa-session writing a new session per request. */
+  | { kind: 'koa-session'; store: StoreConfig; secret: string }
+  /** A bare `ws` server with Baton's socket options: no handlers beyond an error listener. */
+  | { kind: 'ws-bare' }
+  /** The same, echoing every frame back. */
+  | { kind: 'ws-echo' };
+
+export type HostRequest =
+  | { cmd: 'account'; email: string; password: string }
+  | { cmd: 'stats' }
+  | { cmd: 'memory' }
+  | { cmd: 'profile-start' }
+  | { cmd: 'profile-stop'; file: string }
+  /** Writes a V8 heap snapshot after collecting garbage (for looking into memory figures). */
+  | { cmd: 'snapshot'; file: string }
+  | { cmd: 'exit' };
+
+/** Counters a child keeps, for checking that a run measured what it meant to. */
+export interface HostStats {
+  /** Handoffs consumed (Baton) or sessions written (koa-session baseline). */
+  accepted: number;
+  /** Handoffs the ledger refused (already used or expired). */
+  refused: number;
+  /** Open WebSocket connections. */
+  sockets: number;
+  /** process.cpuUsage() in microseconds, and a monotonic clock in ms, to compute utilization. */
+  cpuMicros: number;
+  atMs: number;
+}
+
+export interface HostMemory {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  rss: number;
+  sockets: number;
+}
+
+export type HostReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string };
+
+export interface HostReady {
+  type: 'ready';
+  port: number;
+}
+
+/** Rate limits no benchmark reaches (the defaults allow 120 sockets a minute per IP). */
+export const UNLIMITED = Object.freeze({
+  loginFailsPerAccount: 1e9,
+  loginFailsPerIp: 1e9,
+  signupsPerIp: 1e9,
+  socketsPerIp: 1e9,
+  framesPerSocket: 1e9,
+});
+
+/** Password hashing is not what these benchmarks measure. */
+export const CHEAP_SCRYPT = Object.freeze({ ln: 10, r: 8, p: 1 });
