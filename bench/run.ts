@@ -171,20 +171,13 @@ async function main(): Promise<number> {
     const bench = benchmarks[id];
     const t0 = performance.now();
     process.stdout.write(`- ${id}: `);
+    // A benchmark that did not run still gets a row, saying why.
+    const empty = { id, title: bench.title, rows: [], method: '', details: [], limits: [] };
     let result: BenchResult;
     try {
       const skipped = bench.skip ? await bench.skip() : null;
       if (skipped) {
-        result = {
-          id,
-          title: bench.title,
-          rows: [],
-          method: '',
-          details: [],
-          limits: [],
-          skipped,
-          seconds: 0,
-        };
+        result = { ...empty, skipped, seconds: 0 };
         console.log(`skipped: ${skipped}`);
       } else {
         result = { ...(await bench.run()), seconds: (performance.now() - t0) / 1000 };
@@ -192,16 +185,7 @@ async function main(): Promise<number> {
       }
     } catch (error) {
       const message = (error as Error)?.stack ?? String(error);
-      result = {
-        id,
-        title: bench.title,
-        rows: [],
-        method: '',
-        details: [],
-        limits: [],
-        error: message,
-        seconds: (performance.now() - t0) / 1000,
-      };
+      result = { ...empty, error: message, seconds: (performance.now() - t0) / 1000 };
       console.log(`CRASHED\n${message}`);
     }
     results.push(result);
