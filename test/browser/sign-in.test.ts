@@ -98,4 +98,39 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     expect(urls.every((u) => !u.includes('handoff='))).toBe(true);
     await context.close();
   });
+
+  it("moves the browser's other tab to the account page, leaving the flash to the tab that signed in", async () => {
+    const context = await chromium.newContext();
+    // Marks each page once its live socket is open, so the sign-in cannot beat the other tab's socket.
+    await context.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          this.addEventListener('open', () => {
+            (window as unknown as { liveOpen: boolean }).liveOpen = true;
+          });
+        }
+      };
+    });
+    const liveOpen = (page: Page) =>
+      page.waitForFunction(() => (window as unknown as { liveOpen?: boolean }).liveOpen === true);
+    const signingIn = await context.newPage();
+    await signingIn.goto(`${server.url}/signup`);
+    const otherTab = await context.newPage();
+    await otherTab.goto(`${server.url}/login`);
+    await liveOpen(signingIn);
+    await liveOpen(otherTab);
+
+    await signingIn.getByLabel('Email').fill('two-tabs@example.com');
+    await signingIn.getByLabel('Password').fill('a long enough password');
+    await signingIn.getByRole('button', { name: 'Sign up' }).click();
+
+    await otherTab.waitForURL(`${server.url}/account?from=other-tab`, { timeout: 5_000 });
+    await expect.poll(() => otherTab.getByText('two-tabs@example.com').count()).toBeGreaterThan(0);
+    expect(await otherTab.getByText('Welcome to Baton!').count()).toBe(0);
+    await signingIn.waitForURL(`${server.url}/account`);
+    await expect.poll(() => signingIn.getByText('Welcome to Baton!').count()).toBe(1);
+    await context.close();
+  });
 });
