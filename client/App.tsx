@@ -35,9 +35,16 @@ export function App(props: {
       if (!leaving) (props.navigate ?? ((path) => location.assign(path)))(ACCOUNT_FROM_OTHER_TAB);
     }),
   );
+  // This page's session ended (sign-out in another tab or on another instance, expiry,
+  // revocation): only a signed-in page's socket hears it, and such a page is now stale.
+  onCleanup(
+    props.socket.onSessionEnded(() =>
+      (props.navigate ?? ((path) => location.assign(path)))('/login'),
+    ),
+  );
   // The page never changes kind without a navigation, so choosing once is enough.
   return props.data.page === 'account' ? (
-    <AccountPage data={props.data} socket={props.socket} navigate={props.navigate} />
+    <AccountPage data={props.data} socket={props.socket} />
   ) : (
     <FormPage
       data={props.data}

@@ -3,7 +3,7 @@
  * into the server-rendered form before the script loaded.
  */
 import { PAGE_DATA_ID, type PageData } from '../shared/page.ts';
-import type { Fields } from '../shared/protocol.ts';
+import { FIELD_NAMES, type Fields } from '../shared/protocol.ts';
 
 /**
  * The page's data from `<script type="application/json" id="baton-page">`, or `null` when
@@ -21,7 +21,7 @@ export function readPageData(doc: Document = document): PageData | null {
 /** The non-empty values of the server-rendered inputs under `root`. */
 export function readTypedValues(root: ParentNode): Partial<Fields> {
   const typed: Partial<Fields> = {};
-  for (const name of ['email', 'password'] as const) {
+  for (const name of FIELD_NAMES) {
     const value = root.querySelector<HTMLInputElement>(`[name=${name}]`)?.value;
     if (value) typed[name] = value;
   }

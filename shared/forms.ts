@@ -8,9 +8,16 @@ export interface FieldSpec {
   name: FieldName;
   label: string;
   type: 'email' | 'password';
-  autocomplete: string;
+  /**
+   * What the field holds, in HTML's own words; it also picks the field's rules (see
+   * `checkFields`), so a field cannot be labelled one thing and checked as another.
+   */
+  autocomplete: 'email' | 'current-password' | 'new-password';
   hint?: string;
 }
+
+/** Who may use a form: a signed-in person is sent on from the other kind, and vice versa. */
+export type Audience = 'signed-out' | 'signed-in';
 
 export interface FormSpec {
   name: FormName;
@@ -19,6 +26,9 @@ export interface FormSpec {
   /** Where the plain HTTP form posts. */
   action: `/${FormName}`;
   submitLabel: string;
+  /** The button's label while a submit is in flight. */
+  progressLabel: string;
+  audience: Audience;
   fields: readonly FieldSpec[];
   /** A link to the other form, shown under the button. */
   alternate: { prompt: string; label: string; href: string };
@@ -32,6 +42,8 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     title: 'Log in',
     action: '/login',
     submitLabel: 'Log in',
+    progressLabel: 'Logging in…',
+    audience: 'signed-out',
     fields: [
       email,
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
@@ -43,6 +55,8 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     title: 'Create your account',
     action: '/signup',
     submitLabel: 'Sign up',
+    progressLabel: 'Signing up…',
+    audience: 'signed-out',
     fields: [
       email,
       {
@@ -54,6 +68,30 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
       },
     ],
     alternate: { prompt: 'Already have an account?', label: 'Log in', href: '/login' },
+  },
+  'change-password': {
+    name: 'change-password',
+    title: 'Change your password',
+    action: '/change-password',
+    submitLabel: 'Change password',
+    progressLabel: 'Changing…',
+    audience: 'signed-in',
+    fields: [
+      {
+        name: 'password',
+        label: 'Current password',
+        type: 'password',
+        autocomplete: 'current-password',
+      },
+      {
+        name: 'newPassword',
+        label: 'New password',
+        type: 'password',
+        autocomplete: 'new-password',
+        hint: 'At least 8 characters.',
+      },
+    ],
+    alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
   },
 };
 
@@ -69,17 +107,28 @@ export function normalizeEmail(raw: string): string {
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
- * The rules every form applies as the person types and again on submit.
+ * The rules every form applies as the person types and again on submit: each field of the
+ * form is checked by what it holds. A field the form has but `fields` lacks counts as empty.
  * Returns only the fields that are wrong; an empty object means all is well.
  */
 export function checkFields(form: FormName, fields: Fields): FieldErrors {
   const errors: FieldErrors = {};
-  const address = normalizeEmail(fields.email);
-  if (address === '') errors.email = 'Enter your email address.';
-  else if (!EMAIL_SHAPE.test(address))
-    errors.email = 'Enter an email address like name@example.com.';
-  if (fields.password === '') errors.password = 'Enter your password.';
-  else if (form === 'signup' && [...fields.password].length < MIN_PASSWORD_LENGTH)
-    errors.password = `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
+  for (const field of FORMS[form].fields) {
+    const error = checkField(field, fields[field.name] ?? '');
+    if (error) errors[field.name] = error;
+  }
   return errors;
+}
+
+function checkField(field: FieldSpec, value: string): string | undefined {
+  if (field.autocomplete === 'email') {
+    const address = normalizeEmail(value);
+    if (address === '') return 'Enter your email address.';
+    if (!EMAIL_SHAPE.test(address)) return 'Enter an email address like name@example.com.';
+    return undefined;
+  }
+  if (value === '') return `Enter your ${field.label.toLowerCase()}.`;
+  if (field.autocomplete === 'new-password' && [...value].length < MIN_PASSWORD_LENGTH)
+    return `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
+  return undefined;
 }

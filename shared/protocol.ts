@@ -14,22 +14,35 @@ import * as v from 'valibot';
 /** Largest frame either end accepts, in bytes. The server's `maxPayload` is set from it. */
 export const MAX_FRAME_BYTES = 8 * 1024;
 
-export const FORM_NAMES = ['login', 'signup'] as const;
+export const FORM_NAMES = ['login', 'signup', 'change-password'] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;
 
 const Ref = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
 
-/** What a person typed. Sizes are capped here so no handler ever sees a huge string. */
+const Password = v.optional(v.pipe(v.string(), v.maxLength(1024)));
+
+/**
+ * What a person typed into a form: the fields that form has (`shared/forms.ts` lists them).
+ * Every field is optional here so one shape serves every form; a field the form needs but
+ * the frame lacks reads as empty and gets the form's "enter …" error. No other key passes.
+ * Sizes are capped here so no handler ever sees a huge string.
+ */
 export const Fields = v.strictObject({
-  email: v.pipe(v.string(), v.maxLength(320)),
-  password: v.pipe(v.string(), v.maxLength(1024)),
+  email: v.optional(v.pipe(v.string(), v.maxLength(320))),
+  /** The account's password: to log in, to sign up, or the current one when changing it. */
+  password: Password,
+  newPassword: Password,
 });
 export type Fields = v.InferOutput<typeof Fields>;
 export type FieldName = keyof Fields;
 
-/** The fields' names, in the order the forms show them. */
-export const FIELD_NAMES = ['email', 'password'] as const satisfies readonly FieldName[];
+/** Every field name any form uses. */
+export const FIELD_NAMES = [
+  'email',
+  'password',
+  'newPassword',
+] as const satisfies readonly FieldName[];
 
 /** Errors keyed by field; a field without an error is absent. */
 export const FieldErrors = v.record(v.picklist(FIELD_NAMES), v.string());

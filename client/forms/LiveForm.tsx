@@ -1,5 +1,4 @@
 import type { FieldSpec, FormSpec } from '../../shared/forms.ts';
-import type { FormName } from '../../shared/protocol.ts';
 import { fieldId } from '../layout/ids.ts';
 import {
   createLiveForm,
@@ -7,12 +6,6 @@ import {
   type LiveForm as LiveFormState,
 } from '../live/form.ts';
 import type { LiveSocket } from '../live/socket.ts';
-
-/** The button's label while a submit is in flight. */
-export const PROGRESS_LABELS: Readonly<Record<FormName, string>> = {
-  login: 'Logging in…',
-  signup: 'Signing up…',
-};
 
 // Events are bound with `on:` (native listeners) throughout the client: Solid's event
 // delegation runtime would cost bytes the 8 KB budget does not have.
@@ -50,7 +43,7 @@ export function LiveForm(props: {
         <Field form={form} field={field} />
       ))}
       <button class="button" type="submit" disabled={form.pending()}>
-        {form.pending() ? PROGRESS_LABELS[props.spec.name] : props.spec.submitLabel}
+        {form.pending() ? props.spec.progressLabel : props.spec.submitLabel}
       </button>
     </form>
   );

@@ -1,4 +1,3 @@
-import { onCleanup } from 'solid-js';
 import type { PageData } from '../../shared/page.ts';
 import { Shell } from '../layout/Shell.tsx';
 import type { LiveSocket } from '../live/socket.ts';
@@ -9,24 +8,17 @@ export type AccountPageData = Extract<PageData, { page: 'account' }>;
 export const ACCOUNT_TITLE = 'Your account';
 
 /**
- * The signed-in page. Keeps the live socket open and goes to `/login` as soon as the
- * session ends anywhere (another tab, another instance).
+ * The signed-in page. Its live socket stays open, so the page goes to `/login` as soon as
+ * the session ends anywhere (another tab, another instance; see App.tsx).
  */
-export function AccountPage(props: {
-  data: AccountPageData;
-  socket: LiveSocket;
-  /** Leaves the page; `location.assign` by default. */
-  navigate?: (path: string) => void;
-}) {
-  onCleanup(
-    props.socket.onSessionEnded(() =>
-      (props.navigate ?? ((path) => location.assign(path)))('/login'),
-    ),
-  );
+export function AccountPage(props: { data: AccountPageData; socket: LiveSocket }) {
   return (
     <Shell socket={props.socket} title={ACCOUNT_TITLE} initialFlash={props.data.flash}>
       <p class="account-line">
         Signed in as <strong class="account-email">{props.data.email}</strong>
+      </p>
+      <p class="account-line">
+        <a href="/change-password">Change password</a>
       </p>
       {/* Logging out ends this session's sockets too; close ours first so its
           "session ended" does not race the POST's own redirect. */}

@@ -8,8 +8,9 @@ import type { LiveSocket } from '../live/socket.ts';
 export type FormPageData = Extract<PageData, { page: FormName }>;
 
 /**
- * The log-in or sign-up page. `initialValues` is what the person typed into the server's
- * form before the script loaded; it wins over the server's prefill.
+ * The page of any form in `shared/forms.ts` (log in, sign up, change password).
+ * `initialValues` is what the person typed into the server's form before the script
+ * loaded; it wins over the server's prefill (the email, the only value it ever echoes).
  */
 export function FormPage(props: {
   data: FormPageData;
@@ -18,16 +19,16 @@ export function FormPage(props: {
   onAccepted?: (handoff: string) => void;
 }) {
   const spec = () => FORMS[props.data.page];
+  const values: Fields = {};
+  for (const { name } of spec().fields)
+    values[name] = props.initialValues?.[name] ?? (name === 'email' ? props.data.values.email : '');
   return (
     <Shell socket={props.socket} title={spec().title} initialFlash={props.data.flash}>
       <LiveForm
         spec={spec()}
         socket={props.socket}
         initial={{
-          values: {
-            email: props.initialValues?.email ?? props.data.values.email,
-            password: props.initialValues?.password ?? '',
-          },
+          values,
           errors: props.data.errors,
           formError: props.data.formError,
         }}

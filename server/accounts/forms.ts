@@ -2,7 +2,7 @@
  * What happens when a person submits a form: one handler per form, shared by the live
  * socket and the plain HTTP post, so the two paths cannot drift apart.
  */
-import { normalizeEmail } from '../../shared/forms.ts';
+import { FORMS, normalizeEmail } from '../../shared/forms.ts';
 import type { Flash } from '../../shared/page.ts';
 import type { FieldErrors, Fields, FormName } from '../../shared/protocol.ts';
 import { describeWait, forget, type Limiters, peek, take } from '../limits/limits.ts';
@@ -18,9 +18,12 @@ export interface FormDeps {
   limiters: Limiters;
 }
 
-/** Who is submitting: the client IP the limits count against. */
+/** Who is submitting. */
 export interface Submitter {
+  /** The client IP the limits count against. */
   ip: string;
+  /** The account signed in where the form was sent (the page's session, or the socket's), if any. */
+  accountId: string | null;
 }
 
 /** A form that was accepted: who to sign in, where to send them, what to tell them. */
@@ -33,7 +36,13 @@ export interface Accepted {
 
 export interface Refused {
   ok: false;
-  code: 'form.invalid' | 'account.bad-credentials' | 'account.email-taken' | 'rate.limited';
+  code:
+    | 'form.invalid'
+    | 'account.bad-credentials'
+    | 'account.email-taken'
+    | 'account.wrong-password'
+    | 'auth.required'
+    | 'rate.limited';
   message: string;
   errors: FieldErrors;
   /** Set with `rate.limited`: seconds until trying again can succeed. */
@@ -51,21 +60,45 @@ export const WELCOME_NEW: Flash = {
   kind: 'info',
   text: 'Welcome to Baton! Your account is ready.',
 };
+export const PASSWORD_CHANGED: Flash = { kind: 'info', text: 'Your password is changed.' };
 
-/** Runs the form's rules and, if they pass, logs in or signs up. */
+/** A form's own work, run once its fields passed the rules (so every field it has is set). */
+type FormHandler = (
+  deps: FormDeps,
+  fields: Required<Fields>,
+  who: Submitter,
+) => Promise<FormOutcome>;
+
+const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
+  login: (deps, fields, who) => logIn(deps, normalizeEmail(fields.email), fields.password, who),
+  signup: (deps, fields, who) => signUp(deps, normalizeEmail(fields.email), fields.password, who),
+  'change-password': changePassword,
+};
+
+const AUTH_REQUIRED: Refused = {
+  ok: false,
+  code: 'auth.required',
+  message: 'Your session has ended. Log in again to continue.',
+  errors: {},
+};
+
+/**
+ * Runs the form's rules and, if they pass, its handler: the one place both the live socket
+ * and the plain HTTP post submit a form through.
+ */
 export async function submitForm(
   deps: FormDeps,
   form: FormName,
   fields: Fields,
   who: Submitter,
 ): Promise<FormOutcome> {
+  if (FORMS[form].audience === 'signed-in' && !who.accountId) return AUTH_REQUIRED;
   const errors = checkFormFields(form, fields);
   if (Object.keys(errors).length > 0)
     return { ok: false, code: 'form.invalid', message: INVALID, errors };
-  const email = normalizeEmail(fields.email);
-  return form === 'login'
-    ? logIn(deps, email, fields.password, who)
-    : signUp(deps, email, fields.password, who);
+  // Fields the form does not have are empty: a handler reads only its own.
+  const complete = { email: '', password: '', newPassword: '', ...fields };
+  return HANDLERS[form](deps, complete, who);
 }
 
 function limited(wait: { retryAfterSeconds: number }, what: string): Refused {
@@ -175,4 +208,34 @@ async function signUpAgain(
     message: 'An account with this email already exists. Log in instead.',
     errors: { email: 'This email already has an account.' },
   };
+}
+
+/**
+ * Changes the signed-in account's password: the current one is checked under the same
+ * limits as a log in (a wrong one counts as a failed sign-in, so this form is no way to
+ * guess it), then the new one is hashed and stored. Accepted, it signs the person in again
+ * (a new session id, as at every sign-in).
+ */
+async function changePassword(
+  deps: FormDeps,
+  fields: Required<Fields>,
+  who: Submitter,
+): Promise<FormOutcome> {
+  const account = who.accountId ? await deps.store.accounts.findById(who.accountId) : null;
+  if (!account) return AUTH_REQUIRED;
+  const checked = await checkCredentials(deps, account.email, fields.password, who);
+  if (!checked.ok) {
+    if (checked.code !== 'account.bad-credentials') return checked;
+    return {
+      ok: false,
+      code: 'account.wrong-password',
+      message: 'Your current password was not right. Nothing was changed.',
+      errors: { password: 'This is not your current password.' },
+    };
+  }
+  await deps.store.accounts.updatePasswordHash(
+    account.id,
+    await hashPassword(fields.newPassword, deps.scrypt),
+  );
+  return { ok: true, accountId: account.id, destination: '/account', flash: [PASSWORD_CHANGED] };
 }

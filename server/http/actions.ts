@@ -6,13 +6,14 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import * as v from 'valibot';
+import { FORMS } from '../../shared/forms.ts';
 import { Fields, type FormName } from '../../shared/protocol.ts';
 import { type FormDeps, submitForm } from '../accounts/forms.ts';
 import { hashBinding } from '../handoff/seal.ts';
 import type { Logger } from '../logger.ts';
 import type { CookieNames } from '../session/cookies.ts';
 import { announceSignIn, type SessionEvents } from '../session/events.ts';
-import { signIn, signOut } from '../session/session.ts';
+import { currentAccountId, signIn, signOut } from '../session/session.ts';
 import { type PageDeps, sendPage } from './pages.ts';
 import { seeOther } from './see-other.ts';
 
@@ -27,16 +28,23 @@ function body(ctx: Koa.Context): Record<string, unknown> {
   return (ctx.request as { body?: Record<string, unknown> }).body ?? {};
 }
 
+/** The form's own fields from a posted body, as the socket would carry them (no others). */
+function postedFields(form: FormName, raw: Record<string, unknown>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const { name } of FORMS[form].fields) {
+    const value = raw[name];
+    fields[name] = typeof value === 'string' ? value : '';
+  }
+  return fields;
+}
+
 function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
   return async (ctx) => {
-    const raw = body(ctx);
-    const parsed = v.safeParse(Fields, {
-      email: typeof raw.email === 'string' ? raw.email : '',
-      password: typeof raw.password === 'string' ? raw.password : '',
-    });
-    const fields = parsed.success ? parsed.output : { email: '', password: '' };
+    const parsed = v.safeParse(Fields, postedFields(form, body(ctx)));
+    const fields = parsed.success ? parsed.output : {};
+    const who = { ip: ctx.ip, accountId: currentAccountId(ctx) };
     const outcome = parsed.success
-      ? await submitForm(deps.forms, form, fields, { ip: ctx.ip })
+      ? await submitForm(deps.forms, form, fields, who)
       : ({
           ok: false,
           code: 'form.invalid',
@@ -50,13 +58,17 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
       if (binding) announceSignIn(deps.events, hashBinding(binding), deps.logger);
       return seeOther(ctx, outcome.destination);
     }
+    if (outcome.code === 'auth.required') {
+      deps.flash.set(ctx, [{ kind: 'error', text: outcome.message }]);
+      return seeOther(ctx, '/login');
+    }
     if (outcome.code === 'rate.limited') ctx.set('Retry-After', String(outcome.retryAfterSeconds));
     sendPage(
       ctx,
       deps,
       {
         page: form,
-        values: { email: fields.email },
+        values: { email: fields.email ?? '' },
         errors: outcome.errors,
         formError: { code: outcome.code, message: outcome.message },
         flash: [],
@@ -66,10 +78,9 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
   };
 }
 
-/** Adds `POST /login`, `/signup`, `/logout` and `GET /healthz`. Bodies must be parsed before. */
+/** Adds a POST route for every form, `POST /logout` and `GET /healthz`. Bodies must be parsed before. */
 export function addActionRoutes(router: Router, deps: ActionDeps): void {
-  router.post('/login', formPost(deps, 'login'));
-  router.post('/signup', formPost(deps, 'signup'));
+  for (const spec of Object.values(FORMS)) router.post(spec.action, formPost(deps, spec.name));
   router.post('/logout', async (ctx) => {
     const ref = await signOut(ctx, deps.store.sessions, deps.names);
     if (ref) await deps.events.publish({ type: 'ended', ref, reason: 'signed-out' });

@@ -4,6 +4,7 @@
  */
 import type Router from '@koa/router';
 import type Koa from 'koa';
+import { FORMS } from '../../shared/forms.ts';
 import { type Flash, OTHER_TAB_QUERY, type PageData } from '../../shared/page.ts';
 import type { FormName } from '../../shared/protocol.ts';
 import { renderDocument } from '../pages/render.ts';
@@ -45,9 +46,12 @@ export async function signedInAccount(ctx: Koa.Context, store: Store): Promise<A
   return id ? store.accounts.findById(id) : null;
 }
 
+/** A form's page; a person the form is not for goes where they belong instead. */
 function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
+  const forSignedIn = FORMS[page].audience === 'signed-in';
   return async (ctx) => {
-    if (await signedInAccount(ctx, deps.store)) return seeOther(ctx, '/account');
+    const signedIn = (await signedInAccount(ctx, deps.store)) !== null;
+    if (signedIn !== forSignedIn) return seeOther(ctx, signedIn ? '/account' : '/login');
     sendPage(ctx, deps, {
       page,
       values: { email: '' },
@@ -58,13 +62,12 @@ function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
   };
 }
 
-/** Adds `GET /`, `/login`, `/signup` and `/account`. */
+/** Adds `GET /`, a page for every form (`/login`, `/signup`, `/change-password`) and `/account`. */
 export function addPageRoutes(router: Router, deps: PageDeps): void {
   router.get('/', async (ctx) => {
     seeOther(ctx, (await signedInAccount(ctx, deps.store)) ? '/account' : '/login');
   });
-  router.get('/login', formPage(deps, 'login'));
-  router.get('/signup', formPage(deps, 'signup'));
+  for (const spec of Object.values(FORMS)) router.get(spec.action, formPage(deps, spec.name));
   router.get('/account', async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (!account) return seeOther(ctx, '/login');

@@ -18,6 +18,11 @@ export interface LivePeer {
   binding: string;
   /** The session the browser had when it connected, if any. */
   sessionRef: string | null;
+  /**
+   * Its account: forms for the signed-in act for it. The socket closes when that session
+   * ends (sign-out, expiry, revocation: see door.ts), so it never outlives it.
+   */
+  accountId: string | null;
   /** The client's IP, which sign-in limits count against. */
   ip: string;
   /** A per-socket key for the frame limit. */
@@ -148,7 +153,10 @@ async function submit(
   peer: LivePeer,
   deps: LiveDeps,
 ): Promise<ServerMessage> {
-  const outcome = await submitForm(deps.forms, message.form, message.fields, { ip: peer.ip });
+  const outcome = await submitForm(deps.forms, message.form, message.fields, {
+    ip: peer.ip,
+    accountId: peer.accountId,
+  });
   if (!outcome.ok) {
     return {
       type: 'refused',

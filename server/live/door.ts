@@ -139,7 +139,13 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
       // Not randomUUID(): it builds its string by concatenation, and the rope an idle
       // socket keeps would cost about 450 bytes (measured by `npm run bench`).
       const id = randomBytes(16).toString('base64url');
-      const peer: LivePeer = { binding, sessionRef: session?.ref ?? null, ip, id };
+      const peer: LivePeer = {
+        binding,
+        sessionRef: session?.ref ?? null,
+        accountId: session?.accountId ?? null,
+        ip,
+        id,
+      };
       ws.on('error', onSocketError);
       alive.set(ws, true);
       ws.on('pong', markAlive);

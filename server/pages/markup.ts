@@ -121,6 +121,11 @@ function accountContent(email: string): Html {
       element('strong', { class: 'account-email' }, email),
     ),
     element(
+      'p',
+      { class: 'account-line' },
+      element('a', { href: FORMS['change-password'].action }, 'Change password'),
+    ),
+    element(
       'form',
       { class: 'form', method: 'post', action: '/logout' },
       element('button', { class: 'button button-quiet', type: 'submit' }, 'Log out'),

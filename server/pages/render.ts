@@ -3,7 +3,7 @@
  * `client/index.html` in development), so every page is complete without JavaScript.
  */
 import { type Flash, PAGE_DATA_ID, type PageData } from '../../shared/page.ts';
-import type { FieldErrors } from '../../shared/protocol.ts';
+import { FIELD_NAMES, type FieldErrors } from '../../shared/protocol.ts';
 import { escapeHtml } from './html.ts';
 import { pageHeading, renderPageBody } from './markup.ts';
 
@@ -44,7 +44,7 @@ const flashForClient = (flash: readonly Flash[]): Flash[] =>
 
 function errorsForClient(errors: FieldErrors): FieldErrors {
   const picked: FieldErrors = {};
-  for (const field of ['email', 'password'] as const) {
+  for (const field of FIELD_NAMES) {
     const message = errors[field];
     if (message !== undefined) picked[field] = message;
   }

@@ -2,6 +2,7 @@
 import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../client/App.tsx';
+import type { PageData } from '../../shared/page.ts';
 import { createFakeSocket, flush } from './fakes.ts';
 
 describe('App', () => {
@@ -78,5 +79,67 @@ describe('App', () => {
     ));
     socket.signIn();
     expect(navigate).toHaveBeenCalledExactlyOnceWith('/account?from=other-tab');
+  });
+
+  const changePassword: PageData = {
+    page: 'change-password',
+    values: { email: '' },
+    errors: {},
+    formError: null,
+    flash: [],
+  };
+  const account: PageData = { page: 'account', email: 'ada@example.com', flash: [] };
+
+  it.each([
+    ['the account page', account],
+    ['the change-password page', changePassword],
+  ])('goes from %s to /login when its session ends anywhere', (_, data) => {
+    const socket = createFakeSocket();
+    const navigate = vi.fn();
+    render(() => <App data={data} socket={socket} navigate={navigate} />);
+    expect(navigate).not.toHaveBeenCalled();
+    socket.endSession();
+    expect(navigate).toHaveBeenCalledExactlyOnceWith('/login');
+  });
+
+  it('stops listening for the end of its session once unmounted', () => {
+    const socket = createFakeSocket();
+    const navigate = vi.fn();
+    render(() => (
+      <App
+        data={{ page: 'account', email: 'ada@example.com', flash: [] }}
+        socket={socket}
+        navigate={navigate}
+      />
+    ));
+    cleanup();
+    socket.endSession();
+    expect(navigate).not.toHaveBeenCalled();
+  });
+
+  it('renders the change-password form with its two fields, empty, and submits both', async () => {
+    const socket = createFakeSocket();
+    render(() => <App data={changePassword} socket={socket} navigate={vi.fn()} />);
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Change your password');
+    const current = screen.getByLabelText('Current password') as HTMLInputElement;
+    const next = screen.getByLabelText('New password') as HTMLInputElement;
+    expect([current.value, current.autocomplete, next.value, next.autocomplete]).toEqual([
+      '',
+      'current-password',
+      '',
+      'new-password',
+    ]);
+    fireEvent.input(current, { target: { value: 'old password 1' } });
+    fireEvent.input(next, { target: { value: 'new password 2' } });
+    const button = screen.getByRole('button', { name: 'Change password' });
+    fireEvent.submit(button.closest('form') as HTMLFormElement);
+    await flush();
+    expect(button.textContent).toBe('Changing…');
+    expect(socket.sent.at(-1)).toEqual({
+      type: 'submit',
+      ref: socket.sent.length,
+      form: 'change-password',
+      fields: { password: 'old password 1', newPassword: 'new password 2' },
+    });
   });
 });

@@ -84,6 +84,13 @@ const pages: Record<string, PageData> = {
     formError: null,
     flash: [],
   },
+  'a change-password page after a wrong current password': {
+    page: 'change-password',
+    values: { email: '' },
+    errors: { password: 'This is not your current password.' },
+    formError: { code: 'account.wrong-password', message: 'Nothing was changed.' },
+    flash: [],
+  },
   'the account page with its welcome': {
     page: 'account',
     email: 'ada@example.com',

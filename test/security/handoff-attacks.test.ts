@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 let people = 0;
-function person(name: string): Fields {
+function person(name: string): Required<Pick<Fields, 'email' | 'password'>> {
   people += 1;
   return { email: `${name}-${people}@example.com`, password: PASSWORD };
 }

@@ -371,7 +371,13 @@ describe('the live connection handler under random frames', () => {
     const socket = new FakeSocket();
     serveConnection(
       socket as unknown as Parameters<typeof serveConnection>[0],
-      { binding: 'b'.repeat(43), sessionRef: null, ip: '192.0.2.1', id: 'fuzzed-socket' },
+      {
+        binding: 'b'.repeat(43),
+        sessionRef: null,
+        accountId: null,
+        ip: '192.0.2.1',
+        id: 'fuzzed-socket',
+      },
       {
         forms: { store, scrypt, limiters, decoyHash: await hashPassword('decoy', scrypt) },
         limiters,

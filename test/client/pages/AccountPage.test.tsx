@@ -1,6 +1,6 @@
 /** @vitest-environment happy-dom */
 import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AccountPage, type AccountPageData } from '../../../client/pages/AccountPage.tsx';
 import { createFakeSocket } from '../fakes.ts';
 
@@ -14,7 +14,7 @@ afterEach(cleanup);
 
 describe('AccountPage', () => {
   it('shows the signed-in email as text and a "Log out" button posting to /logout', () => {
-    render(() => <AccountPage data={data} socket={createFakeSocket()} navigate={vi.fn()} />);
+    render(() => <AccountPage data={data} socket={createFakeSocket()} />);
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Your account');
     expect(screen.getByText('ada@example.com').tagName).toBe('STRONG');
     const button = screen.getByRole('button', { name: 'Log out' });
@@ -24,33 +24,22 @@ describe('AccountPage', () => {
   });
 
   it('shows the flash it is given as a status', () => {
-    render(() => <AccountPage data={data} socket={createFakeSocket()} navigate={vi.fn()} />);
+    render(() => <AccountPage data={data} socket={createFakeSocket()} />);
     expect(screen.getByRole('status').textContent).toContain('Welcome back');
   });
 
-  it('goes to /login when the session ends', () => {
-    const socket = createFakeSocket();
-    const navigate = vi.fn();
-    render(() => <AccountPage data={data} socket={socket} navigate={navigate} />);
-    expect(navigate).not.toHaveBeenCalled();
-    socket.endSession();
-    expect(navigate).toHaveBeenCalledExactlyOnceWith('/login');
+  it('links to the change-password form', () => {
+    render(() => <AccountPage data={data} socket={createFakeSocket()} />);
+    expect(screen.getByRole('link', { name: 'Change password' }).getAttribute('href')).toBe(
+      '/change-password',
+    );
   });
 
   it('closes its socket when logging out, so the POST’s own redirect wins', () => {
     const socket = createFakeSocket();
-    render(() => <AccountPage data={data} socket={socket} navigate={vi.fn()} />);
+    render(() => <AccountPage data={data} socket={socket} />);
     const form = screen.getByRole('button', { name: 'Log out' }).closest('form') as HTMLFormElement;
     expect(fireEvent.submit(form)).toBe(true);
     expect(socket.closed).toBe(true);
-  });
-
-  it('stops listening once unmounted', () => {
-    const socket = createFakeSocket();
-    const navigate = vi.fn();
-    render(() => <AccountPage data={data} socket={socket} navigate={navigate} />);
-    cleanup();
-    socket.endSession();
-    expect(navigate).not.toHaveBeenCalled();
   });
 });
