@@ -88,6 +88,20 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       expect(await axeViolations(page)).toEqual([]);
     });
 
+    it('finds no violations on /change-password, also with errors shown', async () => {
+      const page = await context.newPage();
+      await signUp(page, server.url, `axe-change-${colorScheme}@example.com`);
+      await page.getByRole('link', { name: 'Change password' }).click();
+      await page.waitForURL(`${server.url}/change-password`);
+      await settled(page);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await expect.poll(() => page.getByRole('alert').count(), SLOW).toBe(1);
+      expect(await page.getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
+      expect(await axeViolations(page)).toEqual([]);
+      await page.context().clearCookies();
+    });
+
     it('finds no violations on /account, with its flash', async () => {
       const page = await context.newPage();
       await signUp(page, server.url, `axe-${colorScheme}@example.com`);
@@ -163,39 +177,53 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       },
     ];
 
-    it.each(sizes)('of /login with a field error, /signup and /account at $name', async (size) => {
-      const context = await chromium.newContext({
-        viewport: size.viewport,
-        deviceScaleFactor: size.deviceScaleFactor,
-        colorScheme: size.colorScheme ?? 'light',
-      });
-      const { page, errors } = await pageWithErrors(context);
+    it.each(sizes)(
+      'of /login with a field error, /signup, /account and /change-password at $name',
+      async (size) => {
+        const context = await chromium.newContext({
+          viewport: size.viewport,
+          deviceScaleFactor: size.deviceScaleFactor,
+          colorScheme: size.colorScheme ?? 'light',
+        });
+        const { page, errors } = await pageWithErrors(context);
 
-      await page.goto(`${server.url}/signup`);
-      await settled(page);
-      await shot(page, `signup-${size.name}`);
+        await page.goto(`${server.url}/signup`);
+        await settled(page);
+        await shot(page, `signup-${size.name}`);
 
-      await page.goto(`${server.url}/login`);
-      await settled(page);
-      await fillAndSubmit(page, 'Log in', 'not-an-email', 'whatever');
-      await expect.poll(() => page.getByRole('alert').count(), SLOW).toBe(1);
-      await expect
-        .poll(() => page.getByLabel('Email').getAttribute('aria-invalid'), SLOW)
-        .toBe('true');
-      await shot(page, `login-error-${size.name}`);
-      // Nothing is cut off or scrolls sideways at this width.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
-        size.viewport.width,
-      );
+        await page.goto(`${server.url}/login`);
+        await settled(page);
+        await fillAndSubmit(page, 'Log in', 'not-an-email', 'whatever');
+        await expect.poll(() => page.getByRole('alert').count(), SLOW).toBe(1);
+        await expect
+          .poll(() => page.getByLabel('Email').getAttribute('aria-invalid'), SLOW)
+          .toBe('true');
+        await shot(page, `login-error-${size.name}`);
+        // Nothing is cut off or scrolls sideways at this width.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+          size.viewport.width,
+        );
 
-      await signUp(page, server.url, `shots-${size.name}@example.com`);
-      await settled(page);
-      await shot(page, `account-${size.name}`);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
-        size.viewport.width,
-      );
-      expect(errors).toEqual([]);
-      await context.close();
-    });
+        await signUp(page, server.url, `shots-${size.name}@example.com`);
+        await settled(page);
+        await shot(page, `account-${size.name}`);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+          size.viewport.width,
+        );
+
+        await page.goto(`${server.url}/change-password`);
+        await settled(page);
+        await page.getByLabel('Current password').fill('not the password');
+        await page.getByLabel('New password').fill('short');
+        await page.getByLabel('Current password').focus();
+        await expect.poll(() => page.locator('.field-error').count(), SLOW).toBe(1);
+        await shot(page, `change-password-${size.name}`);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+          size.viewport.width,
+        );
+        expect(errors).toEqual([]);
+        await context.close();
+      },
+    );
   });
 });

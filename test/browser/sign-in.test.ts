@@ -68,6 +68,48 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     await context.close();
   });
 
+  it('changes the password over the live form and signs in with the new one', async () => {
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${server.url}/signup`);
+    await page.getByLabel('Email').fill('changer@example.com');
+    await page.getByLabel('Password').fill('the first password');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL(`${server.url}/account`);
+
+    await page.getByRole('link', { name: 'Change password' }).click();
+    await page.waitForURL(`${server.url}/change-password`);
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Reconnecting' }).count())
+      .toBe(0);
+    await page.getByLabel('Current password').fill('not the first password');
+    await page.getByLabel('New password').fill('the second password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('Your current password was not right. Nothing was changed.');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe(
+      'password',
+    );
+    await shot(page, 'change-password-refused');
+
+    await page.getByLabel('Current password').fill('the first password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.waitForURL(`${server.url}/account`);
+    await expect.poll(() => page.getByText('Your password is changed.').count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${server.url}/login`);
+    await page.getByLabel('Email').fill('changer@example.com');
+    await page.getByLabel('Password').fill('the second password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${server.url}/account`);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('shows an error beside the field while typing an invalid email', async () => {
     const context = await chromium.newContext();
     const page = await context.newPage();
