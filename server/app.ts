@@ -116,6 +116,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     limiters,
     // Verified when an email is unknown, so that case costs what a wrong password costs.
     decoyHash: await hashPassword('baton-decoy-password', scrypt),
+    events,
   };
 
   const app = new Koa({ proxy: options.trustProxy ?? false });

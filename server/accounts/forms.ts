@@ -6,6 +6,7 @@ import { FORMS, normalizeEmail } from '../../shared/forms.ts';
 import type { Flash } from '../../shared/page.ts';
 import type { FieldErrors, Fields, FormName } from '../../shared/protocol.ts';
 import { describeWait, forget, type Limiters, peek, take } from '../limits/limits.ts';
+import type { SessionEvents } from '../session/events.ts';
 import type { Account, Store } from '../store/store.ts';
 import { hashPassword, needsRehash, type ScryptParams, verifyPassword } from './password.ts';
 import { checkFormFields } from './rules.ts';
@@ -16,6 +17,8 @@ export interface FormDeps {
   /** A hash of a password nobody has, verified when the email is unknown so both cases take equal time. */
   decoyHash: string;
   limiters: Limiters;
+  /** Where ended sessions are announced, so every instance closes their sockets. */
+  events: SessionEvents;
 }
 
 /** Who is submitting. */
@@ -24,6 +27,8 @@ export interface Submitter {
   ip: string;
   /** The account signed in where the form was sent (the page's session, or the socket's), if any. */
   accountId: string | null;
+  /** That session's ref: the one session a password change leaves signed in. */
+  sessionRef: string | null;
 }
 
 /** A form that was accepted: who to sign in, where to send them, what to tell them. */
@@ -213,8 +218,9 @@ async function signUpAgain(
 /**
  * Changes the signed-in account's password: the current one is checked under the same
  * limits as a log in (a wrong one counts as a failed sign-in, so this form is no way to
- * guess it), then the new one is hashed and stored. Accepted, it signs the person in again
- * (a new session id, as at every sign-in).
+ * guess it), then the new one is hashed and stored, and every other session of the account
+ * ends, on every instance, with its sockets (someone who knew the old password is signed
+ * out). Accepted, it signs the person in again (a new session id, as at every sign-in).
  */
 async function changePassword(
   deps: FormDeps,
@@ -236,6 +242,10 @@ async function changePassword(
   await deps.store.accounts.updatePasswordHash(
     account.id,
     await hashPassword(fields.newPassword, deps.scrypt),
+  );
+  const ended = await deps.store.sessions.destroyForAccount(account.id, who.sessionRef);
+  await Promise.all(
+    ended.map((ref) => deps.events.publish({ type: 'ended', ref, reason: 'revoked' })),
   );
   return { ok: true, accountId: account.id, destination: '/account', flash: [PASSWORD_CHANGED] };
 }

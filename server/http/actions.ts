@@ -13,7 +13,7 @@ import { hashBinding } from '../handoff/seal.ts';
 import type { Logger } from '../logger.ts';
 import type { CookieNames } from '../session/cookies.ts';
 import { announceSignIn, type SessionEvents } from '../session/events.ts';
-import { currentAccountId, signIn, signOut } from '../session/session.ts';
+import { currentAccountId, currentSessionRef, signIn, signOut } from '../session/session.ts';
 import { type PageDeps, sendPage } from './pages.ts';
 import { seeOther } from './see-other.ts';
 
@@ -42,7 +42,12 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
   return async (ctx) => {
     const parsed = v.safeParse(Fields, postedFields(form, body(ctx)));
     const fields = parsed.success ? parsed.output : {};
-    const who = { ip: ctx.ip, accountId: currentAccountId(ctx) };
+    const accountId = currentAccountId(ctx);
+    const who = {
+      ip: ctx.ip,
+      accountId,
+      sessionRef: accountId ? currentSessionRef(ctx, deps.names) : null,
+    };
     const outcome = parsed.success
       ? await submitForm(deps.forms, form, fields, who)
       : ({

@@ -156,6 +156,7 @@ async function submit(
   const outcome = await submitForm(deps.forms, message.form, message.fields, {
     ip: peer.ip,
     accountId: peer.accountId,
+    sessionRef: peer.sessionRef,
   });
   if (!outcome.ok) {
     return {

@@ -72,6 +72,18 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ALTER TABLE handoffs_v2 RENAME TO handoffs;
     `,
   },
+  {
+    version: 3,
+    name: 'sessions indexed by their account',
+    // So a password change can end the account's other sessions without reading every
+    // session. Partial: a session with no account (none are written today) costs no entry.
+    up: `
+      ALTER TABLE sessions ADD COLUMN account_id TEXT;
+      UPDATE sessions SET account_id = json_extract(data, '$.accountId')
+        WHERE json_valid(data) AND json_type(data, '$.accountId') = 'text';
+      CREATE INDEX sessions_by_account ON sessions (account_id) WHERE account_id IS NOT NULL;
+    `,
+  },
 ]);
 
 /** Thrown when a file was written by a newer Baton whose schema this one cannot read. */

@@ -6,6 +6,8 @@
  *   <prefix>account:<id>     hash: id, email, passwordHash, createdAt
  *   <prefix>email:<email>    string: the account's id (the unique email index)
  *   <prefix>session:<ref>    string: the session's JSON, expiring with it (PX)
+ *   <prefix>account-sessions:<id>  set: the refs of the account's sessions, kept as long
+ *                            as its longest-lived session (refs of ended ones linger harmlessly)
  *   <prefix>handoff:<id>     string "1": a redeemed handoff, expiring with the handoff
  *
  * Redis expires keys on its own clock, so there is nothing to sweep. The two account keys
@@ -72,6 +74,45 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
 end
 return 0
+`;
+
+/**
+ * Writes a session and files its ref under its account, in one step, so no session of an
+ * account can escape `destroyForAccount`. The index lives at least as long as the session.
+ * KEYS: session key, account index. ARGV: JSON, ttl in ms, ref.
+ */
+const SET_SESSION = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return 0
+`;
+
+/**
+ * Deletes every session filed under an account but one, and their index entries. A ref is
+ * filed when its session is written and never unfiled on its own, so each session is read
+ * first: only one still signed in to this account is deleted.
+ * KEYS: account index. ARGV: session key prefix, ref to keep ('' for none), account id.
+ * Returns the refs whose sessions it deleted.
+ */
+const DESTROY_FOR_ACCOUNT = `
+local ended = {}
+for _, ref in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if ref ~= ARGV[2] then
+    local json = redis.call('GET', ARGV[1] .. ref)
+    if json then
+      local ok, data = pcall(cjson.decode, json)
+      if ok and type(data) == 'table' and data.accountId == ARGV[3] then
+        redis.call('DEL', ARGV[1] .. ref)
+        table.insert(ended, ref)
+      end
+    end
+    redis.call('SREM', KEYS[1], ref)
+  end
+end
+return ended
 `;
 
 type ScriptCall = (...args: string[]) => Promise<number>;
@@ -183,6 +224,9 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
 
 function sessionStore(client: Redis, prefix: string): SessionStore {
   const key = (ref: string) => `${prefix}session:${ref}`;
+  const accountKey = (id: string) => `${prefix}account-sessions:${id}`;
+  const setSession = defineScript(client, 'batonSetSession', SET_SESSION, 2);
+  const destroyForAccount = defineScript(client, 'batonDestroyForAccount', DESTROY_FOR_ACCOUNT, 1);
   return {
     async get(ref) {
       const json = await client.get(key(ref));
@@ -194,10 +238,25 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
         await client.del(key(ref));
         return;
       }
-      await client.set(key(ref), JSON.stringify(data), 'PX', Math.ceil(ttlMs));
+      const ttl = String(Math.ceil(ttlMs));
+      const json = JSON.stringify(data);
+      if (typeof data.accountId === 'string') {
+        await setSession(key(ref), accountKey(data.accountId), json, ttl, ref);
+      } else {
+        await client.set(key(ref), json, 'PX', ttl);
+      }
     },
     async destroy(ref) {
       await client.del(key(ref));
+    },
+    async destroyForAccount(accountId, keep) {
+      const ended = (await destroyForAccount(
+        accountKey(accountId),
+        key(''),
+        keep ?? '',
+        accountId,
+      )) as unknown as string[];
+      return ended;
     },
   };
 }

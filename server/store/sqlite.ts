@@ -153,11 +153,15 @@ function sessionStore(db: Database.Database, now: () => number, write: GroupComm
   const select = db.prepare<[string], { data: string; expires_at: number }>(
     'SELECT data, expires_at FROM sessions WHERE key = ?',
   );
-  const upsert = db.prepare<[string, string, number]>(
-    `INSERT INTO sessions (key, data, expires_at) VALUES (?, ?, ?)
-     ON CONFLICT(key) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+  const upsert = db.prepare<[string, string, number, string | null]>(
+    `INSERT INTO sessions (key, data, expires_at, account_id) VALUES (?, ?, ?, ?)
+     ON CONFLICT(key) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at,
+       account_id = excluded.account_id`,
   );
   const remove = db.prepare<[string]>('DELETE FROM sessions WHERE key = ?');
+  const removeForAccount = db.prepare<[string, string | null], { key: string }>(
+    'DELETE FROM sessions WHERE account_id = ? AND key IS NOT ? RETURNING key',
+  );
   // Guarded by the expiry so that it cannot delete a fresh value another process has just
   // written between our read and this delete.
   const removeExpired = db.prepare<[string, number]>(
@@ -178,10 +182,15 @@ function sessionStore(db: Database.Database, now: () => number, write: GroupComm
     async set(key, data, ttlMs) {
       const json = JSON.stringify(data);
       const expiresAt = now() + ttlMs;
-      await write(() => upsert.run(key, json, expiresAt));
+      const accountId = typeof data.accountId === 'string' ? data.accountId : null;
+      await write(() => upsert.run(key, json, expiresAt, accountId));
     },
     async destroy(key) {
       await write(() => remove.run(key));
+    },
+    async destroyForAccount(accountId, keep) {
+      const rows = await write(() => removeForAccount.all(accountId, keep));
+      return rows.map((row) => row.key);
     },
   };
 }

@@ -30,6 +30,12 @@ export interface SessionStore {
   /** Stores the data until `Date.now() + ttlMs`. */
   set(key: string, data: SessionData, ttlMs: number): Promise<void>;
   destroy(key: string): Promise<void>;
+  /**
+   * Destroys every session signed in to `accountId` (its data's `accountId`) except the one
+   * under `keep`, and returns their keys, e.g. to close their sockets. After a password
+   * change, no session signed in with the old password outlives it.
+   */
+  destroyForAccount(accountId: string, keep: string | null): Promise<string[]>;
 }
 
 export interface HandoffLedger {

@@ -16,6 +16,7 @@ import { createKeyRing } from '../../server/keys/keyring.ts';
 import { createLimiters } from '../../server/limits/limits.ts';
 import { serveConnection } from '../../server/live/connection.ts';
 import { createLogger } from '../../server/logger.ts';
+import { createLocalSessionEvents } from '../../server/session/events.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import { ClientMessage, MAX_FRAME_BYTES, ServerMessage } from '../../shared/protocol.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
@@ -379,7 +380,13 @@ describe('the live connection handler under random frames', () => {
         id: 'fuzzed-socket',
       },
       {
-        forms: { store, scrypt, limiters, decoyHash: await hashPassword('decoy', scrypt) },
+        forms: {
+          store,
+          scrypt,
+          limiters,
+          decoyHash: await hashPassword('decoy', scrypt),
+          events: createLocalSessionEvents(),
+        },
         limiters,
         ring: createKeyRing([TEST_SECRET]),
         handoffTtlSeconds: 60,

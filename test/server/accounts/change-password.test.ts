@@ -29,6 +29,15 @@ async function signedIn(): Promise<{ browser: BrowserSession; email: string }> {
   return { browser, email };
 }
 
+/** A second browser signed in to the same account. */
+async function alsoSignedIn(email: string, password = OLD): Promise<BrowserSession> {
+  const browser = new BrowserSession(server.url);
+  await browser.fetch('/login');
+  const response = await browser.post('/login', { email, password });
+  expect(response.headers.get('location')).toBe('/account');
+  return browser;
+}
+
 /** Whether `password` logs `email` in, from a fresh browser. */
 async function logsIn(email: string, password: string): Promise<boolean> {
   const browser = new BrowserSession(server.url);
@@ -76,6 +85,24 @@ describe('POST /change-password without JavaScript', () => {
     );
     expect(await logsIn(email, NEW)).toBe(true);
     expect(await logsIn(email, OLD)).toBe(false);
+  });
+
+  it("ends the account's other sessions and closes their sockets, keeping this browser's", async () => {
+    const { browser, email } = await signedIn();
+    const other = await alsoSignedIn(email);
+    const otherSocket = await other.openSocket();
+    const stranger = await signedIn();
+    const strangerSocket = await stranger.browser.openSocket();
+
+    await browser.post('/change-password', { password: OLD, newPassword: NEW });
+
+    expect(await otherSocket.closed).toEqual({ code: 4001, reason: 'revoked' });
+    expect(otherSocket.messages).toContainEqual({ type: 'session-ended', reason: 'revoked' });
+    expect((await other.fetch('/account')).headers.get('location')).toBe('/login');
+    expect((await browser.fetch('/account')).status).toBe(200);
+    expect((await stranger.browser.fetch('/account')).status).toBe(200);
+    expect(strangerSocket.messages).toEqual([]);
+    strangerSocket.close();
   });
 
   it('refuses a wrong current password beside its field and changes nothing', async () => {
@@ -157,6 +184,26 @@ describe('change-password over the live socket', () => {
     expect(account).toContain(email);
     expect(account).toContain('Your password is changed.');
     expect(await logsIn(email, NEW)).toBe(true);
+  });
+
+  it("ends the account's other sessions from the socket too, and the redeem keeps this browser in", async () => {
+    const { browser, email } = await signedIn();
+    const other = await alsoSignedIn(email);
+    const live = await browser.openSocket();
+    const reply = await live.request({
+      type: 'submit',
+      form: 'change-password',
+      fields: { password: OLD, newPassword: NEW },
+    });
+    live.close();
+    expect((await other.fetch('/account')).headers.get('location')).toBe('/login');
+    // The socket's own session is kept until its handoff renews it.
+    expect((await browser.fetch('/account')).status).toBe(200);
+    if (reply.type !== 'accepted') throw new Error(`expected accepted, got ${reply.type}`);
+    expect(
+      (await browser.post('/handoff', { handoff: reply.handoff })).headers.get('location'),
+    ).toBe('/account');
+    expect((await browser.fetch('/account')).status).toBe(200);
   });
 
   it('validates both fields as the person types', async () => {

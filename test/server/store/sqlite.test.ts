@@ -240,15 +240,21 @@ describe('migrate', () => {
     expect(tables(db)).toEqual(['accounts', 'extra', 'handoffs', 'sessions']);
   });
 
-  it('keeps every session and ledger row when a version 1 file is upgraded', () => {
+  it('keeps every session and ledger row when a version 1 file is upgraded, filing sessions by account', () => {
     const db = memory();
     migrate(db, [MIGRATIONS[0] as Migration]);
     db.prepare('INSERT INTO sessions VALUES (\'ref-1\', \'{"accountId":"a"}\', 100)').run();
+    db.prepare("INSERT INTO sessions VALUES ('ref-2', '{\"n\":1}', 100)").run();
+    db.prepare("INSERT INTO sessions VALUES ('ref-3', 'not json', 100)").run();
     db.prepare("INSERT INTO handoffs VALUES ('handoff-1', 200)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([2]);
-    expect(db.prepare('SELECT key, data, expires_at FROM sessions').all()).toEqual([
-      { key: 'ref-1', data: '{"accountId":"a"}', expires_at: 100 },
+    expect(migrate(db).map((m) => m.version)).toEqual([2, 3]);
+    expect(
+      db.prepare('SELECT key, data, expires_at, account_id FROM sessions ORDER BY key').all(),
+    ).toEqual([
+      { key: 'ref-1', data: '{"accountId":"a"}', expires_at: 100, account_id: 'a' },
+      { key: 'ref-2', data: '{"n":1}', expires_at: 100, account_id: null },
+      { key: 'ref-3', data: 'not json', expires_at: 100, account_id: null },
     ]);
     expect(db.prepare('SELECT id, expires_at FROM handoffs').all()).toEqual([
       { id: 'handoff-1', expires_at: 200 },

@@ -211,6 +211,69 @@ export function describeStore(
 
         expect(await store.sessions.get(key)).toEqual({ n: 2 });
       });
+
+      it("destroys an account's sessions but the one kept, returning their keys", async () => {
+        const accountId = randomUUID();
+        const otherAccount = randomUUID();
+        const kept = randomUUID();
+        const first = randomUUID();
+        const second = randomUUID();
+        const others = randomUUID();
+        const anonymous = randomUUID();
+        await store.sessions.set(kept, { accountId }, LONG_TTL_MS);
+        await store.sessions.set(first, { accountId }, LONG_TTL_MS);
+        await store.sessions.set(second, { accountId, n: 2 }, LONG_TTL_MS);
+        await store.sessions.set(others, { accountId: otherAccount }, LONG_TTL_MS);
+        await store.sessions.set(anonymous, { n: 1 }, LONG_TTL_MS);
+
+        const ended = await store.sessions.destroyForAccount(accountId, kept);
+
+        expect(ended.sort()).toEqual([first, second].sort());
+        expect(await store.sessions.get(first)).toBeNull();
+        expect(await store.sessions.get(second)).toBeNull();
+        expect(await store.sessions.get(kept)).toEqual({ accountId });
+        expect(await store.sessions.get(others)).toEqual({ accountId: otherAccount });
+        expect(await store.sessions.get(anonymous)).toEqual({ n: 1 });
+        expect(await store.sessions.destroyForAccount(accountId, kept)).toEqual([]);
+      });
+
+      it('destroys them all when none is kept, and follows a session to its new account', async () => {
+        const [accountId, before] = [randomUUID(), randomUUID()];
+        const [key, moved] = [randomUUID(), randomUUID()];
+        await store.sessions.set(key, { accountId }, LONG_TTL_MS);
+        await store.sessions.set(moved, { accountId: before }, LONG_TTL_MS);
+        await store.sessions.set(moved, { accountId }, LONG_TTL_MS);
+
+        expect((await store.sessions.destroyForAccount(accountId, null)).sort()).toEqual(
+          [key, moved].sort(),
+        );
+        expect(await store.sessions.get(key)).toBeNull();
+        expect(await store.sessions.get(moved)).toBeNull();
+      });
+
+      it('leaves a session that was signed in to another account since', async () => {
+        const accountId = randomUUID();
+        const key = randomUUID();
+        await store.sessions.set(key, { accountId }, LONG_TTL_MS);
+        await store.sessions.set(key, { accountId: randomUUID() }, LONG_TTL_MS);
+
+        expect(await store.sessions.destroyForAccount(accountId, null)).toEqual([]);
+        expect(await store.sessions.get(key)).not.toBeNull();
+      });
+
+      it('leaves out sessions already destroyed or expired', async () => {
+        const accountId = randomUUID();
+        const [destroyed, expired] = [randomUUID(), randomUUID()];
+        await store.sessions.set(destroyed, { accountId }, LONG_TTL_MS);
+        await store.sessions.destroy(destroyed);
+        await store.sessions.set(expired, { accountId }, SHORT_TTL_MS);
+        await sleep(PAST_SHORT_TTL_MS);
+
+        const ended = await store.sessions.destroyForAccount(accountId, null);
+
+        expect(ended.filter((key) => key === destroyed)).toEqual([]);
+        expect(await store.sessions.get(expired)).toBeNull();
+      });
     });
 
     describe('handoffs', () => {
