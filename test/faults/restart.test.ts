@@ -81,7 +81,9 @@ describe('a restart between issue and redeem, on SQLite', () => {
       STORE_URL: `sqlite:${path.join(dataDir, 'baton.db')}`,
     });
     expect(readFileSync(path.join(dataDir, 'secret.key'), 'utf8')).toBe(key);
-  });
+    // Four real server processes start one after another here (about 4 s each on a busy
+    // 2-core machine), more than the default 20 s allows.
+  }, 45_000);
 });
 
 const skipRedis = await redisSkipReason();
