@@ -69,6 +69,25 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     await context.close();
   });
 
+  it('changes the password with JavaScript disabled', async () => {
+    const context = await chromium.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const posts = recordPosts(page);
+    await page.goto(`${server.url}/signup`);
+    await fillAndSubmit(page, 'Sign up', 'no-script-change@example.com', PASSWORD);
+    await page.waitForURL(`${server.url}/account`);
+
+    await page.getByRole('link', { name: 'Change password' }).click();
+    await page.waitForURL(`${server.url}/change-password`);
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password').fill('another fine password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.waitForURL(`${server.url}/account`);
+    expect(await page.getByText('Your password is changed.').count()).toBe(1);
+    expect(posts).toEqual(['/signup', '/change-password']);
+    await context.close();
+  });
+
   it('signs in over plain HTTP when the live socket cannot connect', async () => {
     const context = await chromium.newContext();
     const { page, errors } = await pageWithErrors(context);
