@@ -31,7 +31,7 @@ import {
   DEFAULT_TIMEOUTS,
   type SessionTimeouts,
 } from './session/session.ts';
-import type { Store } from './store/store.ts';
+import type { SessionStore, Store } from './store/store.ts';
 import { failClosed } from './store/unavailable.ts';
 
 export interface BatonOptions {
@@ -169,7 +169,8 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const registry = new SocketRegistry();
   const unsubscribe = events.subscribe((event) => {
     if (event.type === 'ended') registry.endSession(event.ref, event.reason);
-    else registry.signedIn(event.binding);
+    else if (event.type === 'signed-in') registry.signedIn(event.binding);
+    else void closeEndedSessions(registry, store.sessions, options.logger);
   });
   const live = attachLiveSocket(server, {
     app,
@@ -216,4 +217,26 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
       });
     },
   };
+}
+
+/**
+ * After the event bus may have missed events: ends the sockets of every session that is no
+ * longer in the store (signed out or revoked meanwhile, on another instance). Sessions that
+ * timed out are ended by their own deadline (live/door.ts).
+ */
+async function closeEndedSessions(
+  registry: SocketRegistry,
+  sessions: SessionStore,
+  logger: Logger,
+): Promise<void> {
+  let ended = 0;
+  for (const ref of registry.sessionRefs()) {
+    try {
+      if ((await sessions.get(ref)) === null) ended += registry.endSession(ref, 'revoked');
+    } catch (error) {
+      logger.warn({ err: error }, 'resync: sessions not checked, store unavailable');
+      return;
+    }
+  }
+  if (ended > 0) logger.info({ sockets: ended }, 'resync: closed sockets of ended sessions');
 }

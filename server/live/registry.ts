@@ -30,6 +30,10 @@ class SocketIndex {
     return this.#sets.get(key);
   }
 
+  keys(): IterableIterator<string> {
+    return this.#sets.keys();
+  }
+
   get size(): number {
     return this.#sets.size;
   }
@@ -85,6 +89,11 @@ export class SocketRegistry {
   /** How many sessions and browsers have open sockets here (for tests and metrics). */
   get sizes(): { sessions: number; browsers: number } {
     return { sessions: this.#bySession.size, browsers: this.#byBinding.size };
+  }
+
+  /** The refs of the sessions that have sockets open here. */
+  sessionRefs(): string[] {
+    return [...this.#bySession.keys()];
   }
 
   /** Tells every socket of the session why it ends, then closes it. Returns how many. */

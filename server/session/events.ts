@@ -3,6 +3,9 @@
  * - `ended`: a session ended (sign-out, expiry, revocation); its live sockets are told and closed.
  * - `signed-in`: a browser signed in; its other tabs' sockets are told to reload into the
  *   signed-in state.
+ * - `resync`: raised by a bus itself, never sent between instances: it may have missed
+ *   events (its Redis subscription dropped and is back), so listeners check their state
+ *   against the store.
  * In-process here (one machine on SQLite); on Redis the same events travel over pub/sub
  * (redis-events.ts). Both carry only hashes: a session's ref, a binding's hash.
  */
@@ -14,7 +17,8 @@ export type SessionEvent =
   /** `ref` is the session's ref (a hash of its id; see session.ts). */
   | { type: 'ended'; ref: string; reason: SessionEndReason }
   /** `binding` is the hash of the browser's binding cookie (see handoff/seal.ts). */
-  | { type: 'signed-in'; binding: string };
+  | { type: 'signed-in'; binding: string }
+  | { type: 'resync' };
 
 export interface SessionEvents {
   publish(event: SessionEvent): Promise<void>;

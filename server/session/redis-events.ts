@@ -10,7 +10,9 @@
  *
  * Pub/sub is fire-and-forget: an instance cut off from Redis misses events published
  * meanwhile. That costs no security, since the session itself is gone from the store and
- * the next request or socket open finds no session; only an open page learns it later.
+ * the next request or socket open finds no session. So that open pages learn it too, the
+ * bus raises `resync` locally each time its subscription is back after a drop, and the app
+ * then closes the sockets whose sessions are gone (app.ts).
  */
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
@@ -74,8 +76,22 @@ export async function openRedisSessionEvents(
     await Promise.all([publisher.close(), subscriber.close()]);
   };
 
+  // After the first connection, every `ready` is a reconnect: events published while the
+  // subscription was down are lost. SUBSCRIBE again (ioredis does too; a repeat is
+  // harmless) and raise `resync` once its reply confirms the subscription is live, so a
+  // session ended after that is heard, and one ended before it is gone from the store.
+  let subscribed = false;
+  subscriber.client.on('ready', () => {
+    if (!subscribed) return;
+    subscriber.client.subscribe(channel).then(
+      () => void local.publish({ type: 'resync' }),
+      () => {}, // dropped again: the next `ready` tries again
+    );
+  });
+
   try {
     await subscriber.client.subscribe(channel);
+    subscribed = true;
   } catch (error) {
     await close();
     const cause = subscriber.lastError() ?? (error as Error);
@@ -90,6 +106,7 @@ export async function openRedisSessionEvents(
   return {
     async publish(event) {
       await local.publish(event);
+      if (event.type === 'resync') return; // about this bus alone
       const wire: v.InferOutput<typeof WireEvent> = { from: busId, ...event };
       await publisher.client.publish(channel, JSON.stringify(wire));
     },

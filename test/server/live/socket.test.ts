@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createLocalSessionEvents } from '../../../server/session/events.ts';
+import { sessionRef } from '../../../server/session/session.ts';
 import { CloseCode, MAX_FRAME_BYTES } from '../../../shared/protocol.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
@@ -220,6 +222,34 @@ describe('sign-out', () => {
     expect((await browser.fetch('/account')).headers.get('location')).toBe('/login');
     bystander.close();
     signup.close();
+  });
+});
+
+describe('after the session events may have been missed (resync)', () => {
+  it('closes the sockets of sessions gone from the store, and only those', async () => {
+    const events = createLocalSessionEvents();
+    const own = await startServer({ events });
+    try {
+      const signedIn = async (email: string) => {
+        const browser = new BrowserSession(own.url);
+        await browser.fetch('/signup');
+        await browser.post('/signup', { email, password: 'a fine password' });
+        return { browser, socket: await browser.openSocket() };
+      };
+      const gone = await signedIn('gone@example.com');
+      const kept = await signedIn('kept@example.com');
+      // Signed out on an instance whose event this one never heard: only the store knows.
+      await own.store.sessions.destroy(sessionRef(gone.browser.cookies.get('baton.sid') ?? ''));
+
+      await events.publish({ type: 'resync' });
+
+      expect(await gone.socket.closed).toEqual({ code: CloseCode.sessionEnded, reason: 'revoked' });
+      expect(gone.socket.messages).toEqual([{ type: 'session-ended', reason: 'revoked' }]);
+      expect(kept.socket.socket.readyState).toBe(WebSocket.OPEN);
+      kept.socket.close();
+    } finally {
+      await own.stop();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionEvent, SessionEvents } from '../../../server/session/events.ts';
 import { openRedisSessionEvents } from '../../../server/session/redis-events.ts';
@@ -9,6 +10,7 @@ import {
   UNREACHABLE_REDIS_URL,
   uniquePrefix,
 } from '../../helpers/redis.ts';
+import { ownRedis } from '../../helpers/redis-server.ts';
 
 const skip = await redisSkipReason();
 /** Long enough for a duplicate or a stray delivery over a local Redis to arrive. */
@@ -129,6 +131,38 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
       expect(b.heard).toEqual([{ type: 'ended', ref: 'after', reason: 'expired' }]);
     } finally {
       await raw.quit();
+    }
+  });
+
+  it('raises resync on its own listeners once its subscription is back after a drop', async () => {
+    // A Redis of this test's own: killing its subscriber connections touches no other test.
+    const redis = await ownRedis();
+    await redis.start();
+    const buses: SessionEvents[] = [];
+    try {
+      const open = async () => {
+        const events = await openRedisSessionEvents({ url: redis.url, prefix: 'resync:' });
+        buses.push(events);
+        const heard: SessionEvent[] = [];
+        events.subscribe((event) => heard.push(event));
+        return { events, heard };
+      };
+      const a = await open();
+      const b = await open();
+      const raw = new Redis(redis.url);
+      expect(await raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBe(2);
+      await raw.quit();
+
+      await expect.poll(() => a.heard, { timeout: 5000 }).toEqual([{ type: 'resync' }]);
+      await expect.poll(() => b.heard, { timeout: 5000 }).toEqual([{ type: 'resync' }]);
+      // Subscribed again: events flow as before, and no resync travelled between them.
+      await b.events.publish({ type: 'ended', ref: 'after-drop', reason: 'signed-out' });
+      await expect
+        .poll(() => a.heard)
+        .toEqual([{ type: 'resync' }, { type: 'ended', ref: 'after-drop', reason: 'signed-out' }]);
+    } finally {
+      await Promise.all(buses.map((events) => events.close()));
+      await redis.remove();
     }
   });
 

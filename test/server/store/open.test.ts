@@ -55,9 +55,7 @@ describe('openStore', () => {
     const result = await openStore(`sqlite:${path.join(dir, 'baton.db')}`);
     opened.push(result);
     const heard: string[] = [];
-    result.events.subscribe((event) =>
-      heard.push(event.type === 'ended' ? event.ref : event.binding),
-    );
+    result.events.subscribe((event) => heard.push(event.type === 'ended' ? event.ref : event.type));
 
     await result.events.publish({ type: 'ended', ref: 'r', reason: 'signed-out' });
 
@@ -96,9 +94,7 @@ describe.skipIf(skip !== null)('openStore on Redis', () => {
     opened.push(result);
     const store = result.store as RedisStore;
     const heard: string[] = [];
-    result.events.subscribe((event) =>
-      heard.push(event.type === 'ended' ? event.ref : event.binding),
-    );
+    result.events.subscribe((event) => heard.push(event.type === 'ended' ? event.ref : event.type));
     const raw = inspectRedis();
     try {
       await store.sessions.set('key', { n: 1 }, 60_000);
