@@ -242,8 +242,8 @@ export async function redeemBenchmark(mode: Mode): Promise<Omit<BenchResult, 'se
       `**The rest of the request.** Server CPU per request: Baton ${cpuPerRequest.baton.toFixed(0)} µs, baseline ` +
         `${cpuPerRequest.koa.toFixed(0)} µs. Besides the ledger, Baton opens the sealed handoff (AES-256-GCM, the ` +
         `claims schema), compares the binding in constant time, keys the session by the SHA-256 of its id, seals ` +
-        `the flash cookie (a second AES-GCM), sets five cookies (two signed with HMAC) and sends helmet's ` +
-        `security headers and a request id; the profiles above show no single one of them dominating.`,
+        `the flash cookie (a second AES-GCM), sets five cookies (two signed with HMAC) and sends a fixed ` +
+        `set of security headers and a request id; the profiles above show no single one of them dominating.`,
       `**Fixed while measuring.** Node's \`randomBytes\` costs 2 to 3 µs a call whatever the size; handoff ids, ` +
         `sealed-box nonces and session ids now come from a pooled CSPRNG buffer (\`server/keys/random.ts\`). And ` +
         `\`signIn\` no longer regenerates a session koa-session has just created for this request (no stored ` +

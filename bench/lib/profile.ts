@@ -111,6 +111,18 @@ export function summarizeProfile(
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
 
+  const inspectorMemo = new Map<number, boolean>();
+  const underInspector = (id: number): boolean => {
+    const known = inspectorMemo.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id);
+    const up = parent.get(id);
+    const result =
+      node?.callFrame.url === 'node:inspector' || (up !== undefined && underInspector(up));
+    inspectorMemo.set(id, result);
+    return result;
+  };
+
   const groups = new Map<string, number>();
   const selfByName = new Map<string, number>();
   const totalByName = new Map<string, number>();
@@ -123,6 +135,9 @@ export function summarizeProfile(
       idle += us;
       continue;
     }
+    // The profiler answering its own stop request (serializing the profile) is sampled too;
+    // it is the measurement, not the server, so it counts as neither busy nor idle.
+    if (underInspector(id)) continue;
     busy += us;
     const group = groupOf(node.callFrame);
     groups.set(group, (groups.get(group) ?? 0) + us);

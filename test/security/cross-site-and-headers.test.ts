@@ -58,6 +58,41 @@ describe('security headers', () => {
     expect(response.headers.get('strict-transport-security')).toBeNull();
   });
 
+  it('sends the same fixed set of security headers on a redeem as on a page', async () => {
+    const names = [
+      'content-security-policy',
+      'cross-origin-opener-policy',
+      'cross-origin-resource-policy',
+      'origin-agent-cluster',
+      'referrer-policy',
+      'x-content-type-options',
+      'x-dns-prefetch-control',
+      'x-download-options',
+      'x-frame-options',
+      'x-permitted-cross-domain-policies',
+      'x-xss-protection',
+    ];
+    const page = await fetch(`${server.url}/login`);
+    const redeem = await post('/handoff', { origin: server.origin });
+    expect(redeem.status).toBe(303);
+    for (const response of [page, redeem]) {
+      expect(Object.fromEntries(names.map((name) => [name, response.headers.get(name)]))).toEqual({
+        'content-security-policy': page.headers.get('content-security-policy'),
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-resource-policy': 'same-origin',
+        'origin-agent-cluster': '?1',
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+        'x-dns-prefetch-control': 'off',
+        'x-download-options': 'noopen',
+        'x-frame-options': 'SAMEORIGIN',
+        'x-permitted-cross-domain-policies': 'none',
+        'x-xss-protection': '0',
+      });
+      expect(response.headers.get('x-powered-by')).toBeNull();
+    }
+  });
+
   it('has no inline script in the page, only the inert JSON data', async () => {
     const html = await (await fetch(`${server.url}/signup`)).text();
     const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
