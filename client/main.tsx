@@ -4,14 +4,12 @@
  */
 import './styles.css';
 import { render } from 'solid-js/web';
+import type { PageData } from '../shared/page.ts';
 import { App } from './App.tsx';
 import { createLiveSocket } from './live/socket.ts';
 import { readPageData, readTypedValues } from './page-data.ts';
 
-const root = document.getElementById('app');
-const data = readPageData();
-
-if (root && data) {
+function takeOver(root: HTMLElement, data: PageData): void {
   // Keep what the person already typed, and their place, across the swap.
   const initialValues = readTypedValues(root);
   const focused = document.activeElement?.getAttribute('name');
@@ -28,4 +26,23 @@ if (root && data) {
     throw error;
   }
   if (focused) root.querySelector<HTMLElement>(`[name="${focused}"]`)?.focus();
+}
+
+const root = document.getElementById('app');
+const data = readPageData();
+
+if (root && data) {
+  if (data.page === 'account') {
+    // Nothing on the account page waits for this script: the server's markup shows the email,
+    // the flash and a working "Log out" form, and the live socket only has to notice a sign-out
+    // elsewhere within a few seconds. Rendering it again before the load event held that event
+    // (and the paint of the page) back by several milliseconds after every sign-in, so it waits
+    // until after the load event, outside its handlers, whose time the event includes.
+    const later = () => setTimeout(takeOver, 0, root, data);
+    if (document.readyState === 'complete') later();
+    else addEventListener('load', later, { once: true });
+  } else {
+    // A form page is taken over at once: the person may already be typing.
+    takeOver(root, data);
+  }
 }

@@ -74,7 +74,15 @@ function Field(props: { form: LiveFormState; field: FieldSpec }) {
         aria-invalid={error() ? 'true' : undefined}
         aria-describedby={error() ? `${id}-error` : props.field.hint && `${id}-hint`}
         on:input={(event) => props.form.input(props.field.name, event.currentTarget.value)}
-        on:blur={() => props.form.blur(props.field.name)}
+        on:blur={(event) => {
+          const to = event.relatedTarget;
+          props.form.blur(
+            props.field.name,
+            to instanceof HTMLButtonElement &&
+              to.type === 'submit' &&
+              to.form === event.currentTarget.form,
+          );
+        }}
       />
       {error() ? (
         <p class="field-error" id={`${id}-error`}>

@@ -40,7 +40,11 @@ export interface LiveForm {
   /** True while a submit is in flight (and after it was accepted, until the page leaves). */
   readonly pending: Accessor<boolean>;
   input(field: FieldName, value: string): void;
-  blur(field: FieldName): void;
+  /**
+   * The person left `field`. `toSubmit`: for the form's own submit button, whose click
+   * submits (and so checks) every field.
+   */
+  blur(field: FieldName, toSubmit?: boolean): void;
   /** The form's submit handler. */
   submit(event: SubmitEvent): void;
 }
@@ -179,9 +183,14 @@ export function createLiveForm(
       clearTimeout(timer);
       timer = setTimeout(validate, debounceMs);
     },
-    blur(field) {
+    blur(field, toSubmit = false) {
       setTouched((all) => ({ ...all, [field]: true }));
-      void validate();
+      // Pressing the submit button moves the focus first: a validate sent now would travel
+      // just ahead of the submit, and the server and the page would handle it and its reply
+      // while the submit waits (measured in Chromium: the reply landed mid-submit every time).
+      // The submit checks every field anyway; if the press is abandoned, the debounced check
+      // of the last keystrokes is still pending and runs as usual.
+      if (!toSubmit) void validate();
     },
     submit(event) {
       void submit(event);

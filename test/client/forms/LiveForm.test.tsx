@@ -117,6 +117,19 @@ describe('LiveForm', () => {
     expect(socket.sent).toHaveLength(1);
   });
 
+  it('leaves the check to the submit when the field is left for the submit button', () => {
+    const { socket, email, form } = renderForm();
+    type(email, 'ada');
+    const button = form.querySelector('button[type="submit"]') as HTMLButtonElement;
+    fireEvent.blur(email, { relatedTarget: button });
+    expect(socket.sent).toEqual([]);
+    // The press is abandoned: the check of the last keystroke still runs.
+    vi.advanceTimersByTime(200);
+    expect(socket.sent).toEqual([
+      { type: 'validate', ref: 1, form: 'login', fields: { email: 'ada', password: '' } },
+    ]);
+  });
+
   it('keeps a field’s error back until the field is left', async () => {
     const { socket, email } = renderForm();
     type(email, 'ada');
