@@ -28,7 +28,7 @@ describe('sealHandoff / openHandoff', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.claims).toEqual({
-      id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      id: expect.stringMatching(/^[0-9a-f]{12}[A-Za-z0-9_-]{16}$/),
       iat: NOW,
       exp: NOW + 60_000,
       bind: hashBinding(input.binding),
@@ -44,6 +44,17 @@ describe('sealHandoff / openHandoff', () => {
     expect(a).not.toBe(b);
     const [ca, cb] = [openHandoff(ring, a, NOW), openHandoff(ring, b, NOW)];
     expect(ca.ok && cb.ok && ca.claims.id !== cb.claims.id).toBe(true);
+  });
+
+  it('gives ids that sort as bytes in the order they were sealed (the ledger appends them)', () => {
+    const times = [NOW, NOW + 1, NOW + 255, NOW + 256, NOW + 60_000, 2 ** 44];
+    const ids = times.map((now) => {
+      const opened = openHandoff(ring, sealHandoff(ring, input, { ttlSeconds: 60, now }), now);
+      if (!opened.ok) throw new Error(opened.code);
+      return opened.claims.id;
+    });
+    expect(ids.map((id) => Number.parseInt(id.slice(0, 12), 16))).toEqual(times);
+    expect([...ids].sort()).toEqual(ids);
   });
 
   it('is opaque: neither the binding, the account nor the flash appear in the token', () => {
