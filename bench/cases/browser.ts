@@ -171,7 +171,7 @@ export async function browserBenchmark(
       }
     }
 
-    const rounds = mode.quick ? 3 : 15;
+    const rounds = mode.quick ? 2 : 15;
     for (let i = 0; i < (mode.quick ? 1 : 3); i++) {
       await signIn('live');
       await signIn('plain');

@@ -82,7 +82,7 @@ export async function redeemBenchmark(mode: Mode): Promise<Omit<BenchResult, 'se
 
     // Warm-up: JIT, SQLite page cache, and a rate to size the rounds by.
     const roundSeconds = mode.quick ? 0.75 : 2;
-    const rounds = mode.quick ? 3 : 7;
+    const rounds = mode.quick ? 2 : 7;
     const rate: Record<Variant, number> = { baton: 0, koa: 0 };
     for (const variant of ['baton', 'koa'] as const) {
       await run(variant, mode.quick ? 1000 : 3000);
@@ -213,7 +213,11 @@ export async function redeemBenchmark(mode: Mode): Promise<Omit<BenchResult, 'se
       }),
     ];
     // The SQLite writes on their own, as the store makes them and as it could.
-    const ledger = await ledgerExperiment(mode.quick ? 1 : 5, mode.quick ? 400 : 2000);
+    const ledger = await ledgerExperiment(
+      mode.quick ? 1 : 5,
+      mode.quick ? 400 : 2000,
+      mode.quick ? 0.25 : 1,
+    );
     details.push(
       `The SQLite writes alone, measured beside each other in this process (same schema and pragmas as the ` +
         `store, one file per variant, interleaved rounds), wall-clock µs per redeem:`,

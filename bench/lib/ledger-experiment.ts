@@ -17,8 +17,7 @@ import { interleave, median } from './stats.ts';
 /** How many redeems share one commit in the group-committed variants. */
 const GROUP = 4;
 /** Rows each file starts with: sessions signed in and handoffs redeemed, a busy hour's worth. */
-const PREFILL_SESSIONS = 20_000;
-const PREFILL_HANDOFFS = 5_000;
+const PREFILL = { sessions: 20_000, handoffs: 5_000 };
 
 export const LEDGER_VARIANTS = {
   schemaV1: 'schema 1 (rowid tables: three b-trees per row), one commit per write',
@@ -61,6 +60,8 @@ function writeSession(store: Store, accountId: string, at: number): void {
 export async function ledgerExperiment(
   rounds: number,
   perRound: number,
+  /** A fraction of the full prefill (the quick run's files start smaller). */
+  prefillScale = 1,
 ): Promise<Record<LedgerVariant, number>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-ledger-'));
   const dbs: Database.Database[] = [];
@@ -93,8 +94,10 @@ export async function ledgerExperiment(
       const store = { ledger, session, byAccount, group };
       db.transaction(() => {
         const at = Date.now();
-        for (let i = 0; i < PREFILL_SESSIONS; i++) writeSession(store, `account-${i % 5000}`, at);
-        for (let i = 0; i < PREFILL_HANDOFFS; i++) ledger.run(randomId(), at + 60_000);
+        for (let i = 0; i < PREFILL.sessions * prefillScale; i++)
+          writeSession(store, `account-${i % 5000}`, at);
+        for (let i = 0; i < PREFILL.handoffs * prefillScale; i++)
+          ledger.run(randomId(), at + 60_000);
       })();
       return store;
     };
