@@ -14,6 +14,7 @@ export function App(props: {
   navigate?: (path: string) => void;
   onAccepted?: (handoff: string) => void;
 }) {
+  const navigate = props.navigate ?? ((path: string) => location.assign(path));
   // Once this page posts a form (its own handoff, or a form the browser posts because the
   // socket was down) it is already navigating, and a navigation now would cancel that post:
   // from then on, the notice of a sign-in (most likely its own) is ignored.
@@ -32,16 +33,12 @@ export function App(props: {
   // Signed in in another tab: this page is out of date; /account shows the new state.
   onCleanup(
     props.socket.onSignedIn(() => {
-      if (!leaving) (props.navigate ?? ((path) => location.assign(path)))(ACCOUNT_FROM_OTHER_TAB);
+      if (!leaving) navigate(ACCOUNT_FROM_OTHER_TAB);
     }),
   );
   // This page's session ended (sign-out in another tab or on another instance, expiry,
   // revocation): only a signed-in page's socket hears it, and such a page is now stale.
-  onCleanup(
-    props.socket.onSessionEnded(() =>
-      (props.navigate ?? ((path) => location.assign(path)))('/login'),
-    ),
-  );
+  onCleanup(props.socket.onSessionEnded(() => navigate('/login')));
   // The page never changes kind without a navigation, so choosing once is enough.
   return props.data.page === 'account' ? (
     <AccountPage data={props.data} socket={props.socket} />

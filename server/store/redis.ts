@@ -115,12 +115,18 @@ end
 return ended
 `;
 
-type ScriptCall = (...args: string[]) => Promise<number>;
+/** A Lua script's command: keys then arguments, resolving with what the script returns. */
+type ScriptCall<Reply> = (...args: string[]) => Promise<Reply>;
 
 /** Registers a Lua script (sent once, then run by its SHA) and returns a function that runs it. */
-function defineScript(client: Redis, name: string, lua: string, numberOfKeys: number): ScriptCall {
+function defineScript<Reply = number>(
+  client: Redis,
+  name: string,
+  lua: string,
+  numberOfKeys: number,
+): ScriptCall<Reply> {
   client.defineCommand(name, { lua, numberOfKeys });
-  const command = (client as unknown as Record<string, ScriptCall>)[name];
+  const command = (client as unknown as Record<string, ScriptCall<Reply>>)[name];
   if (typeof command !== 'function')
     throw new Error(`ioredis did not define the script command ${name}`);
   return command.bind(client);
@@ -226,7 +232,12 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
   const key = (ref: string) => `${prefix}session:${ref}`;
   const accountKey = (id: string) => `${prefix}account-sessions:${id}`;
   const setSession = defineScript(client, 'batonSetSession', SET_SESSION, 2);
-  const destroyForAccount = defineScript(client, 'batonDestroyForAccount', DESTROY_FOR_ACCOUNT, 1);
+  const destroyForAccount = defineScript<string[]>(
+    client,
+    'batonDestroyForAccount',
+    DESTROY_FOR_ACCOUNT,
+    1,
+  );
   return {
     async get(ref) {
       const json = await client.get(key(ref));
@@ -249,14 +260,8 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
     async destroy(ref) {
       await client.del(key(ref));
     },
-    async destroyForAccount(accountId, keep) {
-      const ended = (await destroyForAccount(
-        accountKey(accountId),
-        key(''),
-        keep ?? '',
-        accountId,
-      )) as unknown as string[];
-      return ended;
+    destroyForAccount(accountId, keep) {
+      return destroyForAccount(accountKey(accountId), key(''), keep ?? '', accountId);
     },
   };
 }

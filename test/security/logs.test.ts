@@ -1,6 +1,6 @@
 /**
  * Nothing secret is ever written to a log: the server logs at `trace` through a whole
- * sign-up, sign-in, sign-out and a round of refused attempts, and the text it wrote must
+ * sign-up, sign-in, password change, sign-out and a round of refused attempts, and the text it wrote must
  * hold no password, handoff, session id or signature, binding, secret or derived key, not
  * even a 16-character piece of one.
  */
@@ -84,6 +84,25 @@ describe('logs', () => {
       '/account',
     );
     noteCookies();
+
+    // Change the password over the socket, then back again over the plain form.
+    const changed = `new-${randomBytes(12).toString('base64url')}`;
+    secrets.set('a new password', changed);
+    const change = await handoffFor(browser, 'change-password', {
+      password,
+      newPassword: changed,
+    });
+    secrets.set('the change-password handoff', change);
+    expect((await browser.post('/handoff', { handoff: change })).headers.get('location')).toBe(
+      '/account',
+    );
+    noteCookies();
+    const back = await browser.post('/change-password', {
+      password: changed,
+      newPassword: password,
+    });
+    expect(back.headers.get('location')).toBe('/account');
+    noteCookies();
     await browser.post('/logout', {});
 
     // Failed sign-ins, both ways.
@@ -127,6 +146,7 @@ describe('logs', () => {
       ['GET', '/account'],
       ['POST', '/logout'],
       ['POST', '/login'],
+      ['POST', '/change-password'],
     ]) {
       expect(
         requests.some((record) => record.method === method && record.path === path),
