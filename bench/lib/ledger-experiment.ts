@@ -1,7 +1,7 @@
 /**
  * A side measurement for the redeem benchmark: what a redeem's two SQLite writes (the ledger
  * row, then the session row) cost on the schema before and after migration 2, one commit per
- * write or group-committed, with random or time-ordered handoff ids, beside the baseline's
+ * write or group-committed, with random or time-ordered handoff ids and session refs, beside the baseline's
  * single session write. Each variant gets its own file with the store's migrations and
  * pragmas (WAL, synchronous=NORMAL), already holding a busy hour's rows (so its b-trees have
  * depth, as a live store's do), and runs interleaved with the others.
@@ -23,7 +23,8 @@ export const LEDGER_VARIANTS = {
   schemaV1: 'schema 1 (rowid tables: three b-trees per row), one commit per write',
   schemaV2: 'schema 2 (keyed by id, ledger unindexed), one commit per write',
   grouped: `schema 3 (sessions also filed by account), the writes of ${GROUP} concurrent redeems in one commit (group commit), random handoff ids`,
-  ordered: `the same with time-ordered handoff ids (what Baton writes)`,
+  ordered: 'the same with time-ordered handoff ids',
+  refs: 'the same with time-ordered handoff ids and session refs (what Baton writes)',
   baseline: "the baseline's write: one session upsert, one commit",
 } as const;
 export type LedgerVariant = keyof typeof LEDGER_VARIANTS;
@@ -41,10 +42,14 @@ interface Store {
   ledger: Database.Statement;
   session: Database.Statement;
   byAccount: boolean;
+  /** Session refs that begin with the time (server/session/session-id.ts). */
+  orderedRefs: boolean;
   group: (run: () => void) => void;
 }
 
 const sessionKey = () => createHash('sha256').update(randomBytes(32)).digest('base64url');
+/** A session ref as Baton files them now: the time the id was drawn, then the hash. */
+const orderedSessionKey = () => Date.now().toString(16).padStart(12, '0') + sessionKey();
 /** A handoff id as Baton drew them before: 128 random bits. */
 const randomId = () => randomBytes(16).toString('base64url');
 /** A handoff id as Baton draws them now (server/handoff/seal.ts): the time, then 96 random bits. */
@@ -52,8 +57,9 @@ const orderedId = () =>
   Date.now().toString(16).padStart(12, '0') + randomBytes(12).toString('base64url');
 
 function writeSession(store: Store, accountId: string, at: number): void {
-  if (store.byAccount) store.session.run(sessionKey(), data, at + 43_200_000, accountId);
-  else store.session.run(sessionKey(), data, at + 43_200_000);
+  const key = store.orderedRefs ? orderedSessionKey() : sessionKey();
+  if (store.byAccount) store.session.run(key, data, at + 43_200_000, accountId);
+  else store.session.run(key, data, at + 43_200_000);
 }
 
 /** Median wall-clock microseconds per redeem's writes, per variant. */
@@ -67,7 +73,7 @@ export async function ledgerExperiment(
   const dbs: Database.Database[] = [];
   let accounts = 0;
   try {
-    const open = (name: string, migrations: readonly Migration[]): Store => {
+    const open = (name: string, migrations: readonly Migration[], orderedRefs = false): Store => {
       const db = new Database(path.join(dir, `${name}.db`));
       dbs.push(db);
       db.pragma('journal_mode = WAL');
@@ -91,7 +97,7 @@ export async function ledgerExperiment(
       const group = db.transaction((run: () => void) => {
         for (let i = 0; i < GROUP; i++) run();
       });
-      const store = { ledger, session, byAccount, group };
+      const store = { ledger, session, byAccount, orderedRefs, group };
       db.transaction(() => {
         const at = Date.now();
         for (let i = 0; i < PREFILL.sessions * prefillScale; i++)
@@ -106,6 +112,7 @@ export async function ledgerExperiment(
       schemaV2: open('v2', MIGRATIONS.slice(0, 2)),
       grouped: open('grouped', MIGRATIONS),
       ordered: open('ordered', MIGRATIONS),
+      refs: open('refs', MIGRATIONS, true),
       baseline: open('baseline', MIGRATIONS),
     };
 
@@ -130,6 +137,10 @@ export async function ledgerExperiment(
       },
       ordered: () => {
         stores.ordered.group(() => redeem(stores.ordered, orderedId));
+        return GROUP;
+      },
+      refs: () => {
+        stores.refs.group(() => redeem(stores.refs, orderedId));
         return GROUP;
       },
       baseline: () => {

@@ -1,16 +1,15 @@
 /**
  * Server-side sessions with koa-session: the cookie carries only an opaque, signed id; the
- * data lives in the store under a SHA-256 of that id (so a copy of the store holds no
- * usable session ids). Sessions are written only at sign-in and removed at sign-out
- * (`autoCommit: false`): a page view never costs a store write.
+ * data lives in the store under the id's ref, a hash of it (session-id.ts), so a copy of
+ * the store holds no usable session ids. Sessions are written only at sign-in and removed
+ * at sign-out (`autoCommit: false`): a page view never costs a store write.
  */
-import { createHash } from 'node:crypto';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import createSession from 'koa-session';
-import { randomBytesFast } from '../keys/random.ts';
 import type { SessionStore } from '../store/store.ts';
 import { type CookieNames, cookieAttributes } from './cookies.ts';
+import { newSessionId, sessionRef } from './session-id.ts';
 
 /** What Baton keeps in a session. */
 export interface SessionFields {
@@ -40,14 +39,6 @@ export function sessionDeadline(fields: SessionFields, timeouts: SessionTimeouts
   const signedInAt = fields.signedInAt ?? 0;
   const seenAt = fields.seenAt ?? signedInAt;
   return Math.min(signedInAt + timeouts.absoluteMs, seenAt + timeouts.idleMs);
-}
-
-/**
- * The public handle of a session: a hash of its id. Safe to log, publish between instances
- * and keep in memory; it cannot be turned back into a cookie.
- */
-export function sessionRef(id: string): string {
-  return createHash('sha256').update(id, 'utf8').digest('base64url');
 }
 
 /** Adapts the store to koa-session's external store, keyed by the session's ref. */
@@ -87,9 +78,9 @@ export function createSessionMiddleware(
       autoCommit: false,
       // The cookie and the stored data last as long as the absolute timeout allows.
       maxAge: options.timeouts.absoluteMs,
-      // 256 random bits: the default UUID has 122.
+      // 256 random bits after the time (session-id.ts): the default UUID has 122 and no order.
       // Drawn from the pooled CSPRNG: koa-session draws one for every request without a session.
-      genid: () => randomBytesFast(32).toString('base64url'),
+      genid: () => newSessionId(now()),
       store: externalStore(options.sessions),
     },
     app,

@@ -10,7 +10,7 @@ import { REDEEM_MESSAGES, type RedeemError } from '../../server/handoff/redeem.t
 import { openHandoff, sealHandoff } from '../../server/handoff/seal.ts';
 import { createKeyRing } from '../../server/keys/keyring.ts';
 import { createLogger, type Logger } from '../../server/logger.ts';
-import { sessionRef } from '../../server/session/session.ts';
+import { sessionRef } from '../../server/session/session-id.ts';
 import type { Fields } from '../../shared/protocol.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { type InspectableStore, openInspectableStore } from '../helpers/inspect-store.ts';
@@ -333,7 +333,7 @@ describe('handoff attacks', () => {
         sid: attacker.cookies.get('baton.sid') as string,
         sig: attacker.cookies.get('baton.sid.sig') as string,
       };
-      expect(planted.sid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(planted.sid).toMatch(/^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
       expect(inspect.snapshot().sessions.some((row) => row.key === sessionRef(planted.sid))).toBe(
         true,
       );
@@ -356,7 +356,7 @@ describe('handoff attacks', () => {
       expect(response.status, path).toBe(303);
       expect(response.headers.get('location'), path).toBe('/account');
       const issued = victim.cookies.get('baton.sid') as string;
-      expect(issued, path).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(issued, path).toMatch(/^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
       expect(issued, path).not.toBe(planted.sid);
       expect(
         sessionCookiesSet(response).some((line) => line.startsWith(`baton.sid=${issued};`)),

@@ -44,7 +44,7 @@ describe('POST /handoff', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     const after = browser.cookies.get('baton.sid');
-    expect(after).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(after).toMatch(/^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
     expect(after).not.toBe(before);
 
     const first = await accountPage(browser);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLocalSessionEvents } from '../../../server/session/events.ts';
-import { sessionRef } from '../../../server/session/session.ts';
+import { sessionRef } from '../../../server/session/session-id.ts';
 import { CloseCode, MAX_FRAME_BYTES } from '../../../shared/protocol.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
