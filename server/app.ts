@@ -5,7 +5,6 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import serveStatic from 'koa-static';
@@ -15,6 +14,7 @@ import { type Config, DEFAULT_LIMITS, type RateLimits } from './config.ts';
 import { redeemHandoff } from './handoff/redeem.ts';
 import { addActionRoutes } from './http/actions.ts';
 import { requestLog } from './http/errors.ts';
+import { formBody } from './http/form-body.ts';
 import { refuseCrossSite, securityHeaders } from './http/guards.ts';
 import { addPageRoutes } from './http/pages.ts';
 import { createKeyRing } from './keys/keyring.ts';
@@ -128,7 +128,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     names,
     onExpired: (ref) => void events.publish({ type: 'ended', ref, reason: 'expired' }),
   });
-  const forms16k = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const forms16k = formBody({ limitBytes: 16 * 1024 });
 
   const router = new Router();
   const pageDeps = { store, binding, flash, template };
