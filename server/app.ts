@@ -124,6 +124,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   app.keys = ring.keys.map((key) => key.key('cookie').toString('base64url'));
   const session = createSessionMiddleware(app, {
     sessions: store.sessions,
+    handoffs: store.handoffs,
     timeouts,
     names,
     onExpired: (ref) => void events.publish({ type: 'ended', ref, reason: 'expired' }),

@@ -15,6 +15,11 @@ import { openBenchStore } from './stores.ts';
 export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>): Promise<Hosted> {
   const opened = await openBenchStore(config.store);
   const counters = { accepted: 0, refused: 0 };
+  const count = (ok: boolean) => {
+    if (ok) counters.accepted++;
+    else counters.refused++;
+    return ok;
+  };
   // Counts what the ledger says, so the parent can check every request was a fresh redeem.
   const store: Store = {
     kind: opened.kind,
@@ -23,12 +28,9 @@ export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>)
     ping: () => opened.ping(),
     close: () => opened.close(),
     handoffs: {
-      consume: (id, expiresAt) =>
-        opened.handoffs.consume(id, expiresAt).then((ok) => {
-          if (ok) counters.accepted++;
-          else counters.refused++;
-          return ok;
-        }),
+      consume: (id, expiresAt) => opened.handoffs.consume(id, expiresAt).then(count),
+      redeem: (id, expiresAt, session) =>
+        opened.handoffs.redeem(id, expiresAt, session).then(count),
     },
   };
   // The origin is known once listening; the door and the form guard read the list per request.

@@ -4,6 +4,8 @@
  *
  * Order matters: open (no I/O), check the binding (no I/O), and only then consume the id in
  * the shared ledger, so a stolen copy posted from another browser cannot burn the real one.
+ * The id is consumed in the same store step that writes the new session, so a store that
+ * fails part-way leaves the handoff unused and the person can simply try again.
  */
 import type Koa from 'koa';
 import type { Flash } from '../../shared/page.ts';
@@ -99,9 +101,10 @@ async function redeem(
   const { claims } = opened;
   if (!bindingMatches(options.binding.read(ctx), claims.bind))
     return { ok: false, code: 'handoff.wrong-browser' };
-  if (!(await options.ledger.consume(claims.id, claims.exp)))
+  // The ledger records the id in the same store step that writes the session: both or neither.
+  const once = { id: claims.id, expiresAt: claims.exp };
+  if (!(await signIn(ctx, claims.session.accountId, now, { ledger: options.ledger, once })))
     return { ok: false, code: 'handoff.used' };
-  await signIn(ctx, claims.session.accountId, now);
   options.flash.set(ctx, claims.flash);
   // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.
   announceSignIn(options.events, claims.bind, options.logger);

@@ -7,7 +7,7 @@
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import createSession from 'koa-session';
-import type { SessionStore } from '../store/store.ts';
+import type { HandoffLedger, SessionStore } from '../store/store.ts';
 import { type CookieNames, cookieAttributes } from './cookies.ts';
 import { newSessionId, sessionRef } from './session-id.ts';
 
@@ -41,18 +41,44 @@ export function sessionDeadline(fields: SessionFields, timeouts: SessionTimeouts
   return Math.min(signedInAt + timeouts.absoluteMs, seenAt + timeouts.idleMs);
 }
 
-/** Adapts the store to koa-session's external store, keyed by the session's ref. */
-function externalStore(sessions: SessionStore) {
+/** A handoff whose id is consumed in the same write as the session it signs in. */
+export interface HandoffToConsume {
+  id: string;
+  expiresAt: number;
+}
+
+/** The handoff each signing-in request consumes with its session write (see signIn). */
+const consuming = new WeakMap<Koa.Context, HandoffToConsume>();
+
+/** Thrown through koa-session's save when the handoff was used first: no cookie is set. */
+class HandoffAlreadyUsed extends Error {}
+
+/**
+ * Adapts the store to koa-session's external store, keyed by the session's ref. A request
+ * that is redeeming a handoff writes its session through the ledger instead, in one step.
+ */
+function externalStore(sessions: SessionStore, handoffs: HandoffLedger) {
   return {
     get: (id: string) => sessions.get(sessionRef(id)),
-    set: (id: string, data: Record<string, unknown>, maxAge: number) =>
-      sessions.set(sessionRef(id), data, maxAge),
+    async set(
+      id: string,
+      data: Record<string, unknown>,
+      maxAge: number,
+      { ctx }: { ctx?: Koa.Context } = {},
+    ) {
+      const handoff = ctx ? consuming.get(ctx) : undefined;
+      if (!handoff) return sessions.set(sessionRef(id), data, maxAge);
+      const session = { key: sessionRef(id), data, ttlMs: maxAge };
+      if (!(await handoffs.redeem(handoff.id, handoff.expiresAt, session)))
+        throw new HandoffAlreadyUsed('handoff already used');
+    },
     destroy: (id: string) => sessions.destroy(sessionRef(id)),
   };
 }
 
 export interface SessionOptions {
   sessions: SessionStore;
+  handoffs: HandoffLedger;
   timeouts: SessionTimeouts;
   names: CookieNames;
   /** Called when a request finds its session timed out (it is already destroyed). */
@@ -81,7 +107,7 @@ export function createSessionMiddleware(
       // 256 random bits after the time (session-id.ts): the default UUID has 122 and no order.
       // Drawn from the pooled CSPRNG: koa-session draws one for every request without a session.
       genid: () => newSessionId(now()),
-      store: externalStore(options.sessions),
+      store: externalStore(options.sessions, options.handoffs),
     },
     app,
   ) as Koa.Middleware;
@@ -119,8 +145,16 @@ export function currentSessionRef(ctx: Koa.Context, names: CookieNames): string 
 /**
  * Signs `accountId` in: replaces whatever session the browser had with a new one under a
  * new id (so a session id planted before sign-in is worthless after it), written once.
+ *
+ * With a `handoff`, the sign-in happens only if this is the handoff's first use: resolves
+ * false, with no session changed and no cookie set, when it was used before.
  */
-export async function signIn(ctx: Koa.Context, accountId: string, now = Date.now()): Promise<void> {
+export async function signIn(
+  ctx: Koa.Context,
+  accountId: string,
+  now = Date.now(),
+  handoff?: { ledger: HandoffLedger; once: HandoffToConsume },
+): Promise<boolean> {
   const fields: SessionFields = { accountId, signedInAt: now, seenAt: now };
   // koa-session marks a session `isNew` when the store had none for this request (no cookie,
   // or an unknown or expired id); its id was then drawn by `genid` in this very request and
@@ -128,10 +162,32 @@ export async function signIn(ctx: Koa.Context, accountId: string, now = Date.now
   // as regenerating, without deleting a row that was never written and without setting and
   // then overwriting an expired cookie (about a tenth of a redeem, measured by `npm run bench`).
   const fresh = (ctx.session as { isNew?: boolean } | null)?.isNew === true;
+  if (handoff && !fresh) {
+    // Regenerating destroys the old session before the new one is written, so the handoff
+    // is consumed first: a used one must leave the browser's current session as it was.
+    if (!(await handoff.ledger.consume(handoff.once.id, handoff.once.expiresAt))) return false;
+  }
   ctx.session = fields as Record<string, unknown>;
   const session = ctx.session as unknown as { regenerate(): Promise<void>; save(): Promise<void> };
-  // regenerate: destroys the old id in the store, draws a new id, saves, sets the cookie.
-  await (fresh ? session.save() : session.regenerate());
+  if (!fresh) {
+    // regenerate: destroys the old id in the store, draws a new id, saves, sets the cookie.
+    await session.regenerate();
+    return true;
+  }
+  // A fresh session is written in the same store step that consumes the handoff.
+  if (handoff) consuming.set(ctx, handoff.once);
+  try {
+    await session.save();
+    return true;
+  } catch (error) {
+    if (error instanceof HandoffAlreadyUsed) {
+      ctx.session = null;
+      return false;
+    }
+    throw error;
+  } finally {
+    consuming.delete(ctx);
+  }
 }
 
 /** Ends this request's session on the server and clears its cookie. Returns its ref, if any. */

@@ -91,6 +91,24 @@ return 0
 `;
 
 /**
+ * Redeems a handoff: consumes its id (SET NX) and, only if that was the first time, writes
+ * the session as SET_SESSION does. One script, so Redis runs both or neither.
+ * KEYS: handoff key, session key, account index. ARGV: handoff ttl in ms, JSON, session ttl
+ * in ms, ref. Returns 1 when redeemed, 0 when the id was already used.
+ */
+const REDEEM = `
+if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then
+  return 0
+end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[4])
+if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[3]) then
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+end
+return 1
+`;
+
+/**
  * Deletes every session filed under an account but one, and their index entries. A ref is
  * filed when its session is written and never unfiled on its own, so each session is read
  * first: only one still signed in to this account is deleted.
@@ -228,9 +246,14 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
   };
 }
 
+/** Where a session lives, and where its account's sessions are filed. */
+const sessionKey = (prefix: string, ref: string) => `${prefix}session:${ref}`;
+const accountSessionsKey = (prefix: string, accountId: string) =>
+  `${prefix}account-sessions:${accountId}`;
+
 function sessionStore(client: Redis, prefix: string): SessionStore {
-  const key = (ref: string) => `${prefix}session:${ref}`;
-  const accountKey = (id: string) => `${prefix}account-sessions:${id}`;
+  const key = (ref: string) => sessionKey(prefix, ref);
+  const accountKey = (id: string) => accountSessionsKey(prefix, id);
   const setSession = defineScript(client, 'batonSetSession', SET_SESSION, 2);
   const destroyForAccount = defineScript<string[]>(
     client,
@@ -267,6 +290,7 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
 }
 
 function handoffLedger(client: Redis, prefix: string, now: () => number): HandoffLedger {
+  const redeem = defineScript(client, 'batonRedeem', REDEEM, 3);
   return {
     async consume(id, expiresAt) {
       // As in SQLite: an expired id is refused without being written (PX must be positive,
@@ -276,6 +300,24 @@ function handoffLedger(client: Redis, prefix: string, now: () => number): Handof
       // SET NX is atomic on the Redis every instance shares: exactly one caller gets "OK".
       const reply = await client.set(`${prefix}handoff:${id}`, '1', 'PX', Math.ceil(ttlMs), 'NX');
       return reply === 'OK';
+    },
+    async redeem(id, expiresAt, session) {
+      const ttlMs = expiresAt - now();
+      if (ttlMs <= 0) return false;
+      const { accountId } = session.data;
+      if (typeof accountId !== 'string' || !(session.ttlMs > 0)) {
+        throw new TypeError('a redeemed session must name its account and outlive the redeem');
+      }
+      const reply = await redeem(
+        `${prefix}handoff:${id}`,
+        sessionKey(prefix, session.key),
+        accountSessionsKey(prefix, accountId),
+        String(Math.ceil(ttlMs)),
+        JSON.stringify(session.data),
+        String(Math.ceil(session.ttlMs)),
+        session.key,
+      );
+      return reply === 1;
     },
   };
 }

@@ -17,6 +17,7 @@ import type {
   HandoffLedger,
   SessionData,
   SessionStore,
+  SessionWrite,
   Store,
 } from './store.ts';
 
@@ -84,7 +85,7 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
     kind: 'sqlite',
     accounts: accountStore(db, now),
     sessions: sessionStore(db, now, write),
-    handoffs: handoffLedger(db, now, write),
+    handoffs: handoffLedger(db, now, write, sessionWriter(db, now)),
     sweepExpired,
     async ping() {
       const one = selectOne.get();
@@ -149,14 +150,23 @@ function accountStore(db: Database.Database, now: () => number): AccountStore {
   };
 }
 
-function sessionStore(db: Database.Database, now: () => number, write: GroupCommit): SessionStore {
-  const select = db.prepare<[string], { data: string; expires_at: number }>(
-    'SELECT data, expires_at FROM sessions WHERE key = ?',
-  );
+/** Writes a session row (synchronously: the caller commits it). */
+function sessionWriter(db: Database.Database, now: () => number) {
   const upsert = db.prepare<[string, string, number, string | null]>(
     `INSERT INTO sessions (key, data, expires_at, account_id) VALUES (?, ?, ?, ?)
      ON CONFLICT(key) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at,
        account_id = excluded.account_id`,
+  );
+  return ({ key, data, ttlMs }: SessionWrite): void => {
+    const accountId = typeof data.accountId === 'string' ? data.accountId : null;
+    upsert.run(key, JSON.stringify(data), now() + ttlMs, accountId);
+  };
+}
+
+function sessionStore(db: Database.Database, now: () => number, write: GroupCommit): SessionStore {
+  const writeSession = sessionWriter(db, now);
+  const select = db.prepare<[string], { data: string; expires_at: number }>(
+    'SELECT data, expires_at FROM sessions WHERE key = ?',
   );
   const remove = db.prepare<[string]>('DELETE FROM sessions WHERE key = ?');
   const removeForAccount = db.prepare<[string, string | null], { key: string }>(
@@ -180,10 +190,7 @@ function sessionStore(db: Database.Database, now: () => number, write: GroupComm
       return JSON.parse(row.data) as SessionData;
     },
     async set(key, data, ttlMs) {
-      const json = JSON.stringify(data);
-      const expiresAt = now() + ttlMs;
-      const accountId = typeof data.accountId === 'string' ? data.accountId : null;
-      await write(() => upsert.run(key, json, expiresAt, accountId));
+      await write(() => writeSession({ key, data, ttlMs }));
     },
     async destroy(key) {
       await write(() => remove.run(key));
@@ -199,12 +206,20 @@ function handoffLedger(
   db: Database.Database,
   now: () => number,
   write: GroupCommit,
+  writeSession: (session: SessionWrite) => void,
 ): HandoffLedger {
   // One statement, so SQLite's write lock makes it atomic across connections and processes:
   // the first insert of an id changes one row, every later one changes none.
   const insert = db.prepare<[string, number]>(
     'INSERT INTO handoffs (id, expires_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING',
   );
+  // Called inside the group commit's transaction, better-sqlite3 runs this one as a
+  // savepoint: if the session write throws, the ledger row goes with it.
+  const redeem = db.transaction((id: string, expiresAt: number, session: SessionWrite) => {
+    if (insert.run(id, expiresAt).changes !== 1) return false;
+    writeSession(session);
+    return true;
+  });
 
   return {
     async consume(id, expiresAt) {
@@ -215,6 +230,10 @@ function handoffLedger(
       if (expiresAt <= now()) return false;
       const result = await write(() => insert.run(id, expiresAt));
       return result.changes === 1;
+    },
+    async redeem(id, expiresAt, session) {
+      if (expiresAt <= now()) return false;
+      return write(() => redeem(id, expiresAt, session));
     },
   };
 }

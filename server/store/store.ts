@@ -38,6 +38,13 @@ export interface SessionStore {
   destroyForAccount(accountId: string, keep: string | null): Promise<string[]>;
 }
 
+/** A session to write: `SessionStore.set`'s arguments. */
+export interface SessionWrite {
+  key: string;
+  data: SessionData;
+  ttlMs: number;
+}
+
 export interface HandoffLedger {
   /**
    * Records a handoff id as redeemed. Resolves true for exactly one caller per id, however
@@ -45,6 +52,13 @@ export interface HandoffLedger {
    * after which the handoff could not be opened anyway.
    */
   consume(id: string, expiresAt: number): Promise<boolean>;
+  /**
+   * Consumes `id` as `consume` does and writes `session` in the same atomic step: both
+   * happen, for exactly one caller per id, or neither does (false when the id was already
+   * used or has expired). So a redeem cut short, by a store that fails mid-way, leaves the
+   * handoff good for another try.
+   */
+  redeem(id: string, expiresAt: number, session: SessionWrite): Promise<boolean>;
 }
 
 export interface Store {

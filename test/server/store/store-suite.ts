@@ -316,6 +316,75 @@ export function describeStore(
         expect(await store.handoffs.consume(id, expiredAt)).toBe(false);
         expect(await store.handoffs.consume(id, expiredAt)).toBe(false);
       });
+      const sessionFor = (accountId: string) => ({
+        key: `ref-${randomUUID()}`,
+        data: { accountId, signedInAt: 1 },
+        ttlMs: LONG_TTL_MS,
+      });
+
+      it('redeems an id once: the first redeem writes its session, later ones write nothing', async () => {
+        const id = randomUUID();
+        const expiresAt = Date.now() + LONG_TTL_MS;
+        const first = sessionFor('account-r1');
+        const second = sessionFor('account-r1');
+
+        expect(await store.handoffs.redeem(id, expiresAt, first)).toBe(true);
+        expect(await store.handoffs.redeem(id, expiresAt, second)).toBe(false);
+
+        expect(await store.sessions.get(first.key)).toEqual(first.data);
+        expect(await store.sessions.get(second.key)).toBeNull();
+        expect(await store.handoffs.consume(id, expiresAt)).toBe(false);
+        // The redeemed session is filed under its account like any other.
+        expect(await store.sessions.destroyForAccount('account-r1', null)).toEqual([first.key]);
+      });
+
+      it('refuses to redeem an id consumed before, writing no session', async () => {
+        const id = randomUUID();
+        const expiresAt = Date.now() + LONG_TTL_MS;
+        const session = sessionFor('account-r2');
+
+        expect(await store.handoffs.consume(id, expiresAt)).toBe(true);
+        expect(await store.handoffs.redeem(id, expiresAt, session)).toBe(false);
+        expect(await store.sessions.get(session.key)).toBeNull();
+      });
+
+      it('lets exactly one of 50 concurrent redeems of one id write its session', async () => {
+        const id = randomUUID();
+        const expiresAt = Date.now() + LONG_TTL_MS;
+        const sessions = Array.from({ length: 50 }, () => sessionFor('account-r3'));
+
+        const results = await Promise.all(
+          sessions.map((session) => store.handoffs.redeem(id, expiresAt, session)),
+        );
+
+        expect(results.filter((won) => won)).toHaveLength(1);
+        const written = await Promise.all(
+          sessions.map((session) => store.sessions.get(session.key)),
+        );
+        expect(written.filter((data) => data !== null)).toHaveLength(1);
+        expect(written.findIndex((data) => data !== null)).toBe(results.indexOf(true));
+      });
+
+      it('refuses to redeem an expired id, writing no session', async () => {
+        const session = sessionFor('account-r4');
+
+        expect(await store.handoffs.redeem(randomUUID(), Date.now() - 1, session)).toBe(false);
+        expect(await store.sessions.get(session.key)).toBeNull();
+      });
+
+      it('leaves the id unused when the session cannot be written', async () => {
+        const id = randomUUID();
+        const expiresAt = Date.now() + LONG_TTL_MS;
+        const unwritable = {
+          ...sessionFor('account-r5'),
+          data: { accountId: 'account-r5', n: 1n },
+        };
+
+        await expect(store.handoffs.redeem(id, expiresAt, unwritable)).rejects.toThrow(TypeError);
+
+        expect(await store.sessions.get(unwritable.key)).toBeNull();
+        expect(await store.handoffs.consume(id, expiresAt)).toBe(true);
+      });
     });
   });
 }
