@@ -240,11 +240,20 @@ export async function redeemBenchmark(mode: Mode): Promise<Omit<BenchResult, 'se
         `after); and the store group-commits the writes asked for in one turn of the event loop ` +
         `(\`server/store/group-commit.ts\`). Since then migration 3 files each session by its account (an ` +
         `index, so that a password change can end the account's other sessions), which costs an insert ` +
-        `into one more b-tree; and handoff ids now begin with the time they were sealed, so the ledger ` +
+        `into one more b-tree; handoff ids now begin with the time they were sealed, so the ledger ` +
         `appends them to pages the last commits already touched instead of dirtying a random page each ` +
         `(${ledger.grouped.toFixed(0)} µs per redeem with random ids, ${ledger.ordered.toFixed(0)} µs with ` +
-        `time-ordered ones, four redeems to a commit). The baseline writes through the same store module ` +
-        `(${ledger.baseline.toFixed(0)} µs for its one write, no account, one commit each).`,
+        `time-ordered ones, four redeems to a commit); and session ids, and so the refs the store files ` +
+        `sessions under, begin with the time they were drawn (\`server/session/session-id.ts\`), so a new ` +
+        `session is appended to the session table and both its indexes too ` +
+        `(${ledger.refs.toFixed(0)} µs). On a store that has grown to tens of thousands of sessions, as ` +
+        `this benchmark's do within a few rounds, a random session insert was the largest single cost of a ` +
+        `redeem: per-thread CPU read from \`/proc\` with and without the session write put it at about 60 µs ` +
+        `of a 260 µs redeem. Finally, the ledger row and the session are written in one store step ` +
+        `(\`HandoffLedger.redeem\`, a savepoint inside the group commit), which also makes a redeem atomic: ` +
+        `a store failing part-way no longer burns the handoff. The baseline writes through the same store ` +
+        `module (${ledger.baseline.toFixed(0)} µs for its one write with a random key, no account, one ` +
+        `commit each).`,
       ...profileNotes,
       `**The rest of the request.** Server CPU per request: Baton ${cpuPerRequest.baton.toFixed(0)} µs, baseline ` +
         `${cpuPerRequest.koa.toFixed(0)} µs. Besides the ledger, Baton opens the sealed handoff (AES-256-GCM, the ` +
@@ -261,7 +270,10 @@ export async function redeemBenchmark(mode: Mode): Promise<Omit<BenchResult, 'se
         `is as safe as regenerating, and it saves deleting a row that was never written and setting an ` +
         `expired cookie (two more signed cookie headers) that the new one then overwrites. The security ` +
         `headers are one precomputed set (koa-helmet made a dozen promise-wrapped middlewares of them, ` +
-        `about 1.5% of a redeem), and the request log builds its line only when it will be written.`,
+        `about 1.5% of a redeem), and the request log builds its line only when it will be written. Posted ` +
+        `forms are read with raw-body and the platform's URLSearchParams instead of @koa/bodyparser and qs ` +
+        `(\`server/http/form-body.ts\`): Baton's forms are flat, and qs's nested syntax was about a twentieth ` +
+        `of a redeem.`,
     );
     return {
       id: 'redeem',
