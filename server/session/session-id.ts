@@ -15,7 +15,7 @@
  * Ids drawn before this format (43 characters, random only) keep their plain-hash refs, so
  * the sessions they name stay valid across an upgrade.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { randomBytesFast } from '../keys/random.ts';
 
 const TIME_CHARS = 12;
@@ -31,6 +31,6 @@ export function newSessionId(now = Date.now()): string {
  * memory; it cannot be turned back into a cookie.
  */
 export function sessionRef(id: string): string {
-  const hash = createHash('sha256').update(id, 'utf8').digest('base64url');
-  return TIMED_ID.test(id) ? id.slice(0, TIME_CHARS) + hash : hash;
+  const digest = hash('sha256', id, 'base64url');
+  return TIMED_ID.test(id) ? id.slice(0, TIME_CHARS) + digest : digest;
 }
