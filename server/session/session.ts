@@ -64,9 +64,13 @@ function externalStore(sessions: SessionStore, handoffs: HandoffLedger) {
       id: string,
       data: Record<string, unknown>,
       maxAge: number,
-      { ctx }: { ctx?: Koa.Context } = {},
+      options?: { ctx?: Koa.Context },
     ) {
-      const handoff = ctx ? consuming.get(ctx) : undefined;
+      const ctx = options?.ctx;
+      // koa-session passes the request's context; without it a pending handoff could not be
+      // found, so refuse rather than write a session that skipped the ledger.
+      if (!ctx) throw new Error('koa-session did not pass the request context to the store');
+      const handoff = consuming.get(ctx);
       if (!handoff) return sessions.set(sessionRef(id), data, maxAge);
       const session = { key: sessionRef(id), data, ttlMs: maxAge };
       if (!(await handoffs.redeem(handoff.id, handoff.expiresAt, session)))

@@ -77,34 +77,37 @@ return 0
 `;
 
 /**
- * Writes a session and files its ref under its account, in one step, so no session of an
- * account can escape `destroyForAccount`. The index lives at least as long as the session.
- * KEYS: session key, account index. ARGV: JSON, ttl in ms, ref.
+ * Lua shared by the scripts that write a session: stores it and files its ref under its
+ * account, in one step, so no session of an account can escape `destroyForAccount`. The
+ * index lives at least as long as the session.
  */
-const SET_SESSION = `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])
-if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+const WRITE_SESSION = `
+local function write_session(key, index, json, ttl, ref)
+  redis.call('SET', key, json, 'PX', ttl)
+  redis.call('SADD', index, ref)
+  if redis.call('PTTL', index) < tonumber(ttl) then
+    redis.call('PEXPIRE', index, ttl)
+  end
 end
+`;
+
+/** Writes a session. KEYS: session key, account index. ARGV: JSON, ttl in ms, ref. */
+const SET_SESSION = `${WRITE_SESSION}
+write_session(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
 return 0
 `;
 
 /**
  * Redeems a handoff: consumes its id (SET NX) and, only if that was the first time, writes
- * the session as SET_SESSION does. One script, so Redis runs both or neither.
+ * the session. One script, so Redis runs both or neither.
  * KEYS: handoff key, session key, account index. ARGV: handoff ttl in ms, JSON, session ttl
  * in ms, ref. Returns 1 when redeemed, 0 when the id was already used.
  */
-const REDEEM = `
+const REDEEM = `${WRITE_SESSION}
 if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then
   return 0
 end
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-redis.call('SADD', KEYS[3], ARGV[4])
-if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[3]) then
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
-end
+write_session(KEYS[2], KEYS[3], ARGV[2], ARGV[3], ARGV[4])
 return 1
 `;
 
