@@ -29,6 +29,7 @@ import { createFlashCookie } from './session/flash.ts';
 import {
   createSessionMiddleware,
   DEFAULT_TIMEOUTS,
+  SESSION_ENDED,
   type SessionTimeouts,
 } from './session/session.ts';
 import type { SessionStore, Store } from './store/store.ts';
@@ -128,6 +129,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     timeouts,
     names,
     onExpired: (ref) => void events.publish({ type: 'ended', ref, reason: 'expired' }),
+    onEnded: (ctx) => flash.set(ctx, [SESSION_ENDED]),
   });
   const forms16k = formBody({ limitBytes: 16 * 1024 });
 

@@ -17,30 +17,44 @@ const MAX_AGE_MS = 5 * 60 * 1000;
 export interface FlashCookie {
   /** Queues messages for the next page this browser loads. */
   set(ctx: Koa.Context, flash: readonly Flash[]): void;
-  /** Returns the queued messages and clears them, so a reload shows none. */
+  /**
+   * Returns the queued messages (the request's, then any this request set) and clears
+   * them, so a reload shows none.
+   */
   take(ctx: Koa.Context): Flash[];
 }
 
 export function createFlashCookie(names: CookieNames, ring: KeyRing): FlashCookie {
   const attributes = cookieAttributes(names);
+  // Messages queued by this very request, so a page rendered by it shows them at once
+  // instead of leaving them for the next one (the cookie it sets is then cleared).
+  const queued = new WeakMap<Koa.Context, readonly Flash[]>();
+  const fromCookie = (ctx: Koa.Context): Flash[] => {
+    const token = ctx.cookies.get(names.flash, UNSIGNED);
+    if (!token) return [];
+    const box = openBox(ring, 'flash', token);
+    if (!box.ok) return [];
+    try {
+      const parsed = v.safeParse(FlashList, JSON.parse(box.plaintext.toString('utf8')));
+      return parsed.success ? parsed.output : [];
+    } catch {
+      return [];
+    }
+  };
   return {
     set(ctx, flash) {
       if (flash.length === 0) return;
+      queued.set(ctx, flash);
       const token = sealBox(ring, 'flash', Buffer.from(JSON.stringify(flash), 'utf8'));
       ctx.cookies.set(names.flash, token, { ...attributes, maxAge: MAX_AGE_MS });
     },
     take(ctx) {
-      const token = ctx.cookies.get(names.flash, UNSIGNED);
-      if (!token) return [];
+      const now = queued.get(ctx) ?? [];
+      queued.delete(ctx);
+      if (now.length === 0 && !ctx.cookies.get(names.flash, UNSIGNED)) return [];
+      const flash = [...fromCookie(ctx), ...now];
       ctx.cookies.set(names.flash, null, attributes);
-      const box = openBox(ring, 'flash', token);
-      if (!box.ok) return [];
-      try {
-        const parsed = v.safeParse(FlashList, JSON.parse(box.plaintext.toString('utf8')));
-        return parsed.success ? parsed.output : [];
-      } catch {
-        return [];
-      }
+      return flash;
     },
   };
 }

@@ -7,6 +7,7 @@
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import createSession from 'koa-session';
+import type { Flash } from '../../shared/page.ts';
 import type { HandoffLedger, SessionStore } from '../store/store.ts';
 import { type CookieNames, cookieAttributes } from './cookies.ts';
 import { newSessionId, sessionRef } from './session-id.ts';
@@ -19,6 +20,12 @@ export interface SessionFields {
   /** Last request seen (ms, updated at most once a minute): the idle timeout counts from here. */
   seenAt?: number;
 }
+
+/** What the next page says when it finds this browser's session ended (see `onEnded`). */
+export const SESSION_ENDED: Flash = {
+  kind: 'info',
+  text: 'Your session has ended. Please log in again.',
+};
 
 /** How long a session lives: without a request (`idleMs`) and at most (`absoluteMs`). */
 export interface SessionTimeouts {
@@ -87,6 +94,12 @@ export interface SessionOptions {
   names: CookieNames;
   /** Called when a request finds its session timed out (it is already destroyed). */
   onExpired: (ref: string) => void;
+  /**
+   * Called on a page request (GET) whose session cookie names a session that has ended:
+   * timed out, or gone from the store (revoked by a password change, swept). The cookie
+   * is already cleared. A sign-out in this browser clears the cookie, so it never gets here.
+   */
+  onEnded?: (ctx: Koa.Context) => void;
   now?: () => number;
 }
 
@@ -116,18 +129,26 @@ export function createSessionMiddleware(
     app,
   ) as Koa.Middleware;
 
+  const ended = (ctx: Koa.Context) => {
+    if (ctx.method === 'GET') options.onEnded?.(ctx);
+  };
   const guard: Koa.Middleware = async (ctx, next) => {
-    const fields = ctx.session as SessionFields | null;
+    const fields = ctx.session as (SessionFields & { isNew?: boolean }) | null;
     if (fields?.accountId) {
       const at = now();
       if (at >= sessionDeadline(fields, options.timeouts)) {
         const ref = await signOut(ctx, options.sessions, options.names);
         ctx.session = null;
         if (ref) options.onExpired(ref);
+        ended(ctx);
       } else if (at - (fields.seenAt ?? 0) >= SEEN_RESOLUTION_MS) {
         fields.seenAt = at;
         await (ctx.session as unknown as { manuallyCommit(): Promise<void> }).manuallyCommit();
       }
+    } else if (fields?.isNew && ctx.cookies.get(options.names.session, { signed: true })) {
+      // A validly signed cookie but no stored session: it ended while this browser was away.
+      clearSessionCookie(ctx, options.names);
+      ended(ctx);
     }
     await next();
   };
@@ -194,6 +215,13 @@ export async function signIn(
   }
 }
 
+/** Tells the browser to drop its session cookie and the cookie's signature. */
+function clearSessionCookie(ctx: Koa.Context, names: CookieNames): void {
+  const attributes = cookieAttributes(names);
+  ctx.cookies.set(names.session, null, attributes);
+  ctx.cookies.set(`${names.session}.sig`, null, attributes);
+}
+
 /** Ends this request's session on the server and clears its cookie. Returns its ref, if any. */
 export async function signOut(
   ctx: Koa.Context,
@@ -201,9 +229,7 @@ export async function signOut(
   names: CookieNames,
 ): Promise<string | null> {
   const id = ctx.cookies.get(names.session, { signed: true });
-  const attributes = cookieAttributes(names);
-  ctx.cookies.set(names.session, null, attributes);
-  ctx.cookies.set(`${names.session}.sig`, null, attributes);
+  clearSessionCookie(ctx, names);
   if (!id) return null;
   const ref = sessionRef(id);
   await sessions.destroy(ref);

@@ -110,6 +110,43 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     await context.close();
   });
 
+  it('sends another device to /login with a word on why when a password change ends its session', async () => {
+    const here = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
+    const there = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await here.newPage();
+    const elsewhere = await there.newPage();
+    const signIn = async (on: Page, button: 'Sign up' | 'Log in') => {
+      await on.goto(`${server.url}/${button === 'Sign up' ? 'signup' : 'login'}`);
+      await on.getByLabel('Email').fill('two-devices@example.com');
+      await on.getByLabel('Password').fill('the first password');
+      await on.getByRole('button', { name: button }).click();
+      await on.waitForURL(`${server.url}/account`);
+    };
+    await signIn(page, 'Sign up');
+    await signIn(elsewhere, 'Log in');
+    await expect
+      .poll(() => elsewhere.getByRole('status').filter({ hasText: 'Reconnecting' }).count())
+      .toBe(0);
+
+    await page.goto(`${server.url}/change-password`);
+    await page.getByLabel('Current password').fill('the first password');
+    await page.getByLabel('New password').fill('the second password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.waitForURL(`${server.url}/account`);
+
+    await elsewhere.waitForURL(`${server.url}/login`);
+    await expect
+      .poll(() =>
+        elsewhere.getByRole('status').filter({ hasText: 'Your session has ended' }).count(),
+      )
+      .toBe(1);
+    await shot(elsewhere, 'session-ended-elsewhere');
+    await elsewhere.reload();
+    expect(await elsewhere.getByText('Your session has ended').count()).toBe(0);
+    await here.close();
+    await there.close();
+  });
+
   it('shows an error beside the field while typing an invalid email', async () => {
     const context = await chromium.newContext();
     const page = await context.newPage();

@@ -109,6 +109,22 @@ describe('POST /change-password without JavaScript', () => {
     strangerSocket.close();
   });
 
+  it('tells a browser whose session it ended, once, on the page that browser goes to', async () => {
+    const { browser, email } = await signedIn();
+    const other = await alsoSignedIn(email);
+    await other.fetch('/account'); // shows (and clears) the log-in's welcome
+
+    await browser.post('/change-password', { password: OLD, newPassword: NEW });
+
+    // The socket sends the page to /login; the dead cookie makes that page say why.
+    const login = await other.fetch('/login');
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain('Your session has ended. Please log in again.');
+    expect(other.cookies.get('baton.sid')).toBeUndefined();
+    expect(await (await other.fetch('/login')).text()).not.toContain('Your session has ended');
+    expect(await (await browser.fetch('/account')).text()).not.toContain('Your session has ended');
+  });
+
   it('refuses a wrong current password beside its field and changes nothing', async () => {
     const { browser, email } = await signedIn();
     const response = await browser.post('/change-password', {

@@ -30,6 +30,33 @@ describe('session timeouts', () => {
     const response = await browser.fetch('/account');
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/login');
+    const login = await (await browser.fetch('/login')).text();
+    expect(login).toContain('Your session has ended. Please log in again.');
+    expect(await (await browser.fetch('/login')).text()).not.toContain('Your session has ended');
+  });
+
+  it('says nothing of an ended session after this browser signs out itself', async () => {
+    server = await startServer();
+    const browser = await signedIn(server, 'leaver@example.com');
+    expect((await browser.post('/logout', {})).headers.get('location')).toBe('/login');
+    const login = await (await browser.fetch('/login')).text();
+    expect(login).toContain('Log in');
+    expect(login).not.toContain('Your session has ended');
+  });
+
+  it('leaves a form post made with an ended session to its own outcome', async () => {
+    server = await startServer({ timeouts: { idleMs: 60_000, absoluteMs: 700 } });
+    const browser = await signedIn(server, 'poster@example.com');
+    await sleep(900);
+    const post = await browser.post('/login', {
+      email: 'poster@example.com',
+      password: 'a fine password',
+    });
+    expect(post.headers.get('location')).toBe('/account');
+    const account = await (await browser.fetch('/account')).text();
+    expect(account).toContain('poster@example.com');
+    expect(account).toContain('Welcome back');
+    expect(account).not.toContain('Your session has ended');
   });
 
   it('ends a session at the absolute timeout', async () => {
