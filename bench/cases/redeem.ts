@@ -253,7 +253,10 @@ export async function redeemBenchmark(mode: Mode): Promise<Omit<BenchResult, 'se
         `(\`HandoffLedger.redeem\`, a savepoint inside the group commit), which also makes a redeem atomic: ` +
         `a store failing part-way no longer burns the handoff. The baseline writes through the same store ` +
         `module (${ledger.baseline.toFixed(0)} µs for its one write with a random key, no account, one ` +
-        `commit each).`,
+        `commit each). So the ratio depends on how much the stores hold: the quick run (\`--quick\`) starts ` +
+        `from empty files and writes a few thousand sessions, where a random insert is still cheap, and there ` +
+        `the baseline comes out well ahead (about 0.6x on this machine); the rest of the request is then ` +
+        `what separates them.`,
       ...profileNotes,
       `**The rest of the request.** Server CPU per request: Baton ${cpuPerRequest.baton.toFixed(0)} µs, baseline ` +
         `${cpuPerRequest.koa.toFixed(0)} µs. Besides the ledger, Baton opens the sealed handoff (AES-256-GCM, the ` +
