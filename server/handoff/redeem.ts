@@ -107,6 +107,6 @@ async function redeem(
     return { ok: false, code: 'handoff.used' };
   options.flash.set(ctx, claims.flash);
   // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.
-  announceSignIn(options.events, claims.bind, options.logger);
+  announceSignIn(options.events, claims.bind, options.logger, ctx.res);
   return { ok: true, destination: claims.dest };
 }

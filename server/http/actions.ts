@@ -60,7 +60,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
       await signIn(ctx, outcome.accountId);
       deps.flash.set(ctx, outcome.flash);
       const binding = deps.binding.read(ctx);
-      if (binding) announceSignIn(deps.events, hashBinding(binding), deps.logger);
+      if (binding) announceSignIn(deps.events, hashBinding(binding), deps.logger, ctx.res);
       return seeOther(ctx, outcome.destination);
     }
     if (outcome.code === 'auth.required') {

@@ -10,6 +10,7 @@
  * (redis-events.ts). Both carry only hashes: a session's ref, a binding's hash.
  */
 import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import type { SessionEndReason } from '../../shared/protocol.ts';
 import type { Logger } from '../logger.ts';
 
@@ -47,12 +48,23 @@ export function createLocalSessionEvents(): SessionEvents {
 
 /**
  * Tells the browser whose binding hash is `binding` that it just signed in, so its other
- * tabs (on any instance) move to the signed-in state. Not awaited and never thrown: the
- * sign-in has happened, and a lost notice only leaves another tab out of date until its
- * next navigation.
+ * tabs (on any instance) move to the signed-in state. Sent once `response` is done, so those
+ * tabs navigate with the new session cookie rather than the one this sign-in replaced (which
+ * the server would then treat as ended). Not awaited and never thrown: the sign-in has
+ * happened, and a lost notice only leaves another tab out of date until its next navigation.
  */
-export function announceSignIn(events: SessionEvents, binding: string, logger: Logger): void {
-  events
-    .publish({ type: 'signed-in', binding })
-    .catch((error: unknown) => logger.warn({ err: error }, 'sign-in notice not published'));
+export function announceSignIn(
+  events: SessionEvents,
+  binding: string,
+  logger: Logger,
+  response: ServerResponse,
+): void {
+  const announce = () => {
+    events
+      .publish({ type: 'signed-in', binding })
+      .catch((error: unknown) => logger.warn({ err: error }, 'sign-in notice not published'));
+  };
+  // 'close' follows a sent response, and an aborted one too.
+  if (response.closed) announce();
+  else response.once('close', announce);
 }

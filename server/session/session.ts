@@ -7,7 +7,7 @@
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import createSession from 'koa-session';
-import type { Flash } from '../../shared/page.ts';
+import { type Flash, OTHER_TAB_QUERY } from '../../shared/page.ts';
 import type { HandoffLedger, SessionStore } from '../store/store.ts';
 import { type CookieNames, cookieAttributes } from './cookies.ts';
 import { newSessionId, sessionRef } from './session-id.ts';
@@ -97,7 +97,8 @@ export interface SessionOptions {
   /**
    * Called on a page request (GET) whose session cookie names a session that has ended:
    * timed out, or gone from the store (revoked by a password change, swept). The cookie
-   * is already cleared. A sign-out in this browser clears the cookie, so it never gets here.
+   * is already cleared. A sign-out in this browser clears the cookie itself, so it does
+   * not usually get here.
    */
   onEnded?: (ctx: Koa.Context) => void;
   now?: () => number;
@@ -145,8 +146,14 @@ export function createSessionMiddleware(
         fields.seenAt = at;
         await (ctx.session as unknown as { manuallyCommit(): Promise<void> }).manuallyCommit();
       }
-    } else if (fields?.isNew && ctx.cookies.get(options.names.session, { signed: true })) {
+    } else if (
+      fields?.isNew &&
+      ctx.cookies.get(options.names.session, { signed: true }) &&
+      ctx.query[OTHER_TAB_QUERY.name] !== OTHER_TAB_QUERY.value
+    ) {
       // A validly signed cookie but no stored session: it ended while this browser was away.
+      // Not on a tab following a sign-in in another tab: that sign-in replaced this cookie,
+      // and clearing it here could clear the new one the browser has just been given.
       clearSessionCookie(ctx, options.names);
       ended(ctx);
     }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../server/config.ts';
 import type { Fields } from '../../../shared/protocol.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
-import { submitOverSocket } from '../../helpers/live-forms.ts';
+import { cloneBrowser, submitOverSocket } from '../../helpers/live-forms.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
 
 const OLD = 'the old password 1';
@@ -123,6 +123,23 @@ describe('POST /change-password without JavaScript', () => {
     expect(other.cookies.get('baton.sid')).toBeUndefined();
     expect(await (await other.fetch('/login')).text()).not.toContain('Your session has ended');
     expect(await (await browser.fetch('/account')).text()).not.toContain('Your session has ended');
+  });
+
+  it('leaves alone the cookies of another tab that follows the change with the replaced cookie', async () => {
+    const { browser } = await signedIn();
+    // The same browser's other tab, whose request left before the new cookie arrived.
+    const otherTab = cloneBrowser(browser);
+
+    await browser.post('/change-password', { password: OLD, newPassword: NEW });
+
+    const follow = await otherTab.fetch('/account?from=other-tab');
+    expect(follow.headers.get('location')).toBe('/login');
+    expect(
+      follow.headers.getSetCookie().filter((line) => /^baton\.(sid|flash)/.test(line)),
+    ).toEqual([]);
+    const account = await (await browser.fetch('/account')).text();
+    expect(account).toContain('Your password is changed.');
+    expect(account).not.toContain('Your session has ended');
   });
 
   it('refuses a wrong current password beside its field and changes nothing', async () => {
