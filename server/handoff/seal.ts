@@ -10,6 +10,7 @@ import { randomBytesFast } from '../keys/random.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
 
 const FlashSchema = v.strictObject({ kind: v.picklist(['info', 'error']), text: v.string() });
+const FlashList = v.array(FlashSchema);
 
 const Destination = v.pipe(
   v.string(),
@@ -29,7 +30,7 @@ export const HandoffClaims = v.strictObject({
   dest: Destination,
   /** The session to write. */
   session: v.strictObject({ accountId: v.string() }),
-  flash: v.array(FlashSchema),
+  flash: FlashList,
 });
 export type HandoffClaims = v.InferOutput<typeof HandoffClaims>;
 
@@ -82,9 +83,11 @@ export function sealHandoff(
   input: SealHandoffInput,
   options: { ttlSeconds: number; now?: number },
 ): string {
-  // Checked at sealing too: a bad destination is a server bug and must never leave it. The
-  // rest is built here from typed values (the session field by field); opening checks all.
+  // Checked at sealing too: a bad destination is a server bug and must never leave it, and a
+  // flash opening would refuse should fail here, plainly. The rest is built here from typed
+  // values (the session field by field); opening checks all of it.
   v.parse(Destination, input.destination);
+  v.parse(FlashList, input.flash);
   const now = options.now ?? Date.now();
   const claims: HandoffClaims = {
     id: handoffId(now),

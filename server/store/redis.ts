@@ -99,11 +99,17 @@ return 0
 
 /**
  * Redeems a handoff: consumes its id (SET NX) and, only if that was the first time, writes
- * the session. One script, so Redis runs both or neither.
+ * the session. One script, checked before its first write, so Redis runs both or neither.
  * KEYS: handoff key, session key, account index. ARGV: handoff ttl in ms, JSON, session ttl
  * in ms, ref. Returns 1 when redeemed, 0 when the id was already used.
  */
 const REDEEM = `${WRITE_SESSION}
+-- Redis does not undo a script that fails part-way: refuse before writing anything when a
+-- key the script writes holds another type (only a foreign writer could have put it there).
+local index_type = redis.call('TYPE', KEYS[3])['ok']
+if index_type ~= 'none' and index_type ~= 'set' then
+  return redis.error_reply('WRONGTYPE ' .. KEYS[3] .. ' is not a set')
+end
 if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then
   return 0
 end

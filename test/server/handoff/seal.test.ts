@@ -146,4 +146,12 @@ describe('sealHandoff / openHandoff', () => {
       ).toThrow();
     }
   });
+
+  it('refuses to seal a flash that opening would refuse', () => {
+    const stray = [{ kind: 'info', text: 'Hello', extra: true }] as unknown as typeof input.flash;
+    const unknownKind = [{ kind: 'warning', text: 'Hello' }] as unknown as typeof input.flash;
+    for (const flash of [stray, unknownKind]) {
+      expect(() => sealHandoff(ring, { ...input, flash }, { ttlSeconds: 60, now: NOW })).toThrow();
+    }
+  });
 });

@@ -131,6 +131,25 @@ describe.skipIf(skip !== null)('on Redis', () => {
       expect(await redis.exists(`${prefix}handoff:${id}`)).toBe(0);
     });
 
+    it('redeems nothing, and writes nothing, when a key it would write holds another type', async () => {
+      const store = open();
+      const id = randomUUID();
+      // A string where the account's session index (a set) belongs: the script's last write would fail.
+      await redis.set(`${prefix}account-sessions:account-wrongtype`, 'not a set');
+      const session = {
+        key: `ref-${randomUUID()}`,
+        data: { accountId: 'account-wrongtype' },
+        ttlMs: 60_000,
+      };
+
+      await expect(store.handoffs.redeem(id, Date.now() + 60_000, session)).rejects.toThrow(
+        /WRONGTYPE/,
+      );
+
+      expect(await redis.exists(`${prefix}handoff:${id}`)).toBe(0);
+      expect(await redis.exists(`${prefix}session:${session.key}`)).toBe(0);
+    });
+
     it('writes nothing for a handoff that has already expired', async () => {
       const store = open();
       const id = randomUUID();
