@@ -137,10 +137,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const pageDeps = { store, binding, flash, template };
   addPageRoutes(router, pageDeps);
   addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger });
-  router.post(
-    '/handoff',
-    redeemHandoff({ ring, ledger: store.handoffs, binding, flash, events, logger: options.logger }),
-  );
+  router.post('/handoff', redeemHandoff({ ring, binding, flash, events, logger: options.logger }));
 
   app.use(requestLog(options.logger));
   app.use(securityHeaders({ devServer: options.devServer, hsts: names.secure }));

@@ -245,8 +245,8 @@ export async function scalingBenchmark(mode: Mode): Promise<Omit<BenchResult, 's
         `can only add throughput where there is a free core for it; Redis itself used ` +
         `${pct(med('redis×2', (r) => r.redisCores))} of a core at two instances.`,
       `Per request Baton makes one store round trip on Redis (one Lua script: SET NX for the ledger, then ` +
-        `the session and its account index; a browser that already had a session first consumes and then ` +
-        `regenerates, two more), a network round trip on loopback, against one SQLite transaction ` +
+        `the session and its account index, and the deletion of a session it replaces), a network round ` +
+        `trip on loopback, against one SQLite transaction ` +
         `(the ledger row and the session, group-committed with the other requests of the same turn), which ` +
         `blocks the event loop while it runs (WAL, synchronous=NORMAL). Two instances on one SQLite file ` +
         `also take turns at its write lock.`,

@@ -4,8 +4,9 @@
  *
  * Order matters: open (no I/O), check the binding (no I/O), and only then consume the id in
  * the shared ledger, so a stolen copy posted from another browser cannot burn the real one.
- * The id is consumed in the same store step that writes the new session, so a store that
- * fails part-way leaves the handoff unused and the person can simply try again.
+ * The id is consumed in the same store step that writes the new session (and drops the one
+ * it replaces), so a store that fails part-way leaves the handoff unused and the browser's
+ * session as it was, and the person can simply try again.
  */
 import type Koa from 'koa';
 import type { Flash } from '../../shared/page.ts';
@@ -17,7 +18,6 @@ import { type BindingCookie, bindingMatches } from '../session/binding.ts';
 import { announceSignIn, type SessionEvents } from '../session/events.ts';
 import type { FlashCookie } from '../session/flash.ts';
 import { signIn } from '../session/session.ts';
-import type { HandoffLedger } from '../store/store.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import { type HandoffOpenError, openHandoff } from './seal.ts';
 
@@ -41,7 +41,6 @@ export const REDEEM_MESSAGES: Readonly<Record<RedeemError, string>> = {
 
 export interface RedeemOptions {
   ring: KeyRing;
-  ledger: HandoffLedger;
   binding: BindingCookie;
   flash: FlashCookie;
   /** Where a sign-in is announced to the browser's other tabs. */
@@ -101,9 +100,10 @@ async function redeem(
   const { claims } = opened;
   if (!bindingMatches(options.binding.read(ctx), claims.bind))
     return { ok: false, code: 'handoff.wrong-browser' };
-  // The ledger records the id in the same store step that writes the session: both or neither.
+  // The ledger records the id in the same store step that writes the new session and drops
+  // the one it replaces (session/session.ts): all of it or none.
   const once = { id: claims.id, expiresAt: claims.exp };
-  if (!(await signIn(ctx, claims.session.accountId, now, { ledger: options.ledger, once })))
+  if (!(await signIn(ctx, claims.session.accountId, now, once)))
     return { ok: false, code: 'handoff.used' };
   options.flash.set(ctx, claims.flash);
   // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.

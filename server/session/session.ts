@@ -24,7 +24,7 @@ export interface SessionFields {
 /** What the next page says when it finds this browser's session ended (see `onEnded`). */
 export const SESSION_ENDED: Flash = {
   kind: 'info',
-  text: 'Your session has ended. Please log in again.',
+  text: 'Your session has ended. Log in again to continue.',
 };
 
 /** How long a session lives: without a request (`idleMs`) and at most (`absoluteMs`). */
@@ -56,15 +56,24 @@ export interface HandoffToConsume {
 
 /** The handoff each signing-in request consumes with its session write (see signIn). */
 const consuming = new WeakMap<Koa.Context, HandoffToConsume>();
+/** The ref of the session a signing-in request replaces, destroyed in that same write. */
+const replacing = new WeakMap<Koa.Context, string>();
 
 /** Thrown through koa-session's save when the handoff was used first: no cookie is set. */
 class HandoffAlreadyUsed extends Error {}
 
 /**
  * Adapts the store to koa-session's external store, keyed by the session's ref. A request
- * that is redeeming a handoff writes its session through the ledger instead, in one step.
+ * that is redeeming a handoff writes its session through the ledger instead, in one step
+ * with the handoff's consumption and the removal of the session it replaces.
  */
 function externalStore(sessions: SessionStore, handoffs: HandoffLedger) {
+  // koa-session passes the request's context; without it a pending handoff could not be
+  // found, so refuse rather than write or destroy a session outside the ledger's step.
+  const contextOf = (options?: { ctx?: Koa.Context }): Koa.Context => {
+    if (!options?.ctx) throw new Error('koa-session did not pass the request context to the store');
+    return options.ctx;
+  };
   return {
     get: (id: string) => sessions.get(sessionRef(id)),
     async set(
@@ -73,17 +82,20 @@ function externalStore(sessions: SessionStore, handoffs: HandoffLedger) {
       maxAge: number,
       options?: { ctx?: Koa.Context },
     ) {
-      const ctx = options?.ctx;
-      // koa-session passes the request's context; without it a pending handoff could not be
-      // found, so refuse rather than write a session that skipped the ledger.
-      if (!ctx) throw new Error('koa-session did not pass the request context to the store');
+      const ctx = contextOf(options);
       const handoff = consuming.get(ctx);
       if (!handoff) return sessions.set(sessionRef(id), data, maxAge);
       const session = { key: sessionRef(id), data, ttlMs: maxAge };
-      if (!(await handoffs.redeem(handoff.id, handoff.expiresAt, session)))
+      const replaces = replacing.get(ctx) ?? null;
+      if (!(await handoffs.redeem(handoff.id, handoff.expiresAt, session, replaces)))
         throw new HandoffAlreadyUsed('handoff already used');
     },
-    destroy: (id: string) => sessions.destroy(sessionRef(id)),
+    async destroy(id: string, options?: { ctx?: Koa.Context }) {
+      const ctx = contextOf(options);
+      // Regenerating for a handoff: the old session goes in the redeem's own step.
+      if (consuming.has(ctx)) replacing.set(ctx, sessionRef(id));
+      else await sessions.destroy(sessionRef(id));
+    },
   };
 }
 
@@ -185,7 +197,7 @@ export async function signIn(
   ctx: Koa.Context,
   accountId: string,
   now = Date.now(),
-  handoff?: { ledger: HandoffLedger; once: HandoffToConsume },
+  handoff?: HandoffToConsume,
 ): Promise<boolean> {
   const fields: SessionFields = { accountId, signedInAt: now, seenAt: now };
   // koa-session marks a session `isNew` when the store had none for this request (no cookie,
@@ -194,32 +206,42 @@ export async function signIn(
   // as regenerating, without deleting a row that was never written and without setting and
   // then overwriting an expired cookie (about a tenth of a redeem, measured by `npm run bench`).
   const fresh = (ctx.session as { isNew?: boolean } | null)?.isNew === true;
-  if (handoff && !fresh) {
-    // Regenerating destroys the old session before the new one is written, so the handoff
-    // is consumed first: a used one must leave the browser's current session as it was.
-    if (!(await handoff.ledger.consume(handoff.once.id, handoff.once.expiresAt))) return false;
-  }
   ctx.session = fields as Record<string, unknown>;
   const session = ctx.session as unknown as { regenerate(): Promise<void>; save(): Promise<void> };
-  if (!fresh) {
+  if (!handoff) {
     // regenerate: destroys the old id in the store, draws a new id, saves, sets the cookie.
-    await session.regenerate();
+    await (fresh ? session.save() : session.regenerate());
     return true;
   }
-  // A fresh session is written in the same store step that consumes the handoff.
-  if (handoff) consuming.set(ctx, handoff.once);
+  // With a handoff, the store writes the session (and destroys the one it replaces) in the
+  // same step that consumes the handoff: see externalStore.
+  consuming.set(ctx, handoff);
   try {
-    await session.save();
+    await (fresh ? session.save() : session.regenerate());
     return true;
   } catch (error) {
-    if (error instanceof HandoffAlreadyUsed) {
-      ctx.session = null;
-      return false;
-    }
+    // Nothing changed in the store; neither may the browser's cookie, which regenerating
+    // has already queued for deletion.
+    unqueueSessionCookie(ctx);
+    ctx.session = null;
+    if (error instanceof HandoffAlreadyUsed) return false;
     throw error;
   } finally {
     consuming.delete(ctx);
+    replacing.delete(ctx);
   }
+}
+
+/** Takes back the session cookie headers this response was going to send. */
+function unqueueSessionCookie(ctx: Koa.Context): void {
+  const key = (ctx as unknown as { sessionOptions: { key: string } }).sessionOptions.key;
+  const lines = ctx.res.getHeader('Set-Cookie');
+  if (!Array.isArray(lines)) return;
+  const kept = lines.filter(
+    (line) => !line.startsWith(`${key}=`) && !line.startsWith(`${key}.sig=`),
+  );
+  if (kept.length > 0) ctx.res.setHeader('Set-Cookie', kept);
+  else ctx.res.removeHeader('Set-Cookie');
 }
 
 /** Tells the browser to drop its session cookie and the cookie's signature. */

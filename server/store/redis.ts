@@ -99,9 +99,11 @@ return 0
 
 /**
  * Redeems a handoff: consumes its id (SET NX) and, only if that was the first time, writes
- * the session. One script, checked before its first write, so Redis runs both or neither.
- * KEYS: handoff key, session key, account index. ARGV: handoff ttl in ms, JSON, session ttl
- * in ms, ref. Returns 1 when redeemed, 0 when the id was already used.
+ * the session and deletes the one it replaces. One script, checked before its first write,
+ * so Redis runs all of it or none.
+ * KEYS: handoff key, session key, account index, replaced session key. ARGV: handoff ttl in
+ * ms, JSON, session ttl in ms, ref, '1' when there is a session to replace.
+ * Returns 1 when redeemed, 0 when the id was already used.
  */
 const REDEEM = `${WRITE_SESSION}
 -- Redis does not undo a script that fails part-way: refuse before writing anything when a
@@ -114,6 +116,9 @@ if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then
   return 0
 end
 write_session(KEYS[2], KEYS[3], ARGV[2], ARGV[3], ARGV[4])
+if ARGV[5] == '1' then
+  redis.call('DEL', KEYS[4])
+end
 return 1
 `;
 
@@ -299,7 +304,7 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
 }
 
 function handoffLedger(client: Redis, prefix: string, now: () => number): HandoffLedger {
-  const redeem = defineScript(client, 'batonRedeem', REDEEM, 3);
+  const redeem = defineScript(client, 'batonRedeem', REDEEM, 4);
   return {
     async consume(id, expiresAt) {
       // As in SQLite: an expired id is refused without being written (PX must be positive,
@@ -310,7 +315,7 @@ function handoffLedger(client: Redis, prefix: string, now: () => number): Handof
       const reply = await client.set(`${prefix}handoff:${id}`, '1', 'PX', Math.ceil(ttlMs), 'NX');
       return reply === 'OK';
     },
-    async redeem(id, expiresAt, session) {
+    async redeem(id, expiresAt, session, replaces = null) {
       const ttlMs = expiresAt - now();
       if (ttlMs <= 0) return false;
       const { accountId } = session.data;
@@ -321,10 +326,12 @@ function handoffLedger(client: Redis, prefix: string, now: () => number): Handof
         `${prefix}handoff:${id}`,
         sessionKey(prefix, session.key),
         accountSessionsKey(prefix, accountId),
+        sessionKey(prefix, replaces ?? session.key),
         String(Math.ceil(ttlMs)),
         JSON.stringify(session.data),
         String(Math.ceil(session.ttlMs)),
         session.key,
+        replaces === null ? '0' : '1',
       );
       return reply === 1;
     },

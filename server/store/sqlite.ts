@@ -85,7 +85,7 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
     kind: 'sqlite',
     accounts: accountStore(db, now),
     sessions: sessionStore(db, now, write),
-    handoffs: handoffLedger(db, now, write, sessionWriter(db, now)),
+    handoffs: handoffLedger(db, now, write, sessionRows(db, now)),
     sweepExpired,
     async ping() {
       const one = selectOne.get();
@@ -150,25 +150,31 @@ function accountStore(db: Database.Database, now: () => number): AccountStore {
   };
 }
 
-/** Writes a session row (synchronously: the caller commits it). */
-function sessionWriter(db: Database.Database, now: () => number) {
+/** Writes and deletes session rows (synchronously: the caller commits). */
+function sessionRows(db: Database.Database, now: () => number) {
   const upsert = db.prepare<[string, string, number, string | null]>(
     `INSERT INTO sessions (key, data, expires_at, account_id) VALUES (?, ?, ?, ?)
      ON CONFLICT(key) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at,
        account_id = excluded.account_id`,
   );
-  return ({ key, data, ttlMs }: SessionWrite): void => {
-    const accountId = typeof data.accountId === 'string' ? data.accountId : null;
-    upsert.run(key, JSON.stringify(data), now() + ttlMs, accountId);
+  const remove = db.prepare<[string]>('DELETE FROM sessions WHERE key = ?');
+  return {
+    write({ key, data, ttlMs }: SessionWrite): void {
+      const accountId = typeof data.accountId === 'string' ? data.accountId : null;
+      upsert.run(key, JSON.stringify(data), now() + ttlMs, accountId);
+    },
+    remove(key: string): void {
+      remove.run(key);
+    },
   };
 }
+type SessionRows = ReturnType<typeof sessionRows>;
 
 function sessionStore(db: Database.Database, now: () => number, write: GroupCommit): SessionStore {
-  const writeSession = sessionWriter(db, now);
+  const rows = sessionRows(db, now);
   const select = db.prepare<[string], { data: string; expires_at: number }>(
     'SELECT data, expires_at FROM sessions WHERE key = ?',
   );
-  const remove = db.prepare<[string]>('DELETE FROM sessions WHERE key = ?');
   const removeForAccount = db.prepare<[string, string | null], { key: string }>(
     'DELETE FROM sessions WHERE account_id = ? AND key IS NOT ? RETURNING key',
   );
@@ -190,10 +196,10 @@ function sessionStore(db: Database.Database, now: () => number, write: GroupComm
       return JSON.parse(row.data) as SessionData;
     },
     async set(key, data, ttlMs) {
-      await write(() => writeSession({ key, data, ttlMs }));
+      await write(() => rows.write({ key, data, ttlMs }));
     },
     async destroy(key) {
-      await write(() => remove.run(key));
+      await write(() => rows.remove(key));
     },
     async destroyForAccount(accountId, keep) {
       const rows = await write(() => removeForAccount.all(accountId, keep));
@@ -206,7 +212,7 @@ function handoffLedger(
   db: Database.Database,
   now: () => number,
   write: GroupCommit,
-  writeSession: (session: SessionWrite) => void,
+  sessions: SessionRows,
 ): HandoffLedger {
   // One statement, so SQLite's write lock makes it atomic across connections and processes:
   // the first insert of an id changes one row, every later one changes none.
@@ -214,12 +220,15 @@ function handoffLedger(
     'INSERT INTO handoffs (id, expires_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING',
   );
   // Called inside the group commit's transaction, better-sqlite3 runs this one as a
-  // savepoint: if the session write throws, the ledger row goes with it.
-  const redeem = db.transaction((id: string, expiresAt: number, session: SessionWrite) => {
-    if (insert.run(id, expiresAt).changes !== 1) return false;
-    writeSession(session);
-    return true;
-  });
+  // savepoint: if a session write throws, the ledger row goes with it.
+  const redeem = db.transaction(
+    (id: string, expiresAt: number, session: SessionWrite, replaces: string | null) => {
+      if (insert.run(id, expiresAt).changes !== 1) return false;
+      sessions.write(session);
+      if (replaces !== null) sessions.remove(replaces);
+      return true;
+    },
+  );
 
   return {
     async consume(id, expiresAt) {
@@ -231,9 +240,9 @@ function handoffLedger(
       const result = await write(() => insert.run(id, expiresAt));
       return result.changes === 1;
     },
-    async redeem(id, expiresAt, session) {
+    async redeem(id, expiresAt, session, replaces = null) {
       if (expiresAt <= now()) return false;
-      return write(() => redeem(id, expiresAt, session));
+      return write(() => redeem(id, expiresAt, session, replaces));
     },
   };
 }

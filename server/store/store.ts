@@ -53,12 +53,18 @@ export interface HandoffLedger {
    */
   consume(id: string, expiresAt: number): Promise<boolean>;
   /**
-   * Consumes `id` as `consume` does and writes `session` in the same atomic step: both
-   * happen, for exactly one caller per id, or neither does (false when the id was already
-   * used or has expired). So a redeem cut short, by a store that fails mid-way, leaves the
-   * handoff good for another try.
+   * Consumes `id` as `consume` does, writes `session` and destroys the session under
+   * `replaces` (the one a signed-in browser had), in one atomic step: all of it happens, for
+   * exactly one caller per id, or none of it does (false when the id was already used or
+   * has expired). So a redeem cut short, by a store that fails mid-way, leaves the handoff
+   * good for another try and the browser's old session as it was.
    */
-  redeem(id: string, expiresAt: number, session: SessionWrite): Promise<boolean>;
+  redeem(
+    id: string,
+    expiresAt: number,
+    session: SessionWrite,
+    replaces?: string | null,
+  ): Promise<boolean>;
 }
 
 export interface Store {

@@ -119,7 +119,7 @@ describe('POST /change-password without JavaScript', () => {
     // The socket sends the page to /login; the dead cookie makes that page say why.
     const login = await other.fetch('/login');
     expect(login.status).toBe(200);
-    expect(await login.text()).toContain('Your session has ended. Please log in again.');
+    expect(await login.text()).toContain('Your session has ended. Log in again to continue.');
     expect(other.cookies.get('baton.sid')).toBeUndefined();
     expect(await (await other.fetch('/login')).text()).not.toContain('Your session has ended');
     expect(await (await browser.fetch('/account')).text()).not.toContain('Your session has ended');

@@ -31,7 +31,7 @@ describe('session timeouts', () => {
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/login');
     const login = await (await browser.fetch('/login')).text();
-    expect(login).toContain('Your session has ended. Please log in again.');
+    expect(login).toContain('Your session has ended. Log in again to continue.');
     expect(await (await browser.fetch('/login')).text()).not.toContain('Your session has ended');
   });
 

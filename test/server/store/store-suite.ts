@@ -372,17 +372,40 @@ export function describeStore(
         expect(await store.sessions.get(session.key)).toBeNull();
       });
 
-      it('leaves the id unused when the session cannot be written', async () => {
+      it('destroys the session a redeem replaces in the same step, and only when it redeems', async () => {
+        const expiresAt = Date.now() + LONG_TTL_MS;
+        const old = sessionFor('account-r6');
+        await store.sessions.set(old.key, old.data, old.ttlMs);
+        const used = randomUUID();
+        expect(await store.handoffs.consume(used, expiresAt)).toBe(true);
+
+        const refused = sessionFor('account-r6');
+        expect(await store.handoffs.redeem(used, expiresAt, refused, old.key)).toBe(false);
+        expect(await store.sessions.get(old.key)).toEqual(old.data);
+        expect(await store.sessions.get(refused.key)).toBeNull();
+
+        const next = sessionFor('account-r6');
+        expect(await store.handoffs.redeem(randomUUID(), expiresAt, next, old.key)).toBe(true);
+        expect(await store.sessions.get(old.key)).toBeNull();
+        expect(await store.sessions.get(next.key)).toEqual(next.data);
+      });
+
+      it('leaves the id unused and the replaced session in place when the session cannot be written', async () => {
         const id = randomUUID();
         const expiresAt = Date.now() + LONG_TTL_MS;
+        const old = sessionFor('account-r5');
+        await store.sessions.set(old.key, old.data, old.ttlMs);
         const unwritable = {
           ...sessionFor('account-r5'),
           data: { accountId: 'account-r5', n: 1n },
         };
 
-        await expect(store.handoffs.redeem(id, expiresAt, unwritable)).rejects.toThrow(TypeError);
+        await expect(store.handoffs.redeem(id, expiresAt, unwritable, old.key)).rejects.toThrow(
+          TypeError,
+        );
 
         expect(await store.sessions.get(unwritable.key)).toBeNull();
+        expect(await store.sessions.get(old.key)).toEqual(old.data);
         expect(await store.handoffs.consume(id, expiresAt)).toBe(true);
       });
     });

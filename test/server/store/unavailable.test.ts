@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../../server/store/sqlite.ts';
 import type { Store } from '../../../server/store/store.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
+import { handoffFor } from '../../helpers/live-forms.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
 
 /** A real store with a switch that makes every call fail, as a lost Redis would. */
@@ -110,6 +111,56 @@ describe('while the store is unreachable', () => {
       expect(response.headers.get('retry-after')).toBe('2');
     } finally {
       store.down = false;
+    }
+  });
+});
+
+describe('a store that fails in the middle of a redeem', () => {
+  it("leaves a signed-in browser's session and cookie as they were, and the handoff good for a retry", async () => {
+    const inner = openSqliteStore({ file: ':memory:' });
+    let failNext = false;
+    const flaky: Store = {
+      ...inner,
+      ping: () => inner.ping(),
+      close: () => inner.close(),
+      handoffs: {
+        consume: (id, expiresAt) => inner.handoffs.consume(id, expiresAt),
+        async redeem(id, expiresAt, session, replaces) {
+          if (failNext) {
+            failNext = false;
+            throw new Error('connection lost');
+          }
+          return inner.handoffs.redeem(id, expiresAt, session, replaces);
+        },
+      },
+    };
+    const own = await startServer({ store: flaky });
+    try {
+      const browser = new BrowserSession(own.url);
+      const password = 'a fine password';
+      await browser.post('/signup', { email: 'midway@example.com', password });
+      const before = browser.cookies.get('baton.sid');
+      const handoff = await handoffFor(browser, 'change-password', {
+        password,
+        newPassword: 'a finer password 2',
+      });
+
+      failNext = true;
+      const refused = await browser.post('/handoff', { handoff });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.getSetCookie().filter((line) => line.startsWith('baton.sid'))).toEqual(
+        [],
+      );
+      expect(browser.cookies.get('baton.sid')).toBe(before);
+      expect((await browser.fetch('/account')).status).toBe(200);
+
+      const retried = await browser.post('/handoff', { handoff });
+      expect(retried.headers.get('location')).toBe('/account');
+      expect(browser.cookies.get('baton.sid')).not.toBe(before);
+      expect(await (await browser.fetch('/account')).text()).toContain('midway@example.com');
+    } finally {
+      await own.stop();
+      await inner.close();
     }
   });
 });
