@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { newSessionId, sessionRef } from '../../server/session/session-id.ts';
 import { MIGRATIONS, type Migration, migrate } from '../../server/store/migrations.ts';
 import { interleave, median } from './stats.ts';
 
@@ -48,8 +49,8 @@ interface Store {
 }
 
 const sessionKey = () => createHash('sha256').update(randomBytes(32)).digest('base64url');
-/** A session ref as Baton files them now: the time the id was drawn, then the hash. */
-const orderedSessionKey = () => Date.now().toString(16).padStart(12, '0') + sessionKey();
+/** A session ref as Baton files them now (server/session/session-id.ts). */
+const orderedSessionKey = () => sessionRef(newSessionId());
 /** A handoff id as Baton drew them before: 128 random bits. */
 const randomId = () => randomBytes(16).toString('base64url');
 /** A handoff id as Baton draws them now (server/handoff/seal.ts): the time, then 96 random bits. */

@@ -8,9 +8,7 @@ import * as v from 'valibot';
 import type { KeyRing } from '../keys/keyring.ts';
 import { randomBytesFast } from '../keys/random.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
-
-const FlashSchema = v.strictObject({ kind: v.picklist(['info', 'error']), text: v.string() });
-const FlashList = v.array(FlashSchema);
+import { FlashList } from '../session/flash.ts';
 
 const Destination = v.pipe(
   v.string(),

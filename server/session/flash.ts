@@ -9,7 +9,8 @@ import type { KeyRing } from '../keys/keyring.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
 import { type CookieNames, cookieAttributes, UNSIGNED } from './cookies.ts';
 
-const FlashList = v.array(
+/** A list of flash messages, as a sealed flash cookie or a handoff's claims carry it. */
+export const FlashList = v.array(
   v.strictObject({ kind: v.picklist(['info', 'error']), text: v.string() }),
 );
 const MAX_AGE_MS = 5 * 60 * 1000;
@@ -29,9 +30,7 @@ export function createFlashCookie(names: CookieNames, ring: KeyRing): FlashCooki
   // Messages queued by this very request, so a page rendered by it shows them at once
   // instead of leaving them for the next one (the cookie it sets is then cleared).
   const queued = new WeakMap<Koa.Context, readonly Flash[]>();
-  const fromCookie = (ctx: Koa.Context): Flash[] => {
-    const token = ctx.cookies.get(names.flash, UNSIGNED);
-    if (!token) return [];
+  const open = (token: string): Flash[] => {
     const box = openBox(ring, 'flash', token);
     if (!box.ok) return [];
     try {
@@ -49,12 +48,12 @@ export function createFlashCookie(names: CookieNames, ring: KeyRing): FlashCooki
       ctx.cookies.set(names.flash, token, { ...attributes, maxAge: MAX_AGE_MS });
     },
     take(ctx) {
-      const now = queued.get(ctx) ?? [];
+      const setHere = queued.get(ctx) ?? [];
       queued.delete(ctx);
-      if (now.length === 0 && !ctx.cookies.get(names.flash, UNSIGNED)) return [];
-      const flash = [...fromCookie(ctx), ...now];
+      const token = ctx.cookies.get(names.flash, UNSIGNED);
+      if (!token && setHere.length === 0) return [];
       ctx.cookies.set(names.flash, null, attributes);
-      return flash;
+      return [...(token ? open(token) : []), ...setHere];
     },
   };
 }

@@ -208,18 +208,15 @@ export async function signIn(
   const fresh = (ctx.session as { isNew?: boolean } | null)?.isNew === true;
   ctx.session = fields as Record<string, unknown>;
   const session = ctx.session as unknown as { regenerate(): Promise<void>; save(): Promise<void> };
-  if (!handoff) {
-    // regenerate: destroys the old id in the store, draws a new id, saves, sets the cookie.
-    await (fresh ? session.save() : session.regenerate());
-    return true;
-  }
+  // regenerate: destroys the old id in the store, draws a new id, saves, sets the cookie.
   // With a handoff, the store writes the session (and destroys the one it replaces) in the
   // same step that consumes the handoff: see externalStore.
-  consuming.set(ctx, handoff);
+  if (handoff) consuming.set(ctx, handoff);
   try {
     await (fresh ? session.save() : session.regenerate());
     return true;
   } catch (error) {
+    if (!handoff) throw error;
     // Nothing changed in the store; neither may the browser's cookie, which regenerating
     // has already queued for deletion.
     unqueueSessionCookie(ctx);

@@ -80,12 +80,13 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
 
   const selectOne = db.prepare<[], number>('SELECT 1').pluck();
   const write = groupCommit(db);
+  const rows = sessionRows(db, now);
 
   return {
     kind: 'sqlite',
     accounts: accountStore(db, now),
-    sessions: sessionStore(db, now, write),
-    handoffs: handoffLedger(db, now, write, sessionRows(db, now)),
+    sessions: sessionStore(db, now, write, rows),
+    handoffs: handoffLedger(db, now, write, rows),
     sweepExpired,
     async ping() {
       const one = selectOne.get();
@@ -170,8 +171,12 @@ function sessionRows(db: Database.Database, now: () => number) {
 }
 type SessionRows = ReturnType<typeof sessionRows>;
 
-function sessionStore(db: Database.Database, now: () => number, write: GroupCommit): SessionStore {
-  const rows = sessionRows(db, now);
+function sessionStore(
+  db: Database.Database,
+  now: () => number,
+  write: GroupCommit,
+  rows: SessionRows,
+): SessionStore {
   const select = db.prepare<[string], { data: string; expires_at: number }>(
     'SELECT data, expires_at FROM sessions WHERE key = ?',
   );
@@ -202,8 +207,8 @@ function sessionStore(db: Database.Database, now: () => number, write: GroupComm
       await write(() => rows.remove(key));
     },
     async destroyForAccount(accountId, keep) {
-      const rows = await write(() => removeForAccount.all(accountId, keep));
-      return rows.map((row) => row.key);
+      const ended = await write(() => removeForAccount.all(accountId, keep));
+      return ended.map((row) => row.key);
     },
   };
 }
