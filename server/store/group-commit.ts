@@ -11,9 +11,14 @@
  * commits at the end of its own turn, as before. better-sqlite3 has no such queue, and it
  * takes a dozen lines, so it is written here.
  *
- * A statement that throws fails its own caller only: SQLite rolls back that statement, not
- * the transaction. A transaction that cannot begin or commit (a lock held past the busy
- * timeout, a closed file) fails every caller in it, and none of their writes happened.
+ * A statement that throws usually fails its own caller only: SQLite rolls back that
+ * statement, not the transaction. Some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM…)
+ * roll back the whole transaction instead (https://sqlite.org/lang_transaction.html,
+ * "Response To Errors Within A Transaction"), taking the earlier callers' writes with it;
+ * the batch then stops there and every caller in it fails, so no caller is told its write
+ * succeeded when it was undone, and no later write runs outside the transaction. A
+ * transaction that cannot begin or commit (a lock held past the busy timeout, a closed
+ * file) likewise fails every caller in it, and none of their writes happened.
  */
 import type Database from 'better-sqlite3';
 
@@ -36,6 +41,9 @@ export function groupCommit(db: Database.Database): GroupCommit {
       try {
         outcomes.push({ ok: true, value: write.run() });
       } catch (error) {
+        // SQLite rolled back the whole transaction: what the batch wrote so far is gone, and
+        // a further statement would autocommit on its own. Fail the whole batch.
+        if (!db.inTransaction) throw error;
         outcomes.push({ ok: false, error });
       }
     }

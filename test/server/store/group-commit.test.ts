@@ -102,3 +102,38 @@ describe('groupCommit', () => {
     expect(ran).toBe(0);
   });
 });
+
+describe('groupCommit when a statement rolls back the whole transaction', () => {
+  it('fails every caller of the batch, keeps none of their writes and runs none after it', async () => {
+    const db = new Database(':memory:');
+    try {
+      db.exec('CREATE TABLE t (id TEXT PRIMARY KEY, v BLOB)');
+      // Room for a few small rows only: a large one hits SQLITE_FULL, which SQLite answers
+      // by rolling back the whole transaction, not just the statement.
+      db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + 2}`);
+      const insert = db.prepare<[string, Buffer]>('INSERT INTO t (id, v) VALUES (?, ?)');
+      const write = groupCommit(db);
+      const ran: string[] = [];
+      const put = (id: string, bytes: number) =>
+        write(() => {
+          ran.push(id);
+          return insert.run(id, Buffer.alloc(bytes)).changes;
+        });
+
+      const outcomes = await Promise.allSettled([put('a', 10), put('big', 100_000), put('c', 10)]);
+
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      for (const outcome of outcomes)
+        expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_FULL' });
+      expect(ran).toEqual(['a', 'big']);
+      expect(db.prepare('SELECT id FROM t').pluck().all()).toEqual([]);
+      expect(db.inTransaction).toBe(false);
+
+      // The next batch starts a transaction of its own and commits.
+      expect(await put('d', 10)).toBe(1);
+      expect(db.prepare('SELECT id FROM t').pluck().all()).toEqual(['d']);
+    } finally {
+      db.close();
+    }
+  });
+});
