@@ -63,6 +63,15 @@ const replacing = new WeakMap<Koa.Context, string>();
 class HandoffAlreadyUsed extends Error {}
 
 /**
+ * Requests whose save only notes activity (`seenAt`): the store touches the session, which
+ * never brings back one that a sign-out elsewhere has just ended (issue 12.6).
+ */
+const touching = new WeakSet<Koa.Context>();
+
+/** Thrown through koa-session's save when the touched session has ended: no cookie is set. */
+class SessionGone extends Error {}
+
+/**
  * Adapts the store to koa-session's external store, keyed by the session's ref. A request
  * that is redeeming a handoff writes its session through the ledger instead, in one step
  * with the handoff's consumption and the removal of the session it replaces.
@@ -83,6 +92,10 @@ function externalStore(sessions: SessionStore, handoffs: HandoffLedger) {
       options?: { ctx?: Koa.Context },
     ) {
       const ctx = contextOf(options);
+      if (touching.has(ctx)) {
+        if (!(await sessions.touch(sessionRef(id), data, maxAge))) throw new SessionGone();
+        return;
+      }
       const handoff = consuming.get(ctx);
       if (!handoff) return sessions.set(sessionRef(id), data, maxAge);
       const session = { key: sessionRef(id), data, ttlMs: maxAge };
@@ -156,7 +169,12 @@ export function createSessionMiddleware(
         ended(ctx);
       } else if (at - (fields.seenAt ?? 0) >= SEEN_RESOLUTION_MS) {
         fields.seenAt = at;
-        await (ctx.session as unknown as { manuallyCommit(): Promise<void> }).manuallyCommit();
+        if (!(await touch(ctx))) {
+          // Signed out (or revoked) elsewhere since this request read the session.
+          clearSessionCookie(ctx, options.names);
+          ctx.session = null;
+          ended(ctx);
+        }
       }
     } else if (
       fields?.isNew &&
@@ -172,6 +190,20 @@ export function createSessionMiddleware(
     await next();
   };
   return { load, guard };
+}
+
+/** Saves this request's session only if it still exists; resolves false when it has ended. */
+async function touch(ctx: Koa.Context): Promise<boolean> {
+  touching.add(ctx);
+  try {
+    await (ctx.session as unknown as { manuallyCommit(): Promise<void> }).manuallyCommit();
+    return true;
+  } catch (error) {
+    if (error instanceof SessionGone) return false;
+    throw error;
+  } finally {
+    touching.delete(ctx);
+  }
 }
 
 /** The signed-in account of this request, if any. */

@@ -7,7 +7,9 @@
  *   <prefix>email:<email>    string: the account's id (the unique email index)
  *   <prefix>session:<ref>    string: the session's JSON, expiring with it (PX)
  *   <prefix>account-sessions:<id>  set: the refs of the account's sessions, kept as long
- *                            as its longest-lived session (refs of ended ones linger harmlessly)
+ *                            as its longest-lived session; refs of ended sessions are pruned
+ *                            each time a session is filed, so it holds the live ones plus
+ *                            those ended since the account's last sign-in
  *   <prefix>handoff:<id>     string "1": a redeemed handoff, expiring with the handoff
  *
  * Redis expires keys on its own clock, so there is nothing to sweep. The two account keys
@@ -79,10 +81,17 @@ return 0
 /**
  * Lua shared by the scripts that write a session: stores it and files its ref under its
  * account, in one step, so no session of an account can escape `destroyForAccount`. The
- * index lives at least as long as the session.
+ * index lives at least as long as the session. Refs whose sessions have ended (expired,
+ * destroyed) are pruned here, so the index of an account that signs in again and again
+ * does not grow without bound. `session_prefix` .. ref is a session's key.
  */
 const WRITE_SESSION = `
-local function write_session(key, index, json, ttl, ref)
+local function write_session(key, index, json, ttl, ref, session_prefix)
+  for _, filed in ipairs(redis.call('SMEMBERS', index)) do
+    if redis.call('EXISTS', session_prefix .. filed) == 0 then
+      redis.call('SREM', index, filed)
+    end
+  end
   redis.call('SET', key, json, 'PX', ttl)
   redis.call('SADD', index, ref)
   if redis.call('PTTL', index) < tonumber(ttl) then
@@ -91,10 +100,33 @@ local function write_session(key, index, json, ttl, ref)
 end
 `;
 
-/** Writes a session. KEYS: session key, account index. ARGV: JSON, ttl in ms, ref. */
+/**
+ * Writes a session. KEYS: session key, account index. ARGV: JSON, ttl in ms, ref, session
+ * key prefix.
+ */
 const SET_SESSION = `${WRITE_SESSION}
-write_session(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+write_session(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 return 0
+`;
+
+/**
+ * Rewrites a session only while it exists (SET XX), so a touch racing a sign-out cannot
+ * bring the session back; never files it under its account again (no SADD), only keeps an
+ * existing index alive as long as the session. KEYS: session key, account index (or the
+ * session key again when it has no account). ARGV: JSON, ttl in ms.
+ * Returns 1 when the session was there, 0 otherwise.
+ */
+const TOUCH_SESSION = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'XX') then
+  return 0
+end
+if KEYS[2] ~= KEYS[1] then
+  local pttl = redis.call('PTTL', KEYS[2])
+  if pttl >= 0 and pttl < tonumber(ARGV[2]) then
+    redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  end
+end
+return 1
 `;
 
 /**
@@ -102,7 +134,8 @@ return 0
  * the session and deletes the one it replaces. One script, checked before its first write,
  * so Redis runs all of it or none.
  * KEYS: handoff key, session key, account index, replaced session key. ARGV: handoff ttl in
- * ms, JSON, session ttl in ms, ref, '1' when there is a session to replace.
+ * ms, JSON, session ttl in ms, ref, '1' when there is a session to replace, session key
+ * prefix.
  * Returns 1 when redeemed, 0 when the id was already used.
  */
 const REDEEM = `${WRITE_SESSION}
@@ -115,7 +148,7 @@ end
 if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then
   return 0
 end
-write_session(KEYS[2], KEYS[3], ARGV[2], ARGV[3], ARGV[4])
+write_session(KEYS[2], KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[6])
 if ARGV[5] == '1' then
   redis.call('DEL', KEYS[4])
 end
@@ -269,6 +302,7 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
   const key = (ref: string) => sessionKey(prefix, ref);
   const accountKey = (id: string) => accountSessionsKey(prefix, id);
   const setSession = defineScript(client, 'batonSetSession', SET_SESSION, 2);
+  const touchSession = defineScript(client, 'batonTouchSession', TOUCH_SESSION, 2);
   const destroyForAccount = defineScript<string[]>(
     client,
     'batonDestroyForAccount',
@@ -289,10 +323,22 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
       const ttl = String(Math.ceil(ttlMs));
       const json = JSON.stringify(data);
       if (typeof data.accountId === 'string') {
-        await setSession(key(ref), accountKey(data.accountId), json, ttl, ref);
+        await setSession(key(ref), accountKey(data.accountId), json, ttl, ref, key(''));
       } else {
         await client.set(key(ref), json, 'PX', ttl);
       }
+    },
+    async touch(ref, data, ttlMs) {
+      // As in SQLite: a ttl of zero or less means already expired, so nothing is left to touch.
+      if (!(ttlMs > 0)) return false;
+      const index = typeof data.accountId === 'string' ? accountKey(data.accountId) : key(ref);
+      const touched = await touchSession(
+        key(ref),
+        index,
+        JSON.stringify(data),
+        String(Math.ceil(ttlMs)),
+      );
+      return touched === 1;
     },
     async destroy(ref) {
       await client.del(key(ref));
@@ -332,6 +378,7 @@ function handoffLedger(client: Redis, prefix: string, now: () => number): Handof
         String(Math.ceil(session.ttlMs)),
         session.key,
         replaces === null ? '0' : '1',
+        sessionKey(prefix, ''),
       );
       return reply === 1;
     },

@@ -23,8 +23,8 @@ import type {
 
 export type SqliteStore = Store & {
   readonly kind: 'sqlite';
-  /** Deletes expired sessions and ledger rows now; returns how many rows it deleted. */
-  sweepExpired(): number;
+  /** Deletes expired sessions and ledger rows (group-committed); resolves with how many. */
+  sweepExpired(): Promise<number>;
 };
 
 /** How often expired rows are swept. Reads already ignore them, so this only bounds growth. */
@@ -62,24 +62,24 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
 
   const sweepSessions = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
   const sweepHandoffs = db.prepare<[number]>('DELETE FROM handoffs WHERE expires_at <= ?');
-  const sweep = db.transaction((at: number): number => {
-    return sweepSessions.run(at).changes + sweepHandoffs.run(at).changes;
-  });
-  const sweepExpired = (): number => sweep(now());
+  const selectOne = db.prepare<[], number>('SELECT 1').pluck();
+  const write = groupCommit(db);
+  // Inside a group commit, like every other write: it shares the batch's one transaction
+  // and never takes the write lock on its own.
+  const sweepExpired = (): Promise<number> =>
+    write(() => {
+      const at = now();
+      return sweepSessions.run(at).changes + sweepHandoffs.run(at).changes;
+    });
 
   const timer = setInterval(() => {
-    try {
-      sweepExpired();
-    } catch {
-      // A busy or closing database: expired rows are invisible to reads already, and the
-      // next tick retries. Throwing here would crash the process from a timer.
-    }
+    // A busy or closing database: expired rows are invisible to reads already, and the next
+    // tick retries. An unhandled rejection here would crash the process from a timer.
+    sweepExpired().catch(() => {});
   }, SWEEP_INTERVAL_MS);
   // The sweep alone must not keep the process alive.
   timer.unref();
 
-  const selectOne = db.prepare<[], number>('SELECT 1').pluck();
-  const write = groupCommit(db);
   const rows = sessionRows(db, now);
 
   return {
@@ -183,25 +183,32 @@ function sessionStore(
   const removeForAccount = db.prepare<[string, string | null], { key: string }>(
     'DELETE FROM sessions WHERE account_id = ? AND key IS NOT ? RETURNING key',
   );
-  // Guarded by the expiry so that it cannot delete a fresh value another process has just
-  // written between our read and this delete.
-  const removeExpired = db.prepare<[string, number]>(
-    'DELETE FROM sessions WHERE key = ? AND expires_at <= ?',
+  // Only a row that is still there and still live: a touch must not bring back a session
+  // that a sign-out (on this or another connection) has deleted, nor one that has expired.
+  const update = db.prepare<[string, number, string | null, string, number]>(
+    `UPDATE sessions SET data = ?, expires_at = ?, account_id = ?
+     WHERE key = ? AND expires_at > ?`,
   );
 
   return {
     async get(key) {
       const row = select.get(key);
-      if (row === undefined) return null;
-      const at = now();
-      if (row.expires_at <= at) {
-        removeExpired.run(key, at);
-        return null;
-      }
+      // An expired row reads as missing; the sweep deletes it inside a group commit. Deleting
+      // it here would be a write outside group commit, waiting on other processes' locks.
+      if (row === undefined || row.expires_at <= now()) return null;
       return JSON.parse(row.data) as SessionData;
     },
     async set(key, data, ttlMs) {
       await write(() => rows.write({ key, data, ttlMs }));
+    },
+    async touch(key, data, ttlMs) {
+      const accountId = typeof data.accountId === 'string' ? data.accountId : null;
+      const json = JSON.stringify(data);
+      const { changes } = await write(() => {
+        const at = now();
+        return update.run(json, at + ttlMs, accountId, key, at);
+      });
+      return changes === 1;
     },
     async destroy(key) {
       await write(() => rows.remove(key));

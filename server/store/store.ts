@@ -29,6 +29,13 @@ export interface SessionStore {
   get(key: string): Promise<SessionData | null>;
   /** Stores the data until `Date.now() + ttlMs`. */
   set(key: string, data: SessionData, ttlMs: number): Promise<void>;
+  /**
+   * Rewrites the data and ttl of a session that still exists (e.g. to note activity) and
+   * resolves true; resolves false, writing nothing, when it has been destroyed or has
+   * expired. Unlike `set` it never brings a session back, nor files it under its account
+   * again, so a touch racing a sign-out on another instance cannot undo the sign-out.
+   */
+  touch(key: string, data: SessionData, ttlMs: number): Promise<boolean>;
   destroy(key: string): Promise<void>;
   /**
    * Destroys every session signed in to `accountId` (its data's `accountId`) except the one

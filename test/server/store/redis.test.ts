@@ -23,7 +23,11 @@ describe.skipIf(skip !== null)('on Redis', () => {
     await deleteKeys(prefix);
   });
 
-  describeStore('redis', () => openRedisStore({ url: REDIS_URL, prefix }));
+  // Redis drops a session at its PX expiry by its own clock: those tests wait for real.
+  describeStore('redis', ({ now }) => openRedisStore({ url: REDIS_URL, prefix, now }), {
+    shared: true,
+    realExpiry: true,
+  });
 
   describe('openRedisStore', () => {
     const opened: RedisStore[] = [];
@@ -107,6 +111,47 @@ describe.skipIf(skip !== null)('on Redis', () => {
       expect(pttl).toBeLessThanOrEqual(60_000);
     });
 
+    it("keeps an account's session index to its live sessions after many have ended", async () => {
+      const store = open();
+      const accountId = randomUUID();
+      const index = `${prefix}account-sessions:${accountId}`;
+      const signedOut = Array.from({ length: 30 }, () => randomUUID());
+      for (const key of signedOut) {
+        await store.sessions.set(key, { accountId }, 60_000);
+        await store.sessions.destroy(key);
+      }
+      const expiring = Array.from({ length: 30 }, () => randomUUID());
+      await Promise.all(expiring.map((key) => store.sessions.set(key, { accountId }, 20)));
+      // A real wait: these sessions end by Redis's own clock (PX), which no test can move.
+      await sleep(100);
+      const live = randomUUID();
+
+      await store.sessions.set(live, { accountId }, 60_000);
+      const redeemed = `ref-${randomUUID()}`;
+      expect(
+        await store.handoffs.redeem(randomUUID(), Date.now() + 60_000, {
+          key: redeemed,
+          data: { accountId },
+          ttlMs: 60_000,
+        }),
+      ).toBe(true);
+
+      expect((await redis.smembers(index)).sort()).toEqual([live, redeemed].sort());
+    });
+
+    it('touches a session without filing it under its account again', async () => {
+      const store = open();
+      const accountId = randomUUID();
+      const key = randomUUID();
+      await store.sessions.set(key, { accountId }, 60_000);
+      await store.sessions.destroyForAccount(accountId, null);
+
+      expect(await store.sessions.touch(key, { accountId, seenAt: 1 }, 60_000)).toBe(false);
+      expect(
+        await redis.exists(`${prefix}account-sessions:${accountId}`, `${prefix}session:${key}`),
+      ).toBe(0);
+    });
+
     it('deletes a session set with a ttl of zero, as already expired', async () => {
       const store = open();
       const key = randomUUID();
@@ -127,6 +172,7 @@ describe.skipIf(skip !== null)('on Redis', () => {
       const pttl = await redis.pttl(`${prefix}handoff:${id}`);
       expect(pttl).toBeGreaterThan(0);
       expect(pttl).toBeLessThanOrEqual(150);
+      // A real wait: what is tested is that Redis itself drops the key, on its own clock.
       await sleep(300);
       expect(await redis.exists(`${prefix}handoff:${id}`)).toBe(0);
     });

@@ -22,13 +22,14 @@ function removeTempDir(dir: string): void {
 
 // The shared specification, once on a file (reopened for every test, so it also exercises
 // reopening a migrated file) and once in memory.
+// Two stores opened on the file are two connections to it, as two processes would be.
 const suiteDir = makeTempDir();
 describeStore(
   'sqlite (file)',
-  () => openSqliteStore({ file: path.join(suiteDir, 'suite.db') }),
-  async () => removeTempDir(suiteDir),
+  ({ now }) => openSqliteStore({ file: path.join(suiteDir, 'suite.db'), now }),
+  { cleanup: async () => removeTempDir(suiteDir), shared: true },
 );
-describeStore('sqlite (:memory:)', () => openSqliteStore({ file: ':memory:' }));
+describeStore('sqlite (:memory:)', ({ now }) => openSqliteStore({ file: ':memory:', now }));
 
 describe('openSqliteStore', () => {
   const dir = makeTempDir();
@@ -132,13 +133,28 @@ describe('openSqliteStore', () => {
 
       clock += 100;
 
-      expect(store.sweepExpired()).toBe(2);
-      expect(store.sweepExpired()).toBe(0);
+      expect(await store.sweepExpired()).toBe(2);
+      expect(await store.sweepExpired()).toBe(0);
       const db = inspect(file);
       expect(db.prepare('SELECT key FROM sessions').pluck().all()).toEqual(['live']);
       expect(db.prepare('SELECT id FROM handoffs').pluck().all()).toEqual(['live']);
       expect(await store.sessions.get('live')).toEqual({ n: 2 });
       expect(await store.handoffs.consume('live', clock + 9_900)).toBe(false);
+    });
+
+    it('leaves expired rows to the sweep: a read sees them as missing and writes nothing', async () => {
+      const file = fileIn();
+      let clock = 1_000_000;
+      const store = open(file, () => clock);
+      await store.sessions.set('expiring', { n: 1 }, 100);
+
+      clock += 100;
+
+      expect(await store.sessions.get('expiring')).toBeNull();
+      const db = inspect(file);
+      expect(db.prepare('SELECT key FROM sessions').pluck().all()).toEqual(['expiring']);
+      expect(await store.sweepExpired()).toBe(1);
+      expect(db.prepare('SELECT key FROM sessions').pluck().all()).toEqual([]);
     });
 
     it('keeps accounts, which never expire', async () => {
@@ -148,7 +164,7 @@ describe('openSqliteStore', () => {
 
       clock += 365 * 24 * 60 * 60 * 1000;
 
-      expect(store.sweepExpired()).toBe(0);
+      expect(await store.sweepExpired()).toBe(0);
       expect(await store.accounts.findById(account?.id ?? 'missing')).toEqual(account);
     });
   });

@@ -1,8 +1,9 @@
 /**
- * The specification every `Store` implementation passes, whatever holds the data. It uses
- * real short TTLs instead of a fake clock so that a networked store (Redis expiring keys on
- * its own clock) runs it unchanged, and fresh random emails, keys and ids in every test so
- * that stores sharing one backing database do not see each other's data.
+ * The specification every `Store` implementation passes, whatever holds the data. Time is
+ * an injected clock the tests move (`passTime`). A store that expires keys on a clock of its
+ * own (Redis drops a session at its PX expiry by Redis's clock, which no test can move)
+ * says so with `realExpiry`, and `passTime` then also waits that long for real. Fresh random
+ * emails, keys and ids in every test keep stores sharing one backing database apart.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,38 +12,68 @@ import type { Store } from '../../../server/store/store.ts';
 
 /** Long enough that no test outlives it. */
 const LONG_TTL_MS = 60_000;
-/** Short enough to wait out; the waits below are more than twice as long to absorb jitter. */
+/** Short enough to wait out for real where a store expires on its own clock. */
 const SHORT_TTL_MS = 50;
+/** Past SHORT_TTL_MS, with room for the jitter of a real wait. */
 const PAST_SHORT_TTL_MS = 120;
 
 function uniqueEmail(): string {
   return `${randomUUID()}@example.test`;
 }
 
+/** Opens a store whose expiry decisions read `now`. */
+export type OpenStore = (options: { now: () => number }) => Promise<Store> | Store;
+
+export interface StoreSuiteOptions {
+  /** Runs once after the whole suite (remove files, delete keys). */
+  cleanup?: () => Promise<void>;
+  /** Two stores it opens share their data (one file, one Redis), as two instances would. */
+  shared?: boolean;
+  /** The store expires sessions on a clock of its own (Redis PX) that tests cannot move. */
+  realExpiry?: boolean;
+}
+
 /**
  * Runs the store specification against the stores `open` returns: one fresh store per test,
- * closed after it. `cleanup` runs once after the whole suite (remove files, flush a database).
+ * closed after it.
  *
  * @example
- * describeStore('sqlite', () => openSqliteStore({ file: ':memory:' }));
+ * describeStore('sqlite', ({ now }) => openSqliteStore({ file: ':memory:', now }));
  */
 export function describeStore(
   name: string,
-  open: () => Promise<Store> | Store,
-  cleanup?: () => Promise<void>,
+  open: OpenStore,
+  options: StoreSuiteOptions = {},
 ): void {
   describe(`${name} store`, () => {
     let store: Store;
+    let clock = 0;
+    const now = () => clock;
+    const opened: Store[] = [];
+    /** Moves the injected clock; waits for real too where the store expires on its own. */
+    const passTime = async (ms: number) => {
+      clock += ms;
+      if (options.realExpiry) await sleep(ms);
+    };
+    /** A second store on the same data (a second instance), or this one when not shared. */
+    const twin = async (): Promise<Store> => {
+      if (!options.shared) return store;
+      const other = await open({ now });
+      opened.push(other);
+      return other;
+    };
 
     beforeEach(async () => {
-      store = await open();
+      clock = Date.now();
+      store = await open({ now });
     });
 
     afterEach(async () => {
       await store.close();
+      for (const other of opened.splice(0)) await other.close();
     });
 
-    if (cleanup !== undefined) afterAll(cleanup);
+    if (options.cleanup !== undefined) afterAll(options.cleanup);
 
     describe('ping', () => {
       it('resolves when the store answers', async () => {
@@ -51,19 +82,16 @@ export function describeStore(
     });
 
     describe('accounts', () => {
-      it('creates an account with the given email and hash, an id and a creation time', async () => {
+      it('creates an account with the given email and hash, an id and the creation time by its clock', async () => {
         const email = uniqueEmail();
-        const before = Date.now();
         const account = await store.accounts.create(email, 'hash-1');
-        const after = Date.now();
 
         expect(account).not.toBeNull();
         expect(account?.email).toBe(email);
         expect(account?.passwordHash).toBe('hash-1');
         expect(typeof account?.id).toBe('string');
         expect(account?.id).not.toBe('');
-        expect(account?.createdAt).toBeGreaterThanOrEqual(before);
-        expect(account?.createdAt).toBeLessThanOrEqual(after);
+        expect(account?.createdAt).toBe(clock);
       });
 
       it('gives every account its own id', async () => {
@@ -188,7 +216,7 @@ export function describeStore(
         await store.sessions.set(key, { n: 1 }, SHORT_TTL_MS);
 
         expect(await store.sessions.get(key)).toEqual({ n: 1 });
-        await sleep(PAST_SHORT_TTL_MS);
+        await passTime(PAST_SHORT_TTL_MS);
         expect(await store.sessions.get(key)).toBeNull();
       });
 
@@ -197,7 +225,7 @@ export function describeStore(
         await store.sessions.set(key, { n: 1 }, SHORT_TTL_MS);
         await store.sessions.set(key, { n: 2 }, LONG_TTL_MS);
 
-        await sleep(PAST_SHORT_TTL_MS);
+        await passTime(PAST_SHORT_TTL_MS);
 
         expect(await store.sessions.get(key)).toEqual({ n: 2 });
       });
@@ -205,7 +233,7 @@ export function describeStore(
       it('stores a key again after it expired', async () => {
         const key = randomUUID();
         await store.sessions.set(key, { n: 1 }, SHORT_TTL_MS);
-        await sleep(PAST_SHORT_TTL_MS);
+        await passTime(PAST_SHORT_TTL_MS);
 
         await store.sessions.set(key, { n: 2 }, LONG_TTL_MS);
 
@@ -267,7 +295,7 @@ export function describeStore(
         await store.sessions.set(destroyed, { accountId }, LONG_TTL_MS);
         await store.sessions.destroy(destroyed);
         await store.sessions.set(expired, { accountId }, SHORT_TTL_MS);
-        await sleep(PAST_SHORT_TTL_MS);
+        await passTime(PAST_SHORT_TTL_MS);
 
         const ended = await store.sessions.destroyForAccount(accountId, null);
 
@@ -276,10 +304,73 @@ export function describeStore(
       });
     });
 
+    describe('sessions.touch', () => {
+      it('rewrites the data and ttl of a live session and resolves true', async () => {
+        const key = randomUUID();
+        await store.sessions.set(key, { accountId: 'a-t1', seenAt: 1 }, SHORT_TTL_MS);
+
+        expect(await store.sessions.touch(key, { accountId: 'a-t1', seenAt: 2 }, LONG_TTL_MS)).toBe(
+          true,
+        );
+        await passTime(PAST_SHORT_TTL_MS);
+
+        expect(await store.sessions.get(key)).toEqual({ accountId: 'a-t1', seenAt: 2 });
+      });
+
+      it('refuses a destroyed session without bringing it back or filing it again', async () => {
+        const accountId = randomUUID();
+        const key = randomUUID();
+        await store.sessions.set(key, { accountId }, LONG_TTL_MS);
+        await store.sessions.destroy(key);
+
+        expect(await store.sessions.touch(key, { accountId, seenAt: 2 }, LONG_TTL_MS)).toBe(false);
+
+        expect(await store.sessions.get(key)).toBeNull();
+        expect(await store.sessions.destroyForAccount(accountId, null)).toEqual([]);
+      });
+
+      it('refuses an unknown or expired session', async () => {
+        const key = randomUUID();
+        await store.sessions.set(key, { n: 1 }, SHORT_TTL_MS);
+        await passTime(PAST_SHORT_TTL_MS);
+
+        expect(await store.sessions.touch(key, { n: 2 }, LONG_TTL_MS)).toBe(false);
+        expect(await store.sessions.touch(randomUUID(), { n: 2 }, LONG_TTL_MS)).toBe(false);
+        expect(await store.sessions.get(key)).toBeNull();
+      });
+
+      it('leaves none of 40 sessions alive when touches race their sign-outs on two instances', async () => {
+        const other = await twin();
+        const accountId = randomUUID();
+        const keys = Array.from({ length: 40 }, () => randomUUID());
+        await Promise.all(
+          keys.map((key) => store.sessions.set(key, { accountId, seenAt: 1 }, LONG_TTL_MS)),
+        );
+
+        // Every sign-out is asked for before its touch, half on each instance, all at once:
+        // whichever lands second must not undo the sign-out.
+        await Promise.all(
+          keys.flatMap((key, i) => {
+            const [signsOut, touches] = i % 2 === 0 ? [store, other] : [other, store];
+            return [
+              signsOut.sessions.destroy(key),
+              touches.sessions.touch(key, { accountId, seenAt: 2 }, LONG_TTL_MS),
+            ];
+          }),
+        );
+
+        for (const reader of [store, other]) {
+          const alive = await Promise.all(keys.map((key) => reader.sessions.get(key)));
+          expect(alive.filter((data) => data !== null)).toEqual([]);
+        }
+        expect(await other.sessions.destroyForAccount(accountId, null)).toEqual([]);
+      });
+    });
+
     describe('handoffs', () => {
       it('consumes an id once and refuses it afterwards', async () => {
         const id = randomUUID();
-        const expiresAt = Date.now() + LONG_TTL_MS;
+        const expiresAt = clock + LONG_TTL_MS;
 
         expect(await store.handoffs.consume(id, expiresAt)).toBe(true);
         expect(await store.handoffs.consume(id, expiresAt)).toBe(false);
@@ -288,7 +379,7 @@ export function describeStore(
 
       it('lets exactly one of 50 concurrent consumers of one id win', async () => {
         const id = randomUUID();
-        const expiresAt = Date.now() + LONG_TTL_MS;
+        const expiresAt = clock + LONG_TTL_MS;
 
         const results = await Promise.all(
           Array.from({ length: 50 }, () => store.handoffs.consume(id, expiresAt)),
@@ -299,7 +390,7 @@ export function describeStore(
       });
 
       it('keeps distinct ids independent', async () => {
-        const expiresAt = Date.now() + LONG_TTL_MS;
+        const expiresAt = clock + LONG_TTL_MS;
         const ids = Array.from({ length: 10 }, () => randomUUID());
 
         const first = await Promise.all(ids.map((id) => store.handoffs.consume(id, expiresAt)));
@@ -311,7 +402,7 @@ export function describeStore(
 
       it('refuses an id whose expiry has already passed', async () => {
         const id = randomUUID();
-        const expiredAt = Date.now() - 1;
+        const expiredAt = clock - 1;
 
         expect(await store.handoffs.consume(id, expiredAt)).toBe(false);
         expect(await store.handoffs.consume(id, expiredAt)).toBe(false);
@@ -324,7 +415,7 @@ export function describeStore(
 
       it('redeems an id once: the first redeem writes its session, later ones write nothing', async () => {
         const id = randomUUID();
-        const expiresAt = Date.now() + LONG_TTL_MS;
+        const expiresAt = clock + LONG_TTL_MS;
         const first = sessionFor('account-r1');
         const second = sessionFor('account-r1');
 
@@ -340,7 +431,7 @@ export function describeStore(
 
       it('refuses to redeem an id consumed before, writing no session', async () => {
         const id = randomUUID();
-        const expiresAt = Date.now() + LONG_TTL_MS;
+        const expiresAt = clock + LONG_TTL_MS;
         const session = sessionFor('account-r2');
 
         expect(await store.handoffs.consume(id, expiresAt)).toBe(true);
@@ -350,7 +441,7 @@ export function describeStore(
 
       it('lets exactly one of 50 concurrent redeems of one id write its session', async () => {
         const id = randomUUID();
-        const expiresAt = Date.now() + LONG_TTL_MS;
+        const expiresAt = clock + LONG_TTL_MS;
         const sessions = Array.from({ length: 50 }, () => sessionFor('account-r3'));
 
         const results = await Promise.all(
@@ -368,12 +459,12 @@ export function describeStore(
       it('refuses to redeem an expired id, writing no session', async () => {
         const session = sessionFor('account-r4');
 
-        expect(await store.handoffs.redeem(randomUUID(), Date.now() - 1, session)).toBe(false);
+        expect(await store.handoffs.redeem(randomUUID(), clock - 1, session)).toBe(false);
         expect(await store.sessions.get(session.key)).toBeNull();
       });
 
       it('destroys the session a redeem replaces in the same step, and only when it redeems', async () => {
-        const expiresAt = Date.now() + LONG_TTL_MS;
+        const expiresAt = clock + LONG_TTL_MS;
         const old = sessionFor('account-r6');
         await store.sessions.set(old.key, old.data, old.ttlMs);
         const used = randomUUID();
@@ -392,7 +483,7 @@ export function describeStore(
 
       it('leaves the id unused and the replaced session in place when the session cannot be written', async () => {
         const id = randomUUID();
-        const expiresAt = Date.now() + LONG_TTL_MS;
+        const expiresAt = clock + LONG_TTL_MS;
         const old = sessionFor('account-r5');
         await store.sessions.set(old.key, old.data, old.ttlMs);
         const unwritable = {
