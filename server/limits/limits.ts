@@ -4,7 +4,7 @@
  */
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimits } from '../config.ts';
-import { StoreUnavailableError } from '../store/unavailable.ts';
+import { storeFailure } from '../store/unavailable.ts';
 
 export interface Limiters {
   loginFailsPerAccount: RateLimiterAbstract;
@@ -54,15 +54,16 @@ export async function take(limiter: RateLimiterAbstract, key: string): Promise<L
     return null;
   } catch (error) {
     if (error instanceof RateLimiterRes) return { retryAfterSeconds: seconds(error.msBeforeNext) };
-    // Anything else is the counters' store failing (Redis): fail closed, like every store call.
-    throw new StoreUnavailableError('limiter.consume', error);
+    // Anything else is the counters' store failing (Redis): fail closed on an outage, like
+    // every store call; a bug stays a bug.
+    throw storeFailure('limiter.consume', error);
   }
 }
 
 /** Checks without taking: null when a point is left, else how long to wait. */
 export async function peek(limiter: RateLimiterAbstract, key: string): Promise<Limited | null> {
   const res = await limiter.get(key).catch((error: unknown) => {
-    throw new StoreUnavailableError('limiter.get', error);
+    throw storeFailure('limiter.get', error);
   });
   if (!res || res.remainingPoints > 0) return null;
   return { retryAfterSeconds: seconds(res.msBeforeNext) };
@@ -71,7 +72,7 @@ export async function peek(limiter: RateLimiterAbstract, key: string): Promise<L
 /** Forgets a key's count (after a successful sign-in). */
 export async function forget(limiter: RateLimiterAbstract, key: string): Promise<void> {
   await limiter.delete(key).catch((error: unknown) => {
-    throw new StoreUnavailableError('limiter.delete', error);
+    throw storeFailure('limiter.delete', error);
   });
 }
 

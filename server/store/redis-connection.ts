@@ -90,11 +90,23 @@ export function connectRedis(
   };
 }
 
+/** A Redis command that got no answer in time: an outage, not a bug (see unavailable.ts). */
+export class RedisTimeoutError extends Error {
+  readonly code = 'store.timeout';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisTimeoutError';
+  }
+}
+
 /** Rejects with `<what> took longer than <ms> ms` when `promise` is not settled in time. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new RedisTimeoutError(`${what} took longer than ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openRedisStore, type RedisStore } from '../../../server/store/redis.ts';
+import { isOutage } from '../../../server/store/unavailable.ts';
 import {
   deleteKeys,
   inspectRedis,
@@ -296,6 +297,18 @@ describe.skipIf(skip !== null)('on Redis', () => {
 
       expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
       expect(performance.now() - started).toBeLessThan(1_200);
+      // Whatever ioredis rejects with here reads as an outage (503), never as a bug (500).
+      for (const result of results)
+        expect(isOutage((result as PromiseRejectedResult).reason)).toBe(true);
+    });
+
+    it('rejects with errors that read as an outage, ping included', async () => {
+      const store = openRedisStore({ url: UNREACHABLE_REDIS_URL, prefix });
+      opened.push(store);
+
+      const refusal = await store.ping().catch((error: unknown) => error);
+
+      expect(isOutage(refusal)).toBe(true);
     });
   });
 
