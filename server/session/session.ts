@@ -58,6 +58,12 @@ export interface HandoffToConsume {
 const consuming = new WeakMap<Koa.Context, HandoffToConsume>();
 /** The ref of the session a signing-in request replaces, destroyed in that same write. */
 const replacing = new WeakMap<Koa.Context, string>();
+/**
+ * Requests signing in without a handoff: the session they replace is destroyed only once
+ * the new one is written, so a store failing in between leaves the old one signed in
+ * (issue 12.14; the error response drops the cookie koa-session had queued to clear).
+ */
+const signingIn = new WeakSet<Koa.Context>();
 
 /** Thrown through koa-session's save when the handoff was used first: no cookie is set. */
 class HandoffAlreadyUsed extends Error {}
@@ -97,7 +103,12 @@ function externalStore(sessions: SessionStore, handoffs: HandoffLedger) {
         return;
       }
       const handoff = consuming.get(ctx);
-      if (!handoff) return sessions.set(sessionRef(id), data, maxAge);
+      if (!handoff) {
+        await sessions.set(sessionRef(id), data, maxAge);
+        const replaced = replacing.get(ctx);
+        if (replaced !== undefined) await sessions.destroy(replaced);
+        return;
+      }
       const session = { key: sessionRef(id), data, ttlMs: maxAge };
       const replaces = replacing.get(ctx) ?? null;
       if (!(await handoffs.redeem(handoff.id, handoff.expiresAt, session, replaces)))
@@ -105,8 +116,9 @@ function externalStore(sessions: SessionStore, handoffs: HandoffLedger) {
     },
     async destroy(id: string, options?: { ctx?: Koa.Context }) {
       const ctx = contextOf(options);
-      // Regenerating for a handoff: the old session goes in the redeem's own step.
-      if (consuming.has(ctx)) replacing.set(ctx, sessionRef(id));
+      // Regenerating for a sign-in: the old session goes once the new one is written (with a
+      // handoff, in the redeem's own step).
+      if (consuming.has(ctx) || signingIn.has(ctx)) replacing.set(ctx, sessionRef(id));
       else await sessions.destroy(sessionRef(id));
     },
   };
@@ -244,6 +256,7 @@ export async function signIn(
   // With a handoff, the store writes the session (and destroys the one it replaces) in the
   // same step that consumes the handoff: see externalStore.
   if (handoff) consuming.set(ctx, handoff);
+  else signingIn.add(ctx);
   try {
     await (fresh ? session.save() : session.regenerate());
     return true;
@@ -257,6 +270,7 @@ export async function signIn(
     throw error;
   } finally {
     consuming.delete(ctx);
+    signingIn.delete(ctx);
     replacing.delete(ctx);
   }
 }

@@ -1,34 +1,56 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../server/logger.ts';
 import { openSqliteStore } from '../../../server/store/sqlite.ts';
 import type { Store } from '../../../server/store/store.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
 import { handoffFor } from '../../helpers/live-forms.ts';
+import { captureLogs } from '../../helpers/log-capture.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
 
-/** A real store with a switch that makes every call fail, as a lost Redis would. */
-function switchable(store: Store): Store & { down: boolean } {
-  const wrapped = { down: false } as Store & { down: boolean };
-  const fail = () => {
-    if (wrapped.down) throw new Error('connection lost');
+/** What a lost connection throws: Node's error for a reset socket, as ioredis passes it on. */
+function connectionLost(): Error {
+  return Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104 });
+}
+
+type Switchable = Store & {
+  /** Makes every call (or only `only`'s) fail: as a lost store would, or as a bug would. */
+  fault: 'outage' | 'bug' | null;
+  only: string | null;
+  down: boolean;
+};
+
+/** A real store with a switch that makes its calls fail. `down` is `fault = 'outage'`. */
+function switchable(store: Store): Switchable {
+  const wrapped = { fault: null, only: null } as unknown as Switchable;
+  Object.defineProperty(wrapped, 'down', {
+    get: () => wrapped.fault === 'outage',
+    set: (down: boolean) => {
+      wrapped.fault = down ? 'outage' : null;
+    },
+  });
+  const fail = (name: string) => {
+    if (wrapped.fault === null || (wrapped.only !== null && wrapped.only !== name)) return;
+    if (wrapped.fault === 'outage') throw connectionLost();
+    throw new TypeError("Cannot read properties of undefined (reading 'id')");
   };
-  const part = <T extends object>(inner: T): T =>
+  const part = <T extends object>(inner: T, partName: string): T =>
     new Proxy(inner, {
       get(target, key) {
         const value = Reflect.get(target, key);
         if (typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
-          fail();
+          fail(`${partName}.${String(key)}`);
           return value.apply(target, args);
         };
       },
     });
   return Object.assign(wrapped, {
     kind: store.kind,
-    accounts: part(store.accounts),
-    sessions: part(store.sessions),
-    handoffs: part(store.handoffs),
+    accounts: part(store.accounts, 'accounts'),
+    sessions: part(store.sessions, 'sessions'),
+    handoffs: part(store.handoffs, 'handoffs'),
     ping: async () => {
-      fail();
+      fail('ping');
       await store.ping();
     },
     close: () => store.close(),
@@ -36,7 +58,7 @@ function switchable(store: Store): Store & { down: boolean } {
 }
 
 let server: RunningServer;
-let store: Store & { down: boolean };
+let store: Switchable;
 beforeAll(async () => {
   store = switchable(openSqliteStore({ file: ':memory:' }));
   server = await startServer({ store });
@@ -70,7 +92,7 @@ describe('while the store is unreachable', () => {
     expect(page).toContain(`value="${reply.handoff}"`);
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toEqual({ ok: false, store: 'sqlite', reason: 'connection lost' });
+    expect(await health.json()).toEqual({ ok: false, store: 'sqlite', reason: 'read ECONNRESET' });
 
     store.down = false;
     const retried = await browser.post('/handoff', { handoff: reply.handoff });
@@ -128,7 +150,7 @@ describe('a store that fails in the middle of a redeem', () => {
         async redeem(id, expiresAt, session, replaces) {
           if (failNext) {
             failNext = false;
-            throw new Error('connection lost');
+            throw connectionLost();
           }
           return inner.handoffs.redeem(id, expiresAt, session, replaces);
         },
@@ -162,5 +184,129 @@ describe('a store that fails in the middle of a redeem', () => {
       await own.stop();
       await inner.close();
     }
+  });
+});
+
+describe('a store error', () => {
+  const logs = captureLogs();
+  let own: RunningServer;
+  let faulty: Switchable;
+  beforeAll(async () => {
+    faulty = switchable(openSqliteStore({ file: ':memory:' }));
+    own = await startServer({
+      store: faulty,
+      logger: createLogger({ level: 'warn', destination: logs.destination }),
+    });
+  });
+  afterAll(async () => {
+    await own.stop();
+    await faulty.close();
+  });
+  /** [level, message] of the lines logged while `run` ran. */
+  async function logged(run: () => Promise<void>): Promise<Array<[unknown, unknown]>> {
+    const before = logs.records().length;
+    await run();
+    return logs
+      .records()
+      .slice(before)
+      .map((record) => [record.level, record.msg]);
+  }
+  const login = { email: 'classified@example.com', password: 'a fine password' };
+
+  it('that is a bug answers a form post with 500 and logs at error', async () => {
+    const browser = new BrowserSession(own.url);
+    faulty.fault = 'bug';
+    let status = 0;
+    try {
+      const lines = await logged(async () => {
+        status = (await browser.post('/login', login)).status;
+      });
+      expect(lines).toEqual([[50, 'request failed']]);
+    } finally {
+      faulty.fault = null;
+    }
+    expect(status).toBe(500);
+  });
+
+  it('that is a lost connection answers a form post with 503 and logs at warn', async () => {
+    const browser = new BrowserSession(own.url);
+    faulty.fault = 'outage';
+    let status = 0;
+    try {
+      const lines = await logged(async () => {
+        status = (await browser.post('/login', login)).status;
+      });
+      expect(lines).toEqual([[40, 'store unavailable']]);
+    } finally {
+      faulty.fault = null;
+    }
+    expect(status).toBe(503);
+  });
+
+  it('that is a bug answers a live submit with server.error and logs at error', async () => {
+    const browser = new BrowserSession(own.url);
+    await browser.fetch('/login');
+    const live = await browser.openSocket();
+    faulty.fault = 'bug';
+    try {
+      const lines = await logged(async () => {
+        expect(await live.request({ type: 'submit', form: 'login', fields: login })).toEqual({
+          type: 'error',
+          ref: 1,
+          code: 'server.error',
+          message: 'Something went wrong on our side. Please try again.',
+        });
+      });
+      expect(lines).toEqual([[50, 'live submit failed']]);
+    } finally {
+      faulty.fault = null;
+      live.close();
+    }
+  });
+
+  it('that is a lost connection answers a live submit with service.unavailable and logs at warn', async () => {
+    const browser = new BrowserSession(own.url);
+    await browser.fetch('/login');
+    const live = await browser.openSocket();
+    faulty.fault = 'outage';
+    try {
+      const lines = await logged(async () => {
+        expect(await live.request({ type: 'submit', form: 'login', fields: login })).toEqual({
+          type: 'error',
+          ref: 1,
+          code: 'service.unavailable',
+          message: 'Baton is briefly unavailable. Please try again in a moment.',
+        });
+      });
+      expect(lines).toEqual([[40, 'live submit: store unavailable']]);
+    } finally {
+      faulty.fault = null;
+      live.close();
+    }
+  });
+
+  it("during a signed-in browser's form sign-in leaves its session and cookie as they were", async () => {
+    const browser = new BrowserSession(own.url);
+    const password = 'a fine password';
+    await browser.post('/signup', { email: 'kept@example.com', password });
+    const before = browser.cookies.get('baton.sid');
+    expect((await browser.fetch('/account')).status).toBe(200);
+
+    faulty.fault = 'outage';
+    faulty.only = 'sessions.set';
+    let refused: Response;
+    try {
+      refused = await browser.post('/login', { email: 'kept@example.com', password });
+    } finally {
+      faulty.fault = null;
+      faulty.only = null;
+    }
+
+    expect(refused.status).toBe(503);
+    expect(refused.headers.getSetCookie()).toEqual([]);
+    expect(browser.cookies.get('baton.sid')).toBe(before);
+    const account = await browser.fetch('/account');
+    expect(account.status).toBe(200);
+    expect(await account.text()).toContain('kept@example.com');
   });
 });
