@@ -61,6 +61,14 @@ export interface BatonOptions {
   devServer?: boolean;
   /** The live socket's walls (see live/door.ts DOOR_DEFAULTS). */
   live?: { heartbeatMs?: number; idleMs?: number; socketsPerSession?: number };
+  /**
+   * The clock (ms since the epoch) for every decision about time: session timeouts, handoff
+   * issue and expiry, the live socket's deadlines and idle wall. Default `Date.now`. The
+   * store takes its own (`openSqliteStore({ now })`, `openRedisStore({ now })`); give both
+   * the same one. Timers still run in real time: moving the clock decides what the next
+   * request, frame or timer sees, it fires nothing by itself.
+   */
+  now?: () => number;
 }
 
 export interface Baton {
@@ -101,6 +109,7 @@ export function optionsFromConfig(
 /** Builds a ready-to-listen Baton server. */
 export async function createBaton(options: BatonOptions): Promise<Baton> {
   const store = failClosed(options.store);
+  const now = options.now ?? Date.now;
   const ring = createKeyRing(options.secrets);
   const scrypt = options.scrypt ?? OWASP_SCRYPT;
   const events = options.events ?? createLocalSessionEvents();
@@ -130,14 +139,18 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     names,
     onExpired: (ref) => void events.publish({ type: 'ended', ref, reason: 'expired' }),
     onEnded: (ctx) => flash.set(ctx, [SESSION_ENDED]),
+    now,
   });
   const forms16k = formBody({ limitBytes: 16 * 1024 });
 
   const router = new Router();
   const pageDeps = { store, binding, flash, template };
   addPageRoutes(router, pageDeps);
-  addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger });
-  router.post('/handoff', redeemHandoff({ ring, binding, flash, events, logger: options.logger }));
+  addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger, now });
+  router.post(
+    '/handoff',
+    redeemHandoff({ ring, binding, flash, events, logger: options.logger, now }),
+  );
 
   app.use(requestLog(options.logger));
   app.use(securityHeaders({ devServer: options.devServer, hsts: names.secure }));
@@ -187,6 +200,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     limiters,
     ring,
     handoffTtlSeconds: options.handoffTtlSeconds,
+    now,
     ...options.live,
   });
 

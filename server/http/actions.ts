@@ -22,6 +22,8 @@ export interface ActionDeps extends PageDeps {
   events: SessionEvents;
   names: CookieNames;
   logger: Logger;
+  /** The clock sign-ins are stamped with (see BatonOptions.now). */
+  now?: () => number;
 }
 
 function body(ctx: Koa.Context): Record<string, unknown> {
@@ -57,7 +59,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
           errors: {},
         } as const);
     if (outcome.ok) {
-      await signIn(ctx, outcome.accountId);
+      await signIn(ctx, outcome.accountId, (deps.now ?? Date.now)());
       deps.flash.set(ctx, outcome.flash);
       const binding = deps.binding.read(ctx);
       if (binding) announceSignIn(deps.events, hashBinding(binding), deps.logger, ctx.res);

@@ -35,6 +35,8 @@ export interface LiveDeps {
   ring: KeyRing;
   handoffTtlSeconds: number;
   logger: Logger;
+  /** The clock handoffs are sealed by (see BatonOptions.now). */
+  now?: () => number;
 }
 
 /** Per-socket state; one object rather than closure variables (see serveConnection). */
@@ -175,7 +177,7 @@ async function submit(
       session: { accountId: outcome.accountId },
       flash: outcome.flash,
     },
-    { ttlSeconds: deps.handoffTtlSeconds },
+    { ttlSeconds: deps.handoffTtlSeconds, now: deps.now?.() },
   );
   return { type: 'accepted', ref: message.ref, handoff };
 }

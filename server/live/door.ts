@@ -86,6 +86,8 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
   const heartbeatMs = options.heartbeatMs ?? DOOR_DEFAULTS.heartbeatMs;
   const idleMs = options.idleMs ?? DOOR_DEFAULTS.idleMs;
   const socketsPerSession = options.socketsPerSession ?? DOOR_DEFAULTS.socketsPerSession;
+  // Decides deadlines and idleness; the timers that look at it run in real time.
+  const clock = options.now ?? Date.now;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
@@ -102,7 +104,7 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     alive.set(this, true);
   }
   function noteFrame(this: WebSocket): void {
-    lastFrameAt.set(this, Date.now());
+    lastFrameAt.set(this, clock());
   }
   function onSocketError(this: WebSocket, error: Error): void {
     options.logger.warn({ err: error }, 'live socket error');
@@ -130,6 +132,7 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
       req,
       options.names,
       options.timeouts,
+      clock,
     );
     if (session && options.registry.count(session.ref) >= socketsPerSession) {
       return refuse(socket, 429, 'Retry-After: 60\r\n');
@@ -154,7 +157,7 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
       if (session) {
         endAtDeadline(ws, session.ref, session.deadline);
       } else {
-        lastFrameAt.set(ws, Date.now());
+        lastFrameAt.set(ws, clock());
         ws.on('message', noteFrame);
       }
       serveConnection(ws, peer, options);
@@ -171,10 +174,10 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
       async () => {
         const data = await options.sessions.get(ref).catch(() => null);
         const next = data ? sessionDeadline(data, options.timeouts) : 0;
-        if (next > Date.now()) endAtDeadline(ws, ref, next);
+        if (next > clock()) endAtDeadline(ws, ref, next);
         else options.registry.endSession(ref, 'expired');
       },
-      Math.min(Math.max(deadline - Date.now(), 0), 2 ** 31 - 1),
+      Math.min(Math.max(deadline - clock(), 0), 2 ** 31 - 1),
     );
     ws.once('close', () => clearTimeout(timer));
   }
@@ -199,7 +202,7 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
   // Drops peers that stopped answering pings (a closed laptop, a dead NAT mapping), and
   // closes signed-out sockets that have been silent for idleMs.
   const heartbeat = setInterval(() => {
-    const now = Date.now();
+    const now = clock();
     for (const ws of wss.clients) {
       if (!alive.get(ws)) {
         ws.terminate();

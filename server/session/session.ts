@@ -318,6 +318,7 @@ export async function readSession(
   req: IncomingMessage,
   names: CookieNames,
   timeouts: SessionTimeouts,
+  now: () => number = Date.now,
 ): Promise<{ ref: string; accountId: string; deadline: number } | null> {
   // The upgrade has no response object; koa-session reads cookies only, and with
   // autoCommit off it writes nothing, so a detached ServerResponse is enough.
@@ -327,5 +328,5 @@ export async function readSession(
   const ref = currentSessionRef(ctx, names);
   if (!fields?.accountId || !ref) return null;
   const deadline = sessionDeadline(fields, timeouts);
-  return deadline > Date.now() ? { ref, accountId: fields.accountId, deadline } : null;
+  return deadline > now() ? { ref, accountId: fields.accountId, deadline } : null;
 }

@@ -28,7 +28,9 @@ export interface RunningServer {
 
 export async function startServer(overrides: Partial<BatonOptions> = {}): Promise<RunningServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-test-'));
-  const store = overrides.store ?? openSqliteStore({ file: path.join(dir, 'baton.db') });
+  // The store decides expiry by the same clock as the app (BatonOptions.now).
+  const store =
+    overrides.store ?? openSqliteStore({ file: path.join(dir, 'baton.db'), now: overrides.now });
   const logger = overrides.logger ?? createLogger({ level: 'silent' });
   // The origin is only known once listening; the door reads the list on each upgrade.
   const origins: string[] = [];
