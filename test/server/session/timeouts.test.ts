@@ -15,7 +15,12 @@ afterEach(async () => {
 /** The clock the server (and its store) decide time by; tests move it instead of sleeping. */
 function testClock(start = Date.now()) {
   let at = start;
-  return { now: () => at, advance: (ms: number) => void (at += ms) };
+  return {
+    now: () => at,
+    advance(ms: number): void {
+      at += ms;
+    },
+  };
 }
 
 async function signedIn(s: RunningServer, email: string) {
