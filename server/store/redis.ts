@@ -156,8 +156,9 @@ return 1
 `;
 
 /**
- * Deletes every session filed under an account but one, and their index entries. A ref is
- * filed when its session is written and never unfiled on its own, so each session is read
+ * Deletes every session filed under an account but one, and their index entries. A ref
+ * stays filed after its session ends until the account's next session write prunes it, and
+ * a session may have been signed in to another account since, so each session is read
  * first: only one still signed in to this account is deleted.
  * KEYS: account index. ARGV: session key prefix, ref to keep ('' for none), account id.
  * Returns the refs whose sessions it deleted.
