@@ -50,6 +50,7 @@ export function requestLog(logger: Logger): Koa.Middleware {
       const status = (error as { status?: number }).status ?? 500;
       const expose = (error as { expose?: boolean }).expose === true;
       ctx.status = status;
+      ctx.set('Cache-Control', 'no-store');
       ctx.type = 'text';
       ctx.body = expose
         ? (error as Error).message
