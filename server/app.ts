@@ -125,7 +125,6 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   app.keys = ring.keys.map((key) => key.key('cookie').toString('base64url'));
   const session = createSessionMiddleware(app, {
     sessions: store.sessions,
-    handoffs: store.handoffs,
     timeouts,
     names,
     onExpired: (ref) => void events.publish({ type: 'ended', ref, reason: 'expired' }),
@@ -137,7 +136,18 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const pageDeps = { store, binding, flash, template };
   addPageRoutes(router, pageDeps);
   addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger });
-  router.post('/handoff', redeemHandoff({ ring, binding, flash, events, logger: options.logger }));
+  router.post(
+    '/handoff',
+    redeemHandoff({
+      ring,
+      ledger: store.handoffs,
+      timeouts,
+      binding,
+      flash,
+      events,
+      logger: options.logger,
+    }),
+  );
 
   app.use(requestLog(options.logger));
   app.use(securityHeaders({ devServer: options.devServer, hsts: names.secure }));
