@@ -21,12 +21,7 @@ import type { Logger } from '../logger.ts';
 import { type BindingCookie, bindingMatches } from '../session/binding.ts';
 import { announceReplaced, announceSignIn, type SessionEvents } from '../session/events.ts';
 import type { FlashCookie } from '../session/flash.ts';
-import {
-  adoptSession,
-  draftSession,
-  type SessionTimeouts,
-  storedSessionRef,
-} from '../session/session.ts';
+import { adoptSession, draftSession, type SessionTimeouts } from '../session/session.ts';
 import type { HandoffLedger } from '../store/store.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import { type HandoffOpenError, openHandoff } from './seal.ts';
@@ -118,11 +113,10 @@ async function redeem(
   if (!bindingMatches(options.binding.read(ctx), claims.bind))
     return { ok: false, code: 'handoff.wrong-browser' };
   const { accountId, credentialVersion } = claims.session;
-  const replaced = storedSessionRef(ctx);
-  const draft = draftSession(accountId, now, options.timeouts);
+  const draft = draftSession(ctx, accountId, now, options.timeouts);
   // The one store step: credentials still current, id unused, new session written, the
   // replaced one gone; or nothing at all.
-  const result = await options.ledger.redeem(claims.id, claims.exp, draft.write, replaced, {
+  const result = await options.ledger.redeem(claims.id, claims.exp, draft.write, draft.replaces, {
     accountId,
     credentialVersion,
   });
@@ -133,6 +127,6 @@ async function redeem(
   // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.
   announceSignIn(options.events, claims.bind, options.logger, ctx.res);
   // The replaced session's sockets were opened under it: close them on every instance.
-  if (replaced) announceReplaced(options.events, replaced, options.logger, ctx.res);
+  if (draft.replaces) announceReplaced(options.events, draft.replaces, options.logger, ctx.res);
   return { ok: true, destination: claims.dest };
 }

@@ -220,28 +220,44 @@ export interface SessionDraft {
   id: string;
   /** What to write, under the id's ref. */
   write: SessionWrite;
+  /** The ref of the stored session it replaces, for the same step to remove, if any. */
+  replaces: string | null;
+  /** Whether `id` is the one koa-session drew for this request (see signIn): no regenerate. */
+  fresh: boolean;
 }
 
-/** Drafts a new session for `accountId` under a fresh id, for the caller to write. */
+/** Drafts the session that signs `accountId` in on this request, for the caller to write. */
 export function draftSession(
+  ctx: Koa.Context,
   accountId: string,
   now: number,
   timeouts: SessionTimeouts,
 ): SessionDraft {
-  const id = newSessionId(now);
+  const current = ctx.session as { isNew?: boolean; externalKey?: string } | null;
+  // As in signIn: a new session's id was drawn by genid in this very request and has never
+  // left the server, so it can be used as it is, sparing koa-session a regenerate.
+  const drawn = current?.isNew === true ? current.externalKey : undefined;
+  const id = drawn ?? newSessionId(now);
   const data = signedInFields(accountId, now) as Record<string, unknown>;
-  return { id, write: { key: sessionRef(id), data, ttlMs: timeouts.absoluteMs } };
+  return {
+    id,
+    write: { key: sessionRef(id), data, ttlMs: timeouts.absoluteMs },
+    replaces: storedSessionRef(ctx),
+    fresh: drawn !== undefined,
+  };
 }
 
 /**
  * Makes a drafted session this request's session, once the caller has written it (and
- * removed the one it replaces): koa-session regenerates under the draft's id and sets the
- * cookie, and writes and destroys nothing in the store.
+ * removed the one it replaces): koa-session saves it under the draft's id (regenerating
+ * first when the browser had a session) and sets the cookie, and the store adapter writes
+ * and destroys nothing for it.
  */
 export async function adoptSession(ctx: Koa.Context, draft: SessionDraft): Promise<void> {
   (ctx.state as StateWithAdopted)[ADOPTED] = draft.id;
   ctx.session = { ...draft.write.data };
-  await (ctx.session as unknown as { regenerate(): Promise<void> }).regenerate();
+  const session = ctx.session as unknown as { regenerate(): Promise<void>; save(): Promise<void> };
+  await (draft.fresh ? session.save() : session.regenerate());
 }
 
 /** Tells the browser to drop its session cookie and the cookie's signature. */
