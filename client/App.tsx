@@ -32,9 +32,11 @@ export function App(props: {
   document.addEventListener('submit', onSubmit);
   onCleanup(() => document.removeEventListener('submit', onSubmit));
   // Signed in in another tab: this page is out of date; /account shows the new state.
+  // Leaving then too: the end of the session that sign-in replaced follows, and is ignored.
   onCleanup(
     props.socket.onSignedIn(() => {
       if (!leaving) navigate(ACCOUNT_FROM_OTHER_TAB);
+      leaving = true;
     }),
   );
   // This page's session ended (sign-out in another tab or on another instance, expiry,

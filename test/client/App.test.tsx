@@ -127,6 +127,22 @@ describe('App', () => {
     expect(navigate).not.toHaveBeenCalled();
   });
 
+  it('follows a sign-in in another tab, not the end of the session that sign-in replaced', () => {
+    const socket = createFakeSocket();
+    const navigate = vi.fn();
+    render(() => (
+      <App
+        data={{ page: 'account', email: 'ada@example.com', flash: [] }}
+        socket={socket}
+        navigate={navigate}
+      />
+    ));
+    // The other tab's redeem announces the sign-in, then the end of the session it replaced.
+    socket.signIn();
+    socket.endSession();
+    expect(navigate).toHaveBeenCalledExactlyOnceWith('/account?from=other-tab');
+  });
+
   it('stops listening for the end of its session once unmounted', () => {
     const socket = createFakeSocket();
     const navigate = vi.fn();
