@@ -17,7 +17,8 @@ export function App(props: {
   const navigate = props.navigate ?? ((path: string) => location.assign(path));
   // Once this page posts a form (its own handoff, or a form the browser posts because the
   // socket was down) it is already navigating, and a navigation now would cancel that post:
-  // from then on, the notice of a sign-in (most likely its own) is ignored.
+  // from then on, the notice of a sign-in (most likely its own) is ignored, and so is the
+  // end of the session that post replaces.
   let leaving = false;
   const onAccepted = (handoff: string) => {
     leaving = true;
@@ -31,14 +32,17 @@ export function App(props: {
   document.addEventListener('submit', onSubmit);
   onCleanup(() => document.removeEventListener('submit', onSubmit));
   // Signed in in another tab: this page is out of date; /account shows the new state.
+  // Leaving then too: the end of the session that sign-in replaced follows, and is ignored.
   onCleanup(
     props.socket.onSignedIn(() => {
       if (!leaving) navigate(ACCOUNT_FROM_OTHER_TAB);
+      leaving = true;
     }),
   );
   // This page's session ended (sign-out in another tab or on another instance, expiry,
   // revocation): only a signed-in page's socket hears it, and such a page is now stale.
-  onCleanup(props.socket.onSessionEnded(() => navigate('/login')));
+  // Unless it is leaving: its own post (a handoff) replaces the session and so ends it.
+  onCleanup(props.socket.onSessionEnded(() => leaving || navigate('/login')));
   // The page never changes kind without a navigation, so choosing once is enough.
   return props.data.page === 'account' ? (
     <AccountPage data={props.data} socket={props.socket} />

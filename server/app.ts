@@ -134,7 +134,6 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   app.keys = ring.keys.map((key) => key.key('cookie').toString('base64url'));
   const session = createSessionMiddleware(app, {
     sessions: store.sessions,
-    handoffs: store.handoffs,
     timeouts,
     names,
     onExpired: (ref) => void events.publish({ type: 'ended', ref, reason: 'expired' }),
@@ -149,7 +148,16 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger, now });
   router.post(
     '/handoff',
-    redeemHandoff({ ring, binding, flash, events, logger: options.logger, now }),
+    redeemHandoff({
+      ring,
+      ledger: store.handoffs,
+      timeouts,
+      binding,
+      flash,
+      events,
+      logger: options.logger,
+      now,
+    }),
   );
 
   app.use(requestLog(options.logger));

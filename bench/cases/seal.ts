@@ -35,7 +35,7 @@ function operations(): Record<Variant, { op: Op; check: () => Promise<void> }> {
   const input: SealHandoffInput = {
     binding: randomBytes(32).toString('base64url'),
     destination: '/account',
-    session: { accountId: '6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f' },
+    session: { accountId: '6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f', credentialVersion: 0 },
     flash: [{ kind: 'info', text: 'Welcome back! You are signed in.' }],
   };
   // The baselines seal exactly the JSON Baton seals: the claims of one real handoff.
@@ -271,7 +271,12 @@ function batonSteps(quick: boolean): string {
   const binding = randomBytes(32).toString('base64url');
   const token = sealHandoff(
     ring,
-    { binding, destination: '/account', session: { accountId: 'a' }, flash: [] },
+    {
+      binding,
+      destination: '/account',
+      session: { accountId: 'a', credentialVersion: 0 },
+      flash: [],
+    },
     { ttlSeconds: 60 },
   );
   const opened = openHandoff(ring, token);
@@ -286,7 +291,12 @@ function batonSteps(quick: boolean): string {
       () =>
         sealHandoff(
           ring,
-          { binding, destination: '/account', session: { accountId: 'a' }, flash: [] },
+          {
+            binding,
+            destination: '/account',
+            session: { accountId: 'a', credentialVersion: 0 },
+            flash: [],
+          },
           { ttlSeconds: 60 },
         ),
     ],

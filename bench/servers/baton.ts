@@ -29,8 +29,11 @@ export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>)
     close: () => opened.close(),
     handoffs: {
       consume: (id, expiresAt) => opened.handoffs.consume(id, expiresAt).then(count),
-      redeem: (id, expiresAt, session, replaces) =>
-        opened.handoffs.redeem(id, expiresAt, session, replaces).then(count),
+      redeem: (id, expiresAt, session, replaces, sealed) =>
+        opened.handoffs.redeem(id, expiresAt, session, replaces, sealed).then((result) => {
+          count(result === 'redeemed');
+          return result;
+        }),
     },
   };
   // The origin is known once listening; the door and the form guard read the list per request.

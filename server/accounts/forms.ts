@@ -35,6 +35,8 @@ export interface Submitter {
 export interface Accepted {
   ok: true;
   accountId: string;
+  /** The account's credential version the form was accepted under (sealed into a handoff). */
+  credentialVersion: number;
   destination: '/account';
   flash: Flash[];
 }
@@ -159,6 +161,7 @@ async function logIn(
   return {
     ok: true,
     accountId: checked.account.id,
+    credentialVersion: checked.account.credentialVersion,
     destination: '/account',
     flash: [WELCOME_BACK],
   };
@@ -177,7 +180,13 @@ async function signUp(
     await hashPassword(password, deps.scrypt),
   );
   if (!account) return signUpAgain(deps, email, password, who);
-  return { ok: true, accountId: account.id, destination: '/account', flash: [WELCOME_NEW] };
+  return {
+    ok: true,
+    accountId: account.id,
+    credentialVersion: account.credentialVersion,
+    destination: '/account',
+    flash: [WELCOME_NEW],
+  };
 }
 
 /** How long after creating an account a repeated sign-up counts as the same one. */
@@ -202,6 +211,7 @@ async function signUpAgain(
     return {
       ok: true,
       accountId: checked.account.id,
+      credentialVersion: checked.account.credentialVersion,
       destination: '/account',
       flash: [WELCOME_NEW],
     };
@@ -239,13 +249,21 @@ async function changePassword(
       errors: { password: 'This is not your current password.' },
     };
   }
-  await deps.store.accounts.updatePasswordHash(
+  // A new credential version: handoffs sealed before this change no longer redeem.
+  const credentialVersion = await deps.store.accounts.changePassword(
     account.id,
     await hashPassword(fields.newPassword, deps.scrypt),
   );
+  if (credentialVersion === null) return AUTH_REQUIRED;
   const ended = await deps.store.sessions.destroyForAccount(account.id, who.sessionRef);
   await Promise.all(
     ended.map((ref) => deps.events.publish({ type: 'ended', ref, reason: 'revoked' })),
   );
-  return { ok: true, accountId: account.id, destination: '/account', flash: [PASSWORD_CHANGED] };
+  return {
+    ok: true,
+    accountId: account.id,
+    credentialVersion,
+    destination: '/account',
+    flash: [PASSWORD_CHANGED],
+  };
 }

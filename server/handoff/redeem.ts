@@ -4,9 +4,13 @@
  *
  * Order matters: open (no I/O), check the binding (no I/O), and only then consume the id in
  * the shared ledger, so a stolen copy posted from another browser cannot burn the real one.
- * The id is consumed in the same store step that writes the new session (and drops the one
- * it replaces), so a store that fails part-way leaves the handoff unused and the browser's
- * session as it was, and the person can simply try again.
+ *
+ * The store step is here, in one call (`HandoffLedger.redeem`): it checks that the account
+ * still exists at the credential version the handoff was sealed under, consumes the id,
+ * writes the new session under a freshly drawn id and drops the session it replaces, all
+ * or nothing. Only then is koa-session handed the new id (adoptSession), to set the cookie.
+ * So a refusal, or a store that fails part-way, leaves the handoff unused, the browser's
+ * session and cookie as they were, and the person can simply try again.
  */
 import type Koa from 'koa';
 import type { Flash } from '../../shared/page.ts';
@@ -15,9 +19,10 @@ import { sendUnavailable } from '../http/unavailable.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { Logger } from '../logger.ts';
 import { type BindingCookie, bindingMatches } from '../session/binding.ts';
-import { announceSignIn, type SessionEvents } from '../session/events.ts';
+import { announceReplaced, announceSignIn, type SessionEvents } from '../session/events.ts';
 import type { FlashCookie } from '../session/flash.ts';
-import { signIn } from '../session/session.ts';
+import { adoptSession, draftSession, type SessionTimeouts } from '../session/session.ts';
+import type { HandoffLedger } from '../store/store.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import { type HandoffOpenError, openHandoff } from './seal.ts';
 
@@ -25,7 +30,8 @@ export type RedeemError =
   | HandoffOpenError
   | 'handoff.missing'
   | 'handoff.wrong-browser'
-  | 'handoff.used';
+  | 'handoff.used'
+  | 'handoff.stale';
 
 /** Plain words for each refusal, shown to the person on the login page. */
 export const REDEEM_MESSAGES: Readonly<Record<RedeemError, string>> = {
@@ -37,10 +43,16 @@ export const REDEEM_MESSAGES: Readonly<Record<RedeemError, string>> = {
   'handoff.expired': 'That sign-in took too long and expired. Please log in again.',
   'handoff.wrong-browser': 'That sign-in was started in another browser. Please log in here.',
   'handoff.used': 'That sign-in was already used. Please log in again.',
+  'handoff.stale':
+    'That sign-in was started before your password or account changed. Please log in again.',
 };
 
 export interface RedeemOptions {
   ring: KeyRing;
+  /** Where the handoff is consumed and its session written, in one step. */
+  ledger: HandoffLedger;
+  /** How long the new session lasts (its stored lifetime is the absolute timeout). */
+  timeouts: SessionTimeouts;
   binding: BindingCookie;
   flash: FlashCookie;
   /** Where a sign-in is announced to the browser's other tabs. */
@@ -100,13 +112,21 @@ async function redeem(
   const { claims } = opened;
   if (!bindingMatches(options.binding.read(ctx), claims.bind))
     return { ok: false, code: 'handoff.wrong-browser' };
-  // The ledger records the id in the same store step that writes the new session and drops
-  // the one it replaces (session/session.ts): all of it or none.
-  const once = { id: claims.id, expiresAt: claims.exp };
-  if (!(await signIn(ctx, claims.session.accountId, now, once)))
-    return { ok: false, code: 'handoff.used' };
+  const { accountId, credentialVersion } = claims.session;
+  const draft = draftSession(ctx, accountId, now, options.timeouts);
+  // The one store step: credentials still current, id unused, new session written, the
+  // replaced one gone; or nothing at all.
+  const result = await options.ledger.redeem(claims.id, claims.exp, draft.write, draft.replaces, {
+    accountId,
+    credentialVersion,
+  });
+  if (result === 'used') return { ok: false, code: 'handoff.used' };
+  if (result === 'stale') return { ok: false, code: 'handoff.stale' };
+  await adoptSession(ctx, draft);
   options.flash.set(ctx, claims.flash);
   // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.
   announceSignIn(options.events, claims.bind, options.logger, ctx.res);
+  // The replaced session's sockets were opened under it: close them on every instance.
+  if (draft.replaces) announceReplaced(options.events, draft.replaces, options.logger, ctx.res);
   return { ok: true, destination: claims.dest };
 }

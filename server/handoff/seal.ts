@@ -26,8 +26,14 @@ export const HandoffClaims = v.strictObject({
   bind: v.string(),
   /** Path to redirect to once redeemed; always a same-origin path chosen by the server. */
   dest: Destination,
-  /** The session to write. */
-  session: v.strictObject({ accountId: v.string() }),
+  /**
+   * The session to write, and the account's credential version when the form was accepted:
+   * a password change or an account deletion since then refuses the handoff.
+   */
+  session: v.strictObject({
+    accountId: v.string(),
+    credentialVersion: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  }),
   flash: FlashList,
 });
 export type HandoffClaims = v.InferOutput<typeof HandoffClaims>;
@@ -74,7 +80,7 @@ function handoffId(now: number): string {
 /**
  * Seals a handoff valid for `ttlSeconds`.
  * @example
- * const token = sealHandoff(ring, { binding, destination: '/account', session: { accountId }, flash: [] }, { ttlSeconds: 60 });
+ * const token = sealHandoff(ring, { binding, destination: '/account', session: { accountId, credentialVersion: 0 }, flash: [] }, { ttlSeconds: 60 });
  */
 export function sealHandoff(
   ring: KeyRing,
@@ -93,7 +99,10 @@ export function sealHandoff(
     exp: now + options.ttlSeconds * 1000,
     bind: hashBinding(input.binding),
     dest: input.destination,
-    session: { accountId: input.session.accountId },
+    session: {
+      accountId: input.session.accountId,
+      credentialVersion: input.session.credentialVersion,
+    },
     flash: input.flash,
   };
   return sealBox(ring, 'handoff', Buffer.from(JSON.stringify(claims), 'utf8'));

@@ -174,7 +174,7 @@ async function submit(
     {
       binding: peer.binding,
       destination: outcome.destination,
-      session: { accountId: outcome.accountId },
+      session: { accountId: outcome.accountId, credentialVersion: outcome.credentialVersion },
       flash: outcome.flash,
     },
     { ttlSeconds: deps.handoffTtlSeconds, now: deps.now?.() },

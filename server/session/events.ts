@@ -59,12 +59,39 @@ export function announceSignIn(
   logger: Logger,
   response: ServerResponse,
 ): void {
-  const announce = () => {
+  publishAfter(response, events, { type: 'signed-in', binding }, logger);
+}
+
+/**
+ * Announces the end of the session (ref) a sign-in has just replaced, so its live sockets,
+ * on every instance, are told and closed: they were opened under the old session and must
+ * not submit anything more. Sent once `response` is done, for the reason given above: the
+ * browser's other tabs then follow it with the new cookie. The page that made the sign-in
+ * is leaving with its handoff and ignores the notice (client/live/handoff.ts).
+ */
+export function announceReplaced(
+  events: SessionEvents,
+  ref: string,
+  logger: Logger,
+  response: ServerResponse,
+): void {
+  publishAfter(response, events, { type: 'ended', ref, reason: 'revoked' }, logger);
+}
+
+function publishAfter(
+  response: ServerResponse,
+  events: SessionEvents,
+  event: SessionEvent,
+  logger: Logger,
+): void {
+  const publish = () => {
     events
-      .publish({ type: 'signed-in', binding })
-      .catch((error: unknown) => logger.warn({ err: error }, 'sign-in notice not published'));
+      .publish(event)
+      .catch((error: unknown) =>
+        logger.warn({ err: error, event: event.type }, 'session notice not published'),
+      );
   };
   // 'close' follows a sent response, and an aborted one too.
-  if (response.closed) announce();
-  else response.once('close', announce);
+  if (response.closed) publish();
+  else response.once('close', publish);
 }

@@ -2,13 +2,13 @@
  * Server-side sessions with koa-session: the cookie carries only an opaque, signed id; the
  * data lives in the store under the id's ref, a hash of it (session-id.ts), so a copy of
  * the store holds no usable session ids. Sessions are written only at sign-in and removed
- * at sign-out (`autoCommit: false`): a page view never costs a store write.
+ * at sign-out (`autoCommit: false`), and touched at most once a minute to note activity.
  */
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import createSession from 'koa-session';
 import { type Flash, OTHER_TAB_QUERY } from '../../shared/page.ts';
-import type { HandoffLedger, SessionStore } from '../store/store.ts';
+import type { SessionStore, SessionWrite } from '../store/store.ts';
 import { type CookieNames, cookieAttributes } from './cookies.ts';
 import { newSessionId, sessionRef } from './session-id.ts';
 
@@ -48,43 +48,42 @@ export function sessionDeadline(fields: SessionFields, timeouts: SessionTimeouts
   return Math.min(signedInAt + timeouts.absoluteMs, seenAt + timeouts.idleMs);
 }
 
-/** A handoff whose id is consumed in the same write as the session it signs in. */
-export interface HandoffToConsume {
-  id: string;
-  expiresAt: number;
-}
-
-/** The handoff each signing-in request consumes with its session write (see signIn). */
-const consuming = new WeakMap<Koa.Context, HandoffToConsume>();
-/** The ref of the session a signing-in request replaces, destroyed in that same write. */
-const replacing = new WeakMap<Koa.Context, string>();
 /**
- * Requests signing in without a handoff: the session they replace is destroyed only once
- * the new one is written, so a store failing in between leaves the old one signed in
- * (issue 12.14; the error response drops the cookie koa-session had queued to clear).
+ * Where a request keeps the id of a session it has already written in a store step of its
+ * own (a handoff's redeem): koa-session is told to put that id in the cookie (`genid`) and
+ * the adapter below does not write or destroy anything for it again. `ctx.state` is Koa's
+ * documented place for per-request data; a symbol keeps the key out of everyone's way.
  */
-const signingIn = new WeakSet<Koa.Context>();
-
-/** Thrown through koa-session's save when the handoff was used first: no cookie is set. */
-class HandoffAlreadyUsed extends Error {}
+const ADOPTED = Symbol('baton.adoptedSessionId');
 
 /**
- * Requests whose save only notes activity (`seenAt`): the store touches the session, which
- * never brings back one that a sign-out elsewhere has just ended (issue 12.6).
+ * A sign-in without a handoff (a plain form post): the session it replaces is removed only
+ * once the new one is written, so a store failing in between leaves the browser signed in
+ * as it was (the error response drops the cookie koa-session had queued). Holds the ref to
+ * remove, or null before regenerate's destroy has named one.
  */
-const touching = new WeakSet<Koa.Context>();
+const DEFERRED_DESTROY = Symbol('baton.deferredDestroy');
+/**
+ * A save that only notes activity (`seenAt`): the store touches the session, which never
+ * brings back one that a sign-out elsewhere has just ended. Holds the touch's outcome.
+ */
+const TOUCH = Symbol('baton.touch');
 
-/** Thrown through koa-session's save when the touched session has ended: no cookie is set. */
-class SessionGone extends Error {}
+type BatonState = {
+  [ADOPTED]?: string;
+  [DEFERRED_DESTROY]?: string | null;
+  [TOUCH]?: { alive: boolean };
+};
+const stateOf = (ctx: Koa.Context): BatonState => ctx.state as BatonState;
+const adoptedId = (ctx: Koa.Context): string | undefined => stateOf(ctx)[ADOPTED];
 
 /**
- * Adapts the store to koa-session's external store, keyed by the session's ref. A request
- * that is redeeming a handoff writes its session through the ledger instead, in one step
- * with the handoff's consumption and the removal of the session it replaces.
+ * Adapts the store to koa-session's external store interface (get/set/destroy, each told
+ * the request's context), keyed by the session's ref.
  */
-function externalStore(sessions: SessionStore, handoffs: HandoffLedger) {
-  // koa-session passes the request's context; without it a pending handoff could not be
-  // found, so refuse rather than write or destroy a session outside the ledger's step.
+function externalStore(sessions: SessionStore) {
+  // koa-session documents that it passes the request's context; without it an adopted
+  // session could not be recognised, so refuse rather than write or destroy a session twice.
   const contextOf = (options?: { ctx?: Koa.Context }): Koa.Context => {
     if (!options?.ctx) throw new Error('koa-session did not pass the request context to the store');
     return options.ctx;
@@ -95,38 +94,37 @@ function externalStore(sessions: SessionStore, handoffs: HandoffLedger) {
       id: string,
       data: Record<string, unknown>,
       maxAge: number,
-      options?: { ctx?: Koa.Context },
+      options: { ctx?: Koa.Context },
     ) {
-      const ctx = contextOf(options);
-      if (touching.has(ctx)) {
-        if (!(await sessions.touch(sessionRef(id), data, maxAge))) throw new SessionGone();
+      const state = stateOf(contextOf(options));
+      // An adopted session was written with the store step that adopted it.
+      if (state[ADOPTED] === id) return;
+      const touch = state[TOUCH];
+      if (touch) {
+        touch.alive = await sessions.touch(sessionRef(id), data, maxAge);
         return;
       }
-      const handoff = consuming.get(ctx);
-      if (!handoff) {
-        await sessions.set(sessionRef(id), data, maxAge);
-        const replaced = replacing.get(ctx);
-        if (replaced !== undefined) await sessions.destroy(replaced);
-        return;
-      }
-      const session = { key: sessionRef(id), data, ttlMs: maxAge };
-      const replaces = replacing.get(ctx) ?? null;
-      if (!(await handoffs.redeem(handoff.id, handoff.expiresAt, session, replaces)))
-        throw new HandoffAlreadyUsed('handoff already used');
+      await sessions.set(sessionRef(id), data, maxAge);
+      const replaced = state[DEFERRED_DESTROY];
+      if (typeof replaced === 'string') await sessions.destroy(replaced);
     },
-    async destroy(id: string, options?: { ctx?: Koa.Context }) {
-      const ctx = contextOf(options);
-      // Regenerating for a sign-in: the old session goes once the new one is written (with a
-      // handoff, in the redeem's own step).
-      if (consuming.has(ctx) || signingIn.has(ctx)) replacing.set(ctx, sessionRef(id));
-      else await sessions.destroy(sessionRef(id));
+    async destroy(id: string, options: { ctx?: Koa.Context }) {
+      const state = stateOf(contextOf(options));
+      // Adopting: the session it replaces went in the same store step (or was never
+      // written, when koa-session had only drawn an id for this request).
+      if (state[ADOPTED] !== undefined) return;
+      // Signing in by form: the old session goes once the new one is written (see set).
+      if (DEFERRED_DESTROY in state) {
+        state[DEFERRED_DESTROY] = sessionRef(id);
+        return;
+      }
+      await sessions.destroy(sessionRef(id));
     },
   };
 }
 
 export interface SessionOptions {
   sessions: SessionStore;
-  handoffs: HandoffLedger;
   timeouts: SessionTimeouts;
   names: CookieNames;
   /** Called when a request finds its session timed out (it is already destroyed). */
@@ -161,8 +159,9 @@ export function createSessionMiddleware(
       maxAge: options.timeouts.absoluteMs,
       // 256 random bits after the time (session-id.ts): the default UUID has 122 and no order.
       // Drawn from the pooled CSPRNG: koa-session draws one for every request without a session.
-      genid: () => newSessionId(now()),
-      store: externalStore(options.sessions, options.handoffs),
+      // An adopted session's id was drawn by the step that wrote it (see adoptSession).
+      genid: (ctx: unknown) => adoptedId(ctx as Koa.Context) ?? newSessionId(now()),
+      store: externalStore(options.sessions),
     },
     app,
   ) as Koa.Middleware;
@@ -206,16 +205,14 @@ export function createSessionMiddleware(
 
 /** Saves this request's session only if it still exists; resolves false when it has ended. */
 async function touch(ctx: Koa.Context): Promise<boolean> {
-  touching.add(ctx);
+  const outcome = { alive: true };
+  stateOf(ctx)[TOUCH] = outcome;
   try {
     await (ctx.session as unknown as { manuallyCommit(): Promise<void> }).manuallyCommit();
-    return true;
-  } catch (error) {
-    if (error instanceof SessionGone) return false;
-    throw error;
   } finally {
-    touching.delete(ctx);
+    delete stateOf(ctx)[TOUCH];
   }
+  return outcome.alive;
 }
 
 /** The signed-in account of this request, if any. */
@@ -230,61 +227,91 @@ export function currentSessionRef(ctx: Koa.Context, names: CookieNames): string 
   return id ? sessionRef(id) : null;
 }
 
+/** The ref of the stored session this request carries, if any (the one a sign-in replaces). */
+export function storedSessionRef(ctx: Koa.Context): string | null {
+  const session = ctx.session as { isNew?: boolean; externalKey?: string } | null;
+  if (!session || session.isNew || !session.externalKey) return null;
+  return sessionRef(session.externalKey);
+}
+
+/** The fields of a session signed in to `accountId` at `now`. */
+function signedInFields(accountId: string, now: number): SessionFields {
+  return { accountId, signedInAt: now, seenAt: now };
+}
+
 /**
  * Signs `accountId` in: replaces whatever session the browser had with a new one under a
  * new id (so a session id planted before sign-in is worthless after it), written once.
- *
- * With a `handoff`, the sign-in happens only if this is the handoff's first use: resolves
- * false, with no session changed and no cookie set, when it was used before.
+ * Resolves with the ref of the session it replaced, if any, so its sockets can be told.
  */
 export async function signIn(
   ctx: Koa.Context,
   accountId: string,
   now = Date.now(),
-  handoff?: HandoffToConsume,
-): Promise<boolean> {
-  const fields: SessionFields = { accountId, signedInAt: now, seenAt: now };
+): Promise<string | null> {
+  const replaced = storedSessionRef(ctx);
   // koa-session marks a session `isNew` when the store had none for this request (no cookie,
   // or an unknown or expired id); its id was then drawn by `genid` in this very request and
   // has never left the server, so no one can have planted it. Saving under it is as safe
-  // as regenerating, without deleting a row that was never written and without setting and
-  // then overwriting an expired cookie (about a tenth of a redeem, measured by `npm run bench`).
+  // as regenerating, without deleting a row that was never written.
   const fresh = (ctx.session as { isNew?: boolean } | null)?.isNew === true;
-  ctx.session = fields as Record<string, unknown>;
+  ctx.session = signedInFields(accountId, now) as Record<string, unknown>;
   const session = ctx.session as unknown as { regenerate(): Promise<void>; save(): Promise<void> };
-  // regenerate: destroys the old id in the store, draws a new id, saves, sets the cookie.
-  // With a handoff, the store writes the session (and destroys the one it replaces) in the
-  // same step that consumes the handoff: see externalStore.
-  if (handoff) consuming.set(ctx, handoff);
-  else signingIn.add(ctx);
+  // regenerate: destroys the old id in the store, draws a new id, saves, sets the cookie;
+  // the destroy is deferred until the save has written the new session (DEFERRED_DESTROY).
+  stateOf(ctx)[DEFERRED_DESTROY] = null;
   try {
     await (fresh ? session.save() : session.regenerate());
-    return true;
-  } catch (error) {
-    if (!handoff) throw error;
-    // Nothing changed in the store; neither may the browser's cookie, which regenerating
-    // has already queued for deletion.
-    unqueueSessionCookie(ctx);
-    ctx.session = null;
-    if (error instanceof HandoffAlreadyUsed) return false;
-    throw error;
   } finally {
-    consuming.delete(ctx);
-    signingIn.delete(ctx);
-    replacing.delete(ctx);
+    delete stateOf(ctx)[DEFERRED_DESTROY];
   }
+  return replaced;
 }
 
-/** Takes back the session cookie headers this response was going to send. */
-function unqueueSessionCookie(ctx: Koa.Context): void {
-  const key = (ctx as unknown as { sessionOptions: { key: string } }).sessionOptions.key;
-  const lines = ctx.res.getHeader('Set-Cookie');
-  if (!Array.isArray(lines)) return;
-  const kept = lines.filter(
-    (line) => !line.startsWith(`${key}=`) && !line.startsWith(`${key}.sig=`),
-  );
-  if (kept.length > 0) ctx.res.setHeader('Set-Cookie', kept);
-  else ctx.res.removeHeader('Set-Cookie');
+/** A session written by a store step of its caller's own, then adopted (adoptSession). */
+export interface SessionDraft {
+  /** The id the cookie will carry; never stored, never logged. */
+  id: string;
+  /** What to write, under the id's ref. */
+  write: SessionWrite;
+  /** The ref of the stored session it replaces, for the same step to remove, if any. */
+  replaces: string | null;
+  /** Whether `id` is the one koa-session drew for this request (see signIn): no regenerate. */
+  fresh: boolean;
+}
+
+/** Drafts the session that signs `accountId` in on this request, for the caller to write. */
+export function draftSession(
+  ctx: Koa.Context,
+  accountId: string,
+  now: number,
+  timeouts: SessionTimeouts,
+): SessionDraft {
+  const current = ctx.session as { isNew?: boolean; externalKey?: string } | null;
+  // As in signIn: a new session's id was drawn by genid in this very request and has never
+  // left the server, so it can be used as it is, sparing koa-session a regenerate.
+  const drawn = current?.isNew === true ? current.externalKey : undefined;
+  const id = drawn ?? newSessionId(now);
+  const data = signedInFields(accountId, now) as Record<string, unknown>;
+  return {
+    id,
+    write: { key: sessionRef(id), data, ttlMs: timeouts.absoluteMs },
+    replaces: storedSessionRef(ctx),
+    fresh: drawn !== undefined,
+  };
+}
+
+/**
+ * Makes a drafted session this request's session, once the caller has written it (and
+ * removed the one it replaces): koa-session saves it under the draft's id (regenerating
+ * first when the browser had a session) and sets the cookie, and the store adapter writes
+ * and destroys nothing for it.
+ */
+export async function adoptSession(ctx: Koa.Context, draft: SessionDraft): Promise<void> {
+  stateOf(ctx)[ADOPTED] = draft.id;
+  ctx.session = { ...draft.write.data };
+  const session = ctx.session as unknown as { regenerate(): Promise<void>; save(): Promise<void> };
+  await (draft.fresh ? session.save() : session.regenerate());
 }
 
 /** Tells the browser to drop its session cookie and the cookie's signature. */

@@ -84,6 +84,15 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX sessions_by_account ON sessions (account_id) WHERE account_id IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'accounts carry a credential version',
+    // Moved on by a password change; a handoff carries the version it was sealed under and
+    // does not redeem once it has moved on. Existing accounts start at 0, as new ones do.
+    up: `
+      ALTER TABLE accounts ADD COLUMN credential_version INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ]);
 
 /** Thrown when a file was written by a newer Baton whose schema this one cannot read. */

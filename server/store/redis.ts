@@ -3,7 +3,8 @@
  * Every key sits under one prefix (default `baton:`), so several Batons, or test runs, can
  * share a Redis:
  *
- *   <prefix>account:<id>     hash: id, email, passwordHash, createdAt
+ *   <prefix>account:<id>     hash: id, email, passwordHash, createdAt, and credentialVersion
+ *                            once a password change has moved it on (absent: 0)
  *   <prefix>email:<email>    string: the account's id (the unique email index)
  *   <prefix>session:<ref>    string: the session's JSON, expiring with it (PX)
  *   <prefix>account-sessions:<id>  set: the refs of the account's sessions, kept as long
@@ -29,6 +30,7 @@ import type {
   Account,
   AccountStore,
   HandoffLedger,
+  RedeemResult,
   SessionData,
   SessionStore,
   Store,
@@ -76,6 +78,18 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
 end
 return 0
+`;
+
+/**
+ * Sets a new password: the hash and the credential version move together.
+ * KEYS: account hash. ARGV: passwordHash. Returns the new version, or -1 for no account.
+ */
+const CHANGE_PASSWORD = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return -1
+end
+redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
+return redis.call('HINCRBY', KEYS[1], 'credentialVersion', 1)
 `;
 
 /**
@@ -133,10 +147,12 @@ return 1
  * Redeems a handoff: consumes its id (SET NX) and, only if that was the first time, writes
  * the session and deletes the one it replaces. One script, checked before its first write,
  * so Redis runs all of it or none.
- * KEYS: handoff key, session key, account index, replaced session key. ARGV: handoff ttl in
- * ms, JSON, session ttl in ms, ref, '1' when there is a session to replace, session key
- * prefix.
- * Returns 1 when redeemed, 0 when the id was already used.
+ * With a sealed credential version, it first checks that the account hash still exists at
+ * that version (a missing field is version 0), and writes nothing otherwise.
+ * KEYS: handoff key, session key, account index, replaced session key, account hash.
+ * ARGV: handoff ttl in ms, JSON, session ttl in ms, ref, '1' when there is a session to
+ * replace, the sealed credential version ('' for no check), session key prefix.
+ * Returns 1 when redeemed, 0 when the id was already used, 2 when the credentials are stale.
  */
 const REDEEM = `${WRITE_SESSION}
 -- Redis does not undo a script that fails part-way: refuse before writing anything when a
@@ -145,10 +161,19 @@ local index_type = redis.call('TYPE', KEYS[3])['ok']
 if index_type ~= 'none' and index_type ~= 'set' then
   return redis.error_reply('WRONGTYPE ' .. KEYS[3] .. ' is not a set')
 end
+if ARGV[6] ~= '' then
+  if redis.call('EXISTS', KEYS[5]) == 0 then
+    return 2
+  end
+  local version = redis.call('HGET', KEYS[5], 'credentialVersion') or '0'
+  if version ~= ARGV[6] then
+    return 2
+  end
+end
 if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then
   return 0
 end
-write_session(KEYS[2], KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[6])
+write_session(KEYS[2], KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[7])
 if ARGV[5] == '1' then
   redis.call('DEL', KEYS[4])
 end
@@ -249,7 +274,7 @@ async function ping(connection: RedisConnection): Promise<void> {
 }
 
 function toAccount(fields: Record<string, string>): Account | null {
-  const { id, email, passwordHash, createdAt } = fields;
+  const { id, email, passwordHash, createdAt, credentialVersion } = fields;
   if (
     id === undefined ||
     email === undefined ||
@@ -257,7 +282,13 @@ function toAccount(fields: Record<string, string>): Account | null {
     createdAt === undefined
   )
     return null;
-  return { id, email, passwordHash, createdAt: Number(createdAt) };
+  return {
+    id,
+    email,
+    passwordHash,
+    createdAt: Number(createdAt),
+    credentialVersion: Number(credentialVersion ?? 0),
+  };
 }
 
 function accountStore(client: Redis, prefix: string, now: () => number): AccountStore {
@@ -265,12 +296,19 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
   const emailKey = (email: string) => `${prefix}email:${email}`;
   const create = defineScript(client, 'batonCreateAccount', CREATE_ACCOUNT, 2);
   const updateHash = defineScript(client, 'batonUpdatePasswordHash', UPDATE_HASH, 1);
+  const changePassword = defineScript(client, 'batonChangePassword', CHANGE_PASSWORD, 1);
 
   const findById = async (id: string) => toAccount(await client.hgetall(accountKey(id)));
 
   return {
     async create(email, passwordHash) {
-      const account: Account = { id: randomUUID(), email, passwordHash, createdAt: now() };
+      const account: Account = {
+        id: randomUUID(),
+        email,
+        passwordHash,
+        createdAt: now(),
+        credentialVersion: 0,
+      };
       const created = await create(
         emailKey(email),
         accountKey(account.id),
@@ -290,6 +328,10 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
     findById,
     async updatePasswordHash(id, passwordHash) {
       await updateHash(accountKey(id), passwordHash);
+    },
+    async changePassword(id, passwordHash) {
+      const version = await changePassword(accountKey(id), passwordHash);
+      return version < 0 ? null : version;
     },
   };
 }
@@ -351,7 +393,8 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
 }
 
 function handoffLedger(client: Redis, prefix: string, now: () => number): HandoffLedger {
-  const redeem = defineScript(client, 'batonRedeem', REDEEM, 4);
+  const redeem = defineScript(client, 'batonRedeem', REDEEM, 5);
+  const outcomes: Record<number, RedeemResult> = { 0: 'used', 1: 'redeemed', 2: 'stale' };
   return {
     async consume(id, expiresAt) {
       // As in SQLite: an expired id is refused without being written (PX must be positive,
@@ -362,9 +405,9 @@ function handoffLedger(client: Redis, prefix: string, now: () => number): Handof
       const reply = await client.set(`${prefix}handoff:${id}`, '1', 'PX', Math.ceil(ttlMs), 'NX');
       return reply === 'OK';
     },
-    async redeem(id, expiresAt, session, replaces = null) {
+    async redeem(id, expiresAt, session, replaces = null, sealed) {
       const ttlMs = expiresAt - now();
-      if (ttlMs <= 0) return false;
+      if (ttlMs <= 0) return 'used';
       const { accountId } = session.data;
       if (typeof accountId !== 'string' || !(session.ttlMs > 0)) {
         throw new TypeError('a redeemed session must name its account and outlive the redeem');
@@ -374,14 +417,18 @@ function handoffLedger(client: Redis, prefix: string, now: () => number): Handof
         sessionKey(prefix, session.key),
         accountSessionsKey(prefix, accountId),
         sessionKey(prefix, replaces ?? session.key),
+        `${prefix}account:${sealed?.accountId ?? accountId}`,
         String(Math.ceil(ttlMs)),
         JSON.stringify(session.data),
         String(Math.ceil(session.ttlMs)),
         session.key,
         replaces === null ? '0' : '1',
+        sealed ? String(sealed.credentialVersion) : '',
         sessionKey(prefix, ''),
       );
-      return reply === 1;
+      const outcome = outcomes[reply];
+      if (!outcome) throw new Error(`the redeem script answered ${String(reply)}`);
+      return outcome;
     },
   };
 }

@@ -15,6 +15,8 @@ import type {
   Account,
   AccountStore,
   HandoffLedger,
+  RedeemResult,
+  SealedCredentials,
   SessionData,
   SessionStore,
   SessionWrite,
@@ -104,6 +106,7 @@ interface AccountRow {
   email: string;
   password_hash: string;
   created_at: number;
+  credential_version: number;
 }
 
 function toAccount(row: AccountRow | undefined): Account | null {
@@ -113,6 +116,7 @@ function toAccount(row: AccountRow | undefined): Account | null {
     email: row.email,
     passwordHash: row.password_hash,
     createdAt: row.created_at,
+    credentialVersion: row.credential_version,
   };
 }
 
@@ -124,18 +128,31 @@ function accountStore(db: Database.Database, now: () => number): AccountStore {
      ON CONFLICT(email) DO NOTHING`,
   );
   const byEmail = db.prepare<[string], AccountRow>(
-    'SELECT id, email, password_hash, created_at FROM accounts WHERE email = ?',
+    'SELECT id, email, password_hash, created_at, credential_version FROM accounts WHERE email = ?',
   );
   const byId = db.prepare<[string], AccountRow>(
-    'SELECT id, email, password_hash, created_at FROM accounts WHERE id = ?',
+    'SELECT id, email, password_hash, created_at, credential_version FROM accounts WHERE id = ?',
   );
   const setHash = db.prepare<[string, string]>(
     'UPDATE accounts SET password_hash = ? WHERE id = ?',
   );
+  // One statement: the new hash and the new version are written, and read back, together.
+  const setPassword = db
+    .prepare<[string, string], number>(
+      `UPDATE accounts SET password_hash = ?, credential_version = credential_version + 1
+       WHERE id = ? RETURNING credential_version`,
+    )
+    .pluck();
 
   return {
     async create(email, passwordHash) {
-      const account: Account = { id: randomUUID(), email, passwordHash, createdAt: now() };
+      const account: Account = {
+        id: randomUUID(),
+        email,
+        passwordHash,
+        createdAt: now(),
+        credentialVersion: 0,
+      };
       const { changes } = insert.run(account.id, email, passwordHash, account.createdAt);
       return changes === 1 ? account : null;
     },
@@ -147,6 +164,9 @@ function accountStore(db: Database.Database, now: () => number): AccountStore {
     },
     async updatePasswordHash(id, passwordHash) {
       setHash.run(passwordHash, id);
+    },
+    async changePassword(id, passwordHash) {
+      return setPassword.get(passwordHash, id) ?? null;
     },
   };
 }
@@ -231,14 +251,26 @@ function handoffLedger(
   const insert = db.prepare<[string, number]>(
     'INSERT INTO handoffs (id, expires_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING',
   );
-  // Called inside the group commit's transaction, better-sqlite3 runs this one as a
+  const credentialVersion = db
+    .prepare<[string], number>('SELECT credential_version FROM accounts WHERE id = ?')
+    .pluck();
+  // Called inside the group commit's transaction (which holds the write lock, so no password
+  // change can land between the check and the writes), better-sqlite3 runs this one as a
   // savepoint: if a session write throws, the ledger row goes with it.
   const redeem = db.transaction(
-    (id: string, expiresAt: number, session: SessionWrite, replaces: string | null) => {
-      if (insert.run(id, expiresAt).changes !== 1) return false;
+    (
+      id: string,
+      expiresAt: number,
+      session: SessionWrite,
+      replaces: string | null,
+      sealed: SealedCredentials | null,
+    ): RedeemResult => {
+      if (sealed && credentialVersion.get(sealed.accountId) !== sealed.credentialVersion)
+        return 'stale';
+      if (insert.run(id, expiresAt).changes !== 1) return 'used';
       sessions.write(session);
       if (replaces !== null) sessions.remove(replaces);
-      return true;
+      return 'redeemed';
     },
   );
 
@@ -252,9 +284,9 @@ function handoffLedger(
       const result = await write(() => insert.run(id, expiresAt));
       return result.changes === 1;
     },
-    async redeem(id, expiresAt, session, replaces = null) {
-      if (expiresAt <= now()) return false;
-      return write(() => redeem(id, expiresAt, session, replaces));
+    async redeem(id, expiresAt, session, replaces = null, sealed) {
+      if (expiresAt <= now()) return 'used';
+      return write(() => redeem(id, expiresAt, session, replaces, sealed ?? null));
     },
   };
 }

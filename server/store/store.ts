@@ -10,6 +10,11 @@ export interface Account {
   email: string;
   passwordHash: string;
   createdAt: number;
+  /**
+   * Moves on whenever the account's credentials change (a password change): a handoff
+   * sealed under an older version no longer redeems (see `HandoffLedger.redeem`).
+   */
+  credentialVersion: number;
 }
 
 /** Session data as koa-session hands it over: a JSON-serializable object. */
@@ -20,8 +25,16 @@ export interface AccountStore {
   create(email: string, passwordHash: string): Promise<Account | null>;
   findByEmail(email: string): Promise<Account | null>;
   findById(id: string): Promise<Account | null>;
-  /** Replaces the stored hash, e.g. after raising the scrypt parameters. */
+  /**
+   * Replaces the stored hash of the same password, e.g. after raising the scrypt
+   * parameters. The credential version stays: the password is still the one it was.
+   */
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  /**
+   * Sets a new password: replaces the hash and moves the credential version on, in one
+   * step. Resolves with the new version, or null when the account does not exist.
+   */
+  changePassword(id: string, passwordHash: string): Promise<number | null>;
 }
 
 export interface SessionStore {
@@ -52,6 +65,19 @@ export interface SessionWrite {
   ttlMs: number;
 }
 
+/**
+ * How a redeem ended: `redeemed` (all of it happened), `used` (the id was consumed before,
+ * or has expired) or `stale` (the account is gone, or its credentials changed since the
+ * handoff was sealed). Only `redeemed` changed anything.
+ */
+export type RedeemResult = 'redeemed' | 'used' | 'stale';
+
+/** The account state a handoff was sealed under, checked in the redeem's own step. */
+export interface SealedCredentials {
+  accountId: string;
+  credentialVersion: number;
+}
+
 export interface HandoffLedger {
   /**
    * Records a handoff id as redeemed. Resolves true for exactly one caller per id, however
@@ -65,13 +91,18 @@ export interface HandoffLedger {
    * exactly one caller per id, or none of it does (false when the id was already used or
    * has expired). So a redeem cut short, by a store that fails mid-way, leaves the handoff
    * good for another try and the browser's old session as it was.
+   *
+   * With `sealed`, the same step first checks that the account still exists at that
+   * credential version, and changes nothing (`stale`) otherwise: a password change or an
+   * account deletion that lands before it is never undone by a handoff sealed before it.
    */
   redeem(
     id: string,
     expiresAt: number,
     session: SessionWrite,
     replaces?: string | null,
-  ): Promise<boolean>;
+    sealed?: SealedCredentials,
+  ): Promise<RedeemResult>;
 }
 
 export interface Store {

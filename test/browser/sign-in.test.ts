@@ -110,6 +110,52 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     await context.close();
   });
 
+  it('keeps the page that changed the password on its way to /account when its old session ends', async () => {
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${server.url}/signup`);
+    await page.getByLabel('Email').fill('leaving@example.com');
+    await page.getByLabel('Password').fill('the first password');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL(`${server.url}/account`);
+    await page.goto(`${server.url}/change-password`);
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Reconnecting' }).count())
+      .toBe(0);
+
+    // The redeem replaces this page's session and announces its end to this page's socket.
+    // Hold the redirect to /account until that notice has arrived, so the page is still
+    // there to hear it: the race, made certain.
+    let noticed: () => void = () => {};
+    const notice = new Promise<void>((resolve) => {
+      noticed = resolve;
+    });
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', ({ payload }) => {
+        if (String(payload).includes('session-ended')) noticed();
+      }),
+    );
+    await page.route(`${server.url}/account`, async (route) => {
+      await notice;
+      await route.continue();
+    });
+    const visited: string[] = [];
+    page.on('request', (request) => {
+      if (request.isNavigationRequest()) visited.push(new URL(request.url()).pathname);
+    });
+
+    await page.getByLabel('Current password').fill('the first password');
+    await page.getByLabel('New password').fill('the second password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.waitForURL(`${server.url}/account`);
+    await expect.poll(() => page.getByText('Your password is changed.').count()).toBe(1);
+    expect(visited).toEqual(['/handoff', '/account']);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('sends another device to /login with a word on why when a password change ends its session', async () => {
     const here = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
     const there = await chromium.newContext({ viewport: { width: 1280, height: 800 } });

@@ -102,6 +102,47 @@ describe('App', () => {
     expect(navigate).toHaveBeenCalledExactlyOnceWith('/login');
   });
 
+  it('stays on its way to /account when the session its handoff replaces ends meanwhile', async () => {
+    const socket = createFakeSocket();
+    const navigate = vi.fn();
+    const onAccepted = vi.fn();
+    render(() => (
+      <App
+        data={changePassword}
+        socket={socket}
+        navigate={navigate}
+        onAccepted={onAccepted}
+        initialValues={{ password: 'old password 1', newPassword: 'new password 2' }}
+      />
+    ));
+    fireEvent.submit(
+      screen.getByRole('button', { name: 'Change password' }).closest('form') as HTMLFormElement,
+    );
+    await flush();
+    await socket.reply({ type: 'accepted', ref: 1, handoff: 'sealed' });
+    expect(onAccepted).toHaveBeenCalledExactlyOnceWith('sealed');
+
+    // The redeem replaced this page's session: its end is announced to this very socket.
+    socket.endSession();
+    expect(navigate).not.toHaveBeenCalled();
+  });
+
+  it('follows a sign-in in another tab, not the end of the session that sign-in replaced', () => {
+    const socket = createFakeSocket();
+    const navigate = vi.fn();
+    render(() => (
+      <App
+        data={{ page: 'account', email: 'ada@example.com', flash: [] }}
+        socket={socket}
+        navigate={navigate}
+      />
+    ));
+    // The other tab's redeem announces the sign-in, then the end of the session it replaced.
+    socket.signIn();
+    socket.endSession();
+    expect(navigate).toHaveBeenCalledExactlyOnceWith('/account?from=other-tab');
+  });
+
   it('stops listening for the end of its session once unmounted', () => {
     const socket = createFakeSocket();
     const navigate = vi.fn();

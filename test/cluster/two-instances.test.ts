@@ -141,7 +141,12 @@ describe.skipIf(skip !== null)('two Baton processes on one Redis', () => {
       if (binding === undefined) throw new Error(`no ${bindingCookie} cookie after GET /signup`);
       return sealHandoff(
         ring,
-        { binding, destination: '/account', session: { accountId: account.id }, flash: [] },
+        {
+          binding,
+          destination: '/account',
+          session: { accountId: account.id, credentialVersion: 0 },
+          flash: [],
+        },
         { ttlSeconds: 60 },
       );
     });

@@ -186,7 +186,7 @@ describe('handoff attacks', () => {
       {
         binding: browser.cookies.get('baton.bind') as string,
         destination: '/account',
-        session: { accountId: account.id },
+        session: { accountId: account.id, credentialVersion: 0 },
         flash: [],
       },
       // Expired one millisecond ago.

@@ -36,7 +36,7 @@ describe('openHandoff under mutation', () => {
       {
         binding: `binding-${i}`,
         destination: i % 2 ? '/account' : '/',
-        session: { accountId: `account-${i}` },
+        session: { accountId: `account-${i}`, credentialVersion: i },
         flash: Array.from({ length: i % 4 }, (_, j) => ({
           kind: 'info' as const,
           text: 'x'.repeat(j * 7),

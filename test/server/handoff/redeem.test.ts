@@ -127,7 +127,12 @@ describe('POST /handoff', () => {
     const ring = createKeyRing([TEST_SECRET]);
     const handoff = sealHandoff(
       ring,
-      { binding, destination: '/account', session: { accountId: 'nobody' }, flash: [] },
+      {
+        binding,
+        destination: '/account',
+        session: { accountId: 'nobody', credentialVersion: 0 },
+        flash: [],
+      },
       { ttlSeconds: 60, now: Date.now() - 61_000 },
     );
     expect(openHandoff(ring, handoff)).toEqual({ ok: false, code: 'handoff.expired' });

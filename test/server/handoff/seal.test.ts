@@ -11,7 +11,7 @@ const NOW = 1_800_000_000_000;
 const input = {
   binding: 'binding-value-of-the-browser-that-opened-the-socket',
   destination: '/account',
-  session: { accountId: 'acc-1' },
+  session: { accountId: 'acc-1', credentialVersion: 0 },
   flash: [{ kind: 'info' as const, text: 'Welcome back!' }],
 };
 
@@ -33,7 +33,7 @@ describe('sealHandoff / openHandoff', () => {
       exp: NOW + 60_000,
       bind: hashBinding(input.binding),
       dest: '/account',
-      session: { accountId: 'acc-1' },
+      session: { accountId: 'acc-1', credentialVersion: 0 },
       flash: [{ kind: 'info', text: 'Welcome back!' }],
     });
   });

@@ -80,17 +80,24 @@ describe('forms without JavaScript', () => {
     expect(await (await browser.fetch('/account')).text()).toContain('Welcome to Baton!');
   });
 
-  it('renews the session id at sign-in', async () => {
+  it('renews the session id at sign-in, so the id it replaced signs no one in', async () => {
     const browser = new BrowserSession(server.url);
     await browser.post('/signup', fields('renew@example.com'));
-    const first = browser.cookies.get('baton.sid');
+    const first = browser.cookies.get('baton.sid') as string;
+    const firstSignature = browser.cookies.get('baton.sid.sig') as string;
+    expect((await browser.fetch('/account')).status).toBe(200);
+    // Signed in already, the browser signs in again: the old id must be replaced.
     await browser.post('/login', fields('renew@example.com'));
     expect(browser.cookies.get('baton.sid')).not.toBe(first);
-    // The old id no longer signs anyone in.
+    expect((await browser.fetch('/account')).status).toBe(200);
+    // The old id, with its own valid signature (as a thief who copied the cookie would hold
+    // it), no longer signs anyone in: the server dropped the session it named.
     const planted = new BrowserSession(server.url);
-    planted.cookies.set('baton.sid', first as string);
-    planted.cookies.set('baton.sid.sig', 'forged');
-    expect((await planted.fetch('/account')).headers.get('location')).toBe('/login');
+    planted.cookies.set('baton.sid', first);
+    planted.cookies.set('baton.sid.sig', firstSignature);
+    const response = await planted.fetch('/account');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/login');
   });
 
   it('shows errors beside the fields and keeps the email, never the password', async () => {

@@ -135,7 +135,7 @@ describe.skipIf(skip !== null)('on Redis', () => {
           data: { accountId },
           ttlMs: 60_000,
         }),
-      ).toBe(true);
+      ).toBe('redeemed');
 
       expect((await redis.smembers(index)).sort()).toEqual([live, redeemed].sort());
     });

@@ -264,7 +264,7 @@ describe('migrate', () => {
     db.prepare("INSERT INTO sessions VALUES ('ref-3', 'not json', 100)").run();
     db.prepare("INSERT INTO handoffs VALUES ('handoff-1', 200)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([2, 3]);
+    expect(migrate(db).map((m) => m.version)).toEqual([2, 3, 4]);
     expect(
       db.prepare('SELECT key, data, expires_at, account_id FROM sessions ORDER BY key').all(),
     ).toEqual([
@@ -279,6 +279,17 @@ describe('migrate', () => {
       db.prepare("INSERT INTO handoffs VALUES ('handoff-1', 300) ON CONFLICT DO NOTHING").run()
         .changes,
     ).toBe(0);
+  });
+
+  it('starts the accounts of a version 3 file at credential version 0', async () => {
+    const db = memory();
+    migrate(db, MIGRATIONS.slice(0, 3));
+    db.prepare("INSERT INTO accounts VALUES ('a', 'a@example.com', 'hash', 1)").run();
+
+    expect(migrate(db).map((m) => m.version)).toEqual([4]);
+    expect(db.prepare('SELECT id, password_hash, credential_version FROM accounts').all()).toEqual([
+      { id: 'a', password_hash: 'hash', credential_version: 0 },
+    ]);
   });
 
   it('rolls a failing migration back whole, keeping the ones before it', () => {

@@ -162,6 +162,51 @@ export function describeStore(
 
         expect(await store.accounts.findById(other?.id ?? 'missing')).toEqual(other);
       });
+
+      it('starts every account at credential version 0, and a rehash keeps it', async () => {
+        const created = await store.accounts.create(uniqueEmail(), 'hash-1');
+        if (created === null) throw new Error('the account was not created');
+        expect(created.credentialVersion).toBe(0);
+
+        await store.accounts.updatePasswordHash(created.id, 'hash-1b');
+
+        expect((await store.accounts.findById(created.id))?.credentialVersion).toBe(0);
+      });
+
+      it('moves the credential version on with every password change, and says which it is', async () => {
+        const created = await store.accounts.create(uniqueEmail(), 'hash-1');
+        if (created === null) throw new Error('the account was not created');
+
+        expect(await store.accounts.changePassword(created.id, 'hash-2')).toBe(1);
+        expect(await store.accounts.changePassword(created.id, 'hash-3')).toBe(2);
+
+        expect(await store.accounts.findById(created.id)).toEqual({
+          ...created,
+          passwordHash: 'hash-3',
+          credentialVersion: 2,
+        });
+      });
+
+      it('changes no password of an unknown account and creates none', async () => {
+        const id = randomUUID();
+
+        expect(await store.accounts.changePassword(id, 'hash-2')).toBeNull();
+        expect(await store.accounts.findById(id)).toBeNull();
+      });
+
+      it('counts every one of 20 concurrent password changes', async () => {
+        const created = await store.accounts.create(uniqueEmail(), 'hash-1');
+        if (created === null) throw new Error('the account was not created');
+
+        const versions = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.accounts.changePassword(created.id, `h${i}`)),
+        );
+
+        expect([...versions].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+        expect((await store.accounts.findById(created.id))?.credentialVersion).toBe(20);
+      });
     });
 
     describe('sessions', () => {
@@ -419,8 +464,8 @@ export function describeStore(
         const first = sessionFor('account-r1');
         const second = sessionFor('account-r1');
 
-        expect(await store.handoffs.redeem(id, expiresAt, first)).toBe(true);
-        expect(await store.handoffs.redeem(id, expiresAt, second)).toBe(false);
+        expect(await store.handoffs.redeem(id, expiresAt, first)).toBe('redeemed');
+        expect(await store.handoffs.redeem(id, expiresAt, second)).toBe('used');
 
         expect(await store.sessions.get(first.key)).toEqual(first.data);
         expect(await store.sessions.get(second.key)).toBeNull();
@@ -435,7 +480,7 @@ export function describeStore(
         const session = sessionFor('account-r2');
 
         expect(await store.handoffs.consume(id, expiresAt)).toBe(true);
-        expect(await store.handoffs.redeem(id, expiresAt, session)).toBe(false);
+        expect(await store.handoffs.redeem(id, expiresAt, session)).toBe('used');
         expect(await store.sessions.get(session.key)).toBeNull();
       });
 
@@ -448,18 +493,19 @@ export function describeStore(
           sessions.map((session) => store.handoffs.redeem(id, expiresAt, session)),
         );
 
-        expect(results.filter((won) => won)).toHaveLength(1);
+        expect(results.filter((result) => result === 'redeemed')).toHaveLength(1);
+        expect(results.filter((result) => result === 'used')).toHaveLength(49);
         const written = await Promise.all(
           sessions.map((session) => store.sessions.get(session.key)),
         );
         expect(written.filter((data) => data !== null)).toHaveLength(1);
-        expect(written.findIndex((data) => data !== null)).toBe(results.indexOf(true));
+        expect(written.findIndex((data) => data !== null)).toBe(results.indexOf('redeemed'));
       });
 
       it('refuses to redeem an expired id, writing no session', async () => {
         const session = sessionFor('account-r4');
 
-        expect(await store.handoffs.redeem(randomUUID(), clock - 1, session)).toBe(false);
+        expect(await store.handoffs.redeem(randomUUID(), clock - 1, session)).toBe('used');
         expect(await store.sessions.get(session.key)).toBeNull();
       });
 
@@ -471,14 +517,93 @@ export function describeStore(
         expect(await store.handoffs.consume(used, expiresAt)).toBe(true);
 
         const refused = sessionFor('account-r6');
-        expect(await store.handoffs.redeem(used, expiresAt, refused, old.key)).toBe(false);
+        expect(await store.handoffs.redeem(used, expiresAt, refused, old.key)).toBe('used');
         expect(await store.sessions.get(old.key)).toEqual(old.data);
         expect(await store.sessions.get(refused.key)).toBeNull();
 
         const next = sessionFor('account-r6');
-        expect(await store.handoffs.redeem(randomUUID(), expiresAt, next, old.key)).toBe(true);
+        expect(await store.handoffs.redeem(randomUUID(), expiresAt, next, old.key)).toBe(
+          'redeemed',
+        );
         expect(await store.sessions.get(old.key)).toBeNull();
         expect(await store.sessions.get(next.key)).toEqual(next.data);
+      });
+
+      it('refuses, as stale, a redeem sealed under a credential version that has moved on', async () => {
+        const account = await store.accounts.create(uniqueEmail(), 'hash-1');
+        if (account === null) throw new Error('the account was not created');
+        const expiresAt = Date.now() + LONG_TTL_MS;
+        const old = sessionFor(account.id);
+        await store.sessions.set(old.key, old.data, old.ttlMs);
+        const sealed = { accountId: account.id, credentialVersion: 0 };
+        await store.accounts.changePassword(account.id, 'hash-2');
+
+        const id = randomUUID();
+        const session = sessionFor(account.id);
+        expect(await store.handoffs.redeem(id, expiresAt, session, old.key, sealed)).toBe('stale');
+
+        expect(await store.sessions.get(session.key)).toBeNull();
+        expect(await store.sessions.get(old.key)).toEqual(old.data);
+        const current = { accountId: account.id, credentialVersion: 1 };
+        expect(await store.handoffs.redeem(id, expiresAt, session, old.key, current)).toBe(
+          'redeemed',
+        );
+      });
+
+      it('refuses, as stale, a redeem for an account that does not exist', async () => {
+        const accountId = randomUUID();
+        const session = sessionFor(accountId);
+        const sealed = { accountId, credentialVersion: 0 };
+
+        expect(
+          await store.handoffs.redeem(
+            randomUUID(),
+            Date.now() + LONG_TTL_MS,
+            session,
+            null,
+            sealed,
+          ),
+        ).toBe('stale');
+        expect(await store.sessions.get(session.key)).toBeNull();
+      });
+
+      it('lets no redeem racing 20 password changes sign in under the old version once they are done', async () => {
+        const account = await store.accounts.create(uniqueEmail(), 'hash-1');
+        if (account === null) throw new Error('the account was not created');
+        const sealed = { accountId: account.id, credentialVersion: 0 };
+        const expiresAt = Date.now() + LONG_TTL_MS;
+        const sessions = Array.from({ length: 20 }, () => sessionFor(account.id));
+
+        const [results] = await Promise.all([
+          Promise.all(
+            sessions.map((session) =>
+              store.handoffs.redeem(randomUUID(), expiresAt, session, null, sealed),
+            ),
+          ),
+          Promise.all(
+            Array.from({ length: 20 }, (_, i) =>
+              store.accounts.changePassword(account.id, `h${i}`),
+            ),
+          ),
+        ]);
+
+        // Each redeem ran wholly before the first change or wholly after it.
+        const written = await Promise.all(
+          sessions.map((session) => store.sessions.get(session.key)),
+        );
+        results.forEach((result, i) => {
+          expect(['redeemed', 'stale']).toContain(result);
+          expect(written[i] !== null).toBe(result === 'redeemed');
+        });
+        expect(
+          await store.handoffs.redeem(
+            randomUUID(),
+            expiresAt,
+            sessionFor(account.id),
+            null,
+            sealed,
+          ),
+        ).toBe('stale');
       });
 
       it('leaves the id unused and the replaced session in place when the session cannot be written', async () => {

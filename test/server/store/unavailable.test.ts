@@ -147,12 +147,12 @@ describe('a store that fails in the middle of a redeem', () => {
       close: () => inner.close(),
       handoffs: {
         consume: (id, expiresAt) => inner.handoffs.consume(id, expiresAt),
-        async redeem(id, expiresAt, session, replaces) {
+        async redeem(id, expiresAt, session, replaces, sealed) {
           if (failNext) {
             failNext = false;
             throw connectionLost();
           }
-          return inner.handoffs.redeem(id, expiresAt, session, replaces);
+          return inner.handoffs.redeem(id, expiresAt, session, replaces, sealed);
         },
       },
     };
