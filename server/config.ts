@@ -4,6 +4,8 @@
  * (secrets are never echoed).
  */
 import path from 'node:path';
+import { type Argon2Params, OWASP_ARGON2 } from './accounts/password.ts';
+import { PASSWORD_GATE_DEFAULTS } from './accounts/password-gate.ts';
 
 export interface Config {
   port: number;
@@ -23,6 +25,18 @@ export interface Config {
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
   limits: RateLimits;
+  /** argon2id parameters for new password hashes. */
+  argon2: Argon2Params;
+  /** Caps on password checks in flight (load shedding, see accounts/password-gate.ts). */
+  passwordChecks: PasswordChecks;
+}
+
+/** How many password checks may be in flight, and how long one may expect to queue. */
+export interface PasswordChecks {
+  perIp: number;
+  perAccount: number;
+  queueLimit: number;
+  maxWaitMs: number;
 }
 
 /** Rate limits; each window is fixed, each count configurable. */
@@ -177,6 +191,8 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR?.trim() || './data');
   const publicOrigins = Object.freeze(origins(env, port));
   const D = DEFAULT_LIMITS;
+  const A = OWASP_ARGON2;
+  const G = PASSWORD_GATE_DEFAULTS;
   return Object.freeze({
     port,
     host,
@@ -202,6 +218,19 @@ export function loadConfig(env: Env = process.env): Config {
       signupsPerIp: integer(env, 'LIMIT_SIGNUPS_PER_IP', D.signupsPerIp, 1, 1_000_000),
       socketsPerIp: integer(env, 'LIMIT_SOCKETS_PER_IP', D.socketsPerIp, 1, 1_000_000),
       framesPerSocket: integer(env, 'LIMIT_FRAMES_PER_SOCKET', D.framesPerSocket, 1, 1_000_000),
+    }),
+    // argon2's own bounds, except memory: below 8 KiB per lane it refuses to hash, and 4 GiB
+    // is far past what a sign-in should cost.
+    argon2: Object.freeze({
+      memoryCost: integer(env, 'ARGON2_MEMORY_KIB', A.memoryCost, 8, 4 * 1024 * 1024),
+      timeCost: integer(env, 'ARGON2_TIME_COST', A.timeCost, 1, 100),
+      parallelism: integer(env, 'ARGON2_PARALLELISM', A.parallelism, 1, 255),
+    }),
+    passwordChecks: Object.freeze({
+      perIp: integer(env, 'PASSWORD_CHECKS_PER_IP', G.perIp, 1, 10_000),
+      perAccount: integer(env, 'PASSWORD_CHECKS_PER_ACCOUNT', G.perAccount, 1, 10_000),
+      queueLimit: integer(env, 'PASSWORD_QUEUE_LIMIT', G.queueLimit, 1, 100_000),
+      maxWaitMs: integer(env, 'PASSWORD_QUEUE_MAX_WAIT_MS', G.maxWaitMs, 1, 60_000),
     }),
   });
 }
