@@ -181,6 +181,25 @@ function secureOrigins(list: readonly string[]): boolean {
 }
 
 /**
+ * argon2's own bounds, except memory: 4 GiB is far past what a sign-in should cost. argon2
+ * refuses less than 8 KiB per lane, so that is checked here, at start, not at the first hash.
+ */
+function argon2(env: Env): Argon2Params {
+  const A = OWASP_ARGON2;
+  const memoryCost = integer(env, 'ARGON2_MEMORY_KIB', A.memoryCost, 8, 4 * 1024 * 1024);
+  const parallelism = integer(env, 'ARGON2_PARALLELISM', A.parallelism, 1, 255);
+  if (memoryCost < 8 * parallelism) {
+    throw new ConfigError(
+      'ARGON2_MEMORY_KIB',
+      `must be at least 8 KiB per lane (8 x ARGON2_PARALLELISM = ${8 * parallelism})`,
+      JSON.stringify(String(memoryCost)),
+    );
+  }
+  const timeCost = integer(env, 'ARGON2_TIME_COST', A.timeCost, 1, 100);
+  return Object.freeze({ memoryCost, timeCost, parallelism });
+}
+
+/**
  * Reads and validates the configuration.
  * @example
  * const config = loadConfig(process.env); // throws ConfigError on the first bad value
@@ -191,7 +210,6 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR?.trim() || './data');
   const publicOrigins = Object.freeze(origins(env, port));
   const D = DEFAULT_LIMITS;
-  const A = OWASP_ARGON2;
   const G = PASSWORD_GATE_DEFAULTS;
   return Object.freeze({
     port,
@@ -219,13 +237,7 @@ export function loadConfig(env: Env = process.env): Config {
       socketsPerIp: integer(env, 'LIMIT_SOCKETS_PER_IP', D.socketsPerIp, 1, 1_000_000),
       framesPerSocket: integer(env, 'LIMIT_FRAMES_PER_SOCKET', D.framesPerSocket, 1, 1_000_000),
     }),
-    // argon2's own bounds, except memory: below 8 KiB per lane it refuses to hash, and 4 GiB
-    // is far past what a sign-in should cost.
-    argon2: Object.freeze({
-      memoryCost: integer(env, 'ARGON2_MEMORY_KIB', A.memoryCost, 8, 4 * 1024 * 1024),
-      timeCost: integer(env, 'ARGON2_TIME_COST', A.timeCost, 1, 100),
-      parallelism: integer(env, 'ARGON2_PARALLELISM', A.parallelism, 1, 255),
-    }),
+    argon2: argon2(env),
     passwordChecks: Object.freeze({
       perIp: integer(env, 'PASSWORD_CHECKS_PER_IP', G.perIp, 1, 10_000),
       perAccount: integer(env, 'PASSWORD_CHECKS_PER_ACCOUNT', G.perAccount, 1, 10_000),

@@ -104,6 +104,15 @@ describe('password guesses sent at once, on one instance', () => {
     expect(await guessOverHttp(server.url, email, PASSWORD)).toBe(429);
     expect(hasher.verified).toBe(LIMIT);
   });
+
+  it('checks an unknown email against the decoy: one password check, as for a known one', async () => {
+    hasher.verified = 0;
+    expect(await guessOverSocket(server.url, 'nobody@example.com', 'any password')).toBe(
+      'account.bad-credentials',
+    );
+    expect(await guessOverHttp(server.url, 'nobody-else@example.com', 'any password')).toBe(422);
+    expect(hasher.verified).toBe(2);
+  });
 });
 
 const skip = await redisSkipReason();

@@ -112,6 +112,9 @@ describe('loadConfig', () => {
     expect(failure({ ARGON2_MEMORY_KIB: '4' })).toBe(
       'ARGON2_MEMORY_KIB must be a whole number from 8 to 4194304 (received "4")',
     );
+    expect(failure({ ARGON2_MEMORY_KIB: '16', ARGON2_PARALLELISM: '4' })).toBe(
+      'ARGON2_MEMORY_KIB must be at least 8 KiB per lane (8 x ARGON2_PARALLELISM = 32) (received "16")',
+    );
     expect(failure({ ARGON2_TIME_COST: 'two' })).toBe(
       'ARGON2_TIME_COST must be a whole number from 1 to 100 (received "two")',
     );
