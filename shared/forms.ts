@@ -112,7 +112,6 @@ export function normalizeEmail(raw: string): string {
 // paragraph separators. Two addresses differing only by them would look the same.
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}]/u;
 
-
 // Deliberately loose (one @, a dot in the domain, no spaces): the only real check of an
 // address is mail that arrives, and strict patterns refuse valid addresses.
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
