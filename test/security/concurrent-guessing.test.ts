@@ -105,6 +105,35 @@ describe('password guesses sent at once, on one instance', () => {
     expect(hasher.verified).toBe(LIMIT);
   });
 
+  it('checks at most the per-IP limit of 60 concurrent guesses at 60 different accounts', async () => {
+    const PER_IP = 10;
+    const fresh = await startServer({
+      hasher,
+      limits: { ...DEFAULT_LIMITS, loginFailsPerIp: PER_IP },
+    });
+    try {
+      hasher.verified = 0;
+      const outcomes = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          i % 2 === 0
+            ? guessOverSocket(fresh.url, `spread-${i}@example.com`, 'a guess')
+            : guessOverHttp(fresh.url, `spread-${i}@example.com`, 'a guess').then((status) =>
+                status === 422
+                  ? 'account.bad-credentials'
+                  : status === 429
+                    ? 'rate.limited'
+                    : `HTTP ${status}`,
+              ),
+        ),
+      );
+      expect(outcomes.filter((code) => code === 'account.bad-credentials')).toHaveLength(PER_IP);
+      expect(outcomes.filter((code) => code === 'rate.limited')).toHaveLength(60 - PER_IP);
+      expect(hasher.verified).toBe(PER_IP);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('checks an unknown email against the decoy: one password check, as for a known one', async () => {
     hasher.verified = 0;
     expect(await guessOverSocket(server.url, 'nobody@example.com', 'any password')).toBe(
