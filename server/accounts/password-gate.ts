@@ -92,7 +92,9 @@ function bump(counts: Map<string, number>, key: string, by: number): void {
 export function createPasswordGate(
   options: Partial<PasswordGateOptions> & Pick<PasswordGateOptions, 'concurrency'>,
 ): PasswordGate {
-  const o: PasswordGateOptions = { ...PASSWORD_GATE_DEFAULTS, ...options };
+  // An option given as undefined keeps its default, as with `??`.
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o: PasswordGateOptions = { ...PASSWORD_GATE_DEFAULTS, ...given } as PasswordGateOptions;
   validate(o);
   const byIp = new Map<string, number>();
   const byAccount = new Map<string, number>();
