@@ -5,11 +5,18 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import Router from '@koa/router';
 import Koa from 'koa';
 import serveStatic from 'koa-static';
 import type { FormDeps } from './accounts/forms.ts';
-import { hashPassword, OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
+import {
+  type Argon2Params,
+  createPasswordHasher,
+  OWASP_ARGON2,
+  type PasswordHasher,
+} from './accounts/password.ts';
+import { createPasswordGate, type PasswordGateOptions } from './accounts/password-gate.ts';
 import { type Config, DEFAULT_LIMITS, type RateLimits } from './config.ts';
 import { redeemHandoff } from './handoff/redeem.ts';
 import { addActionRoutes } from './http/actions.ts';
@@ -48,7 +55,12 @@ export interface BatonOptions {
   /** The client build folder (dist/client); its `/assets` are served. None in tests that need none. */
   assetsDir?: string | null;
   events?: SessionEvents;
-  scrypt?: ScryptParams;
+  /** argon2id parameters for new hashes (OWASP's by default). */
+  argon2?: Argon2Params;
+  /** Hashes and verifies passwords instead of argon2id with `argon2` (tests count checks with it). */
+  hasher?: PasswordHasher;
+  /** Caps on password checks in flight (see accounts/password-gate.ts); one slot per core by default. */
+  passwordChecks?: Partial<PasswordGateOptions>;
   /** Served over HTTPS: Secure, `__Host-` cookies and HSTS. */
   secureCookies?: boolean;
   /** Trust X-Forwarded-For / -Proto (only behind a proxy that sets them). */
@@ -91,7 +103,14 @@ export function optionsFromConfig(
   config: Config,
 ): Pick<
   BatonOptions,
-  'origins' | 'handoffTtlSeconds' | 'secureCookies' | 'trustProxy' | 'timeouts' | 'limits'
+  | 'origins'
+  | 'handoffTtlSeconds'
+  | 'secureCookies'
+  | 'trustProxy'
+  | 'timeouts'
+  | 'limits'
+  | 'argon2'
+  | 'passwordChecks'
 > {
   return {
     origins: config.publicOrigins,
@@ -103,6 +122,8 @@ export function optionsFromConfig(
       absoluteMs: config.sessionAbsoluteHours * 3_600_000,
     },
     limits: config.limits,
+    argon2: config.argon2,
+    passwordChecks: config.passwordChecks,
   };
 }
 
@@ -111,7 +132,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const store = failClosed(options.store);
   const now = options.now ?? Date.now;
   const ring = createKeyRing(options.secrets);
-  const scrypt = options.scrypt ?? OWASP_SCRYPT;
+  const hasher = options.hasher ?? createPasswordHasher(options.argon2 ?? OWASP_ARGON2);
   const events = options.events ?? createLocalSessionEvents();
   const template =
     typeof options.template === 'string' ? () => options.template as string : options.template;
@@ -120,14 +141,16 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const limiters = options.limiters ?? createLimiters(options.limits ?? DEFAULT_LIMITS);
   const binding = createBindingCookie(names);
   const flash = createFlashCookie(names, ring);
-  const forms: FormDeps = {
-    store,
-    scrypt,
-    limiters,
-    // Verified when an email is unknown, so that case costs what a wrong password costs.
-    decoyHash: await hashPassword('baton-decoy-password', scrypt),
-    events,
-  };
+  // Verified when an email is unknown, so that case costs what a wrong password costs. Its
+  // time is the password gate's first guess at how long a hash takes.
+  const decoyStarted = performance.now();
+  const decoyHash = await hasher.hash('baton-decoy-password');
+  const gate = createPasswordGate({
+    concurrency: Math.max(1, os.availableParallelism()),
+    initialHashMs: Math.max(1, performance.now() - decoyStarted),
+    ...options.passwordChecks,
+  });
+  const forms: FormDeps = { store, hasher, gate, limiters, decoyHash, events };
 
   const app = new Koa({ proxy: options.trustProxy ?? false });
   // koa-session signs its cookie with these (keygrip: the first signs, all verify).

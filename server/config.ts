@@ -4,6 +4,8 @@
  * (secrets are never echoed).
  */
 import path from 'node:path';
+import { type Argon2Params, OWASP_ARGON2 } from './accounts/password.ts';
+import { PASSWORD_GATE_DEFAULTS } from './accounts/password-gate.ts';
 
 export interface Config {
   port: number;
@@ -23,6 +25,18 @@ export interface Config {
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
   limits: RateLimits;
+  /** argon2id parameters for new password hashes. */
+  argon2: Argon2Params;
+  /** Caps on password checks in flight (load shedding, see accounts/password-gate.ts). */
+  passwordChecks: PasswordChecks;
+}
+
+/** How many password checks may be in flight, and how long one may expect to queue. */
+export interface PasswordChecks {
+  perIp: number;
+  perAccount: number;
+  queueLimit: number;
+  maxWaitMs: number;
 }
 
 /** Rate limits; each window is fixed, each count configurable. */
@@ -167,6 +181,25 @@ function secureOrigins(list: readonly string[]): boolean {
 }
 
 /**
+ * argon2's own bounds, except memory: 4 GiB is far past what a sign-in should cost. argon2
+ * refuses less than 8 KiB per lane, so that is checked here, at start, not at the first hash.
+ */
+function argon2(env: Env): Argon2Params {
+  const A = OWASP_ARGON2;
+  const memoryCost = integer(env, 'ARGON2_MEMORY_KIB', A.memoryCost, 8, 4 * 1024 * 1024);
+  const parallelism = integer(env, 'ARGON2_PARALLELISM', A.parallelism, 1, 255);
+  if (memoryCost < 8 * parallelism) {
+    throw new ConfigError(
+      'ARGON2_MEMORY_KIB',
+      `must be at least 8 KiB per lane (8 x ARGON2_PARALLELISM = ${8 * parallelism})`,
+      JSON.stringify(String(memoryCost)),
+    );
+  }
+  const timeCost = integer(env, 'ARGON2_TIME_COST', A.timeCost, 1, 100);
+  return Object.freeze({ memoryCost, timeCost, parallelism });
+}
+
+/**
  * Reads and validates the configuration.
  * @example
  * const config = loadConfig(process.env); // throws ConfigError on the first bad value
@@ -177,6 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR?.trim() || './data');
   const publicOrigins = Object.freeze(origins(env, port));
   const D = DEFAULT_LIMITS;
+  const G = PASSWORD_GATE_DEFAULTS;
   return Object.freeze({
     port,
     host,
@@ -202,6 +236,13 @@ export function loadConfig(env: Env = process.env): Config {
       signupsPerIp: integer(env, 'LIMIT_SIGNUPS_PER_IP', D.signupsPerIp, 1, 1_000_000),
       socketsPerIp: integer(env, 'LIMIT_SOCKETS_PER_IP', D.socketsPerIp, 1, 1_000_000),
       framesPerSocket: integer(env, 'LIMIT_FRAMES_PER_SOCKET', D.framesPerSocket, 1, 1_000_000),
+    }),
+    argon2: argon2(env),
+    passwordChecks: Object.freeze({
+      perIp: integer(env, 'PASSWORD_CHECKS_PER_IP', G.perIp, 1, 10_000),
+      perAccount: integer(env, 'PASSWORD_CHECKS_PER_ACCOUNT', G.perAccount, 1, 10_000),
+      queueLimit: integer(env, 'PASSWORD_QUEUE_LIMIT', G.queueLimit, 1, 100_000),
+      maxWaitMs: integer(env, 'PASSWORD_QUEUE_MAX_WAIT_MS', G.maxWaitMs, 1, 60_000),
     }),
   });
 }

@@ -97,10 +97,20 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
 
 export const MIN_PASSWORD_LENGTH = 8;
 
-/** Trims and lower-cases an email, the one form accounts are stored and looked up under. */
+/**
+ * The one form an email is stored and looked up under: NFKC (fullwidth letters, decomposed
+ * accents and other compatibility forms fold into one), trimmed and lower-cased, then NFKC
+ * again since lower-casing can leave a form NFKC would change. Look-alikes that differ only
+ * in how they were written therefore name one account.
+ */
 export function normalizeEmail(raw: string): string {
-  return raw.trim().toLowerCase();
+  return raw.normalize('NFKC').trim().toLowerCase().normalize('NFKC');
 }
+
+// Characters that show nothing: controls, format characters (zero-width space and joiners,
+// bidi marks, soft hyphen) and the rest of Unicode's default-ignorables, and line or
+// paragraph separators. Two addresses differing only by them would look the same.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}]/u;
 
 // Deliberately loose (one @, a dot in the domain, no spaces): the only real check of an
 // address is mail that arrives, and strict patterns refuse valid addresses.
@@ -124,6 +134,7 @@ function checkField(field: FieldSpec, value: string): string | undefined {
   if (field.autocomplete === 'email') {
     const address = normalizeEmail(value);
     if (address === '') return 'Enter your email address.';
+    if (INVISIBLE.test(address)) return 'Remove the invisible characters from this email address.';
     if (!EMAIL_SHAPE.test(address)) return 'Enter an email address like name@example.com.';
     return undefined;
   }

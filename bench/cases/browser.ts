@@ -1,7 +1,7 @@
 /**
  * Benchmark 5: from clicking "Log in" to the account page loaded, in Chromium: the live
  * form (socket submit, handoff, POST /handoff, 303, account page) against the same person
- * through the form without JavaScript (POST /login, 303, account page). Cheap scrypt on
+ * through the form without JavaScript (POST /login, 303, account page). Cheap argon2 on
  * both, so password hashing is not what is measured.
  */
 import { randomBytes } from 'node:crypto';
@@ -206,7 +206,7 @@ export async function browserBenchmark(
       ],
       method: [
         `Headless Chromium (Debian's, through playwright-core) against a real Baton serving the built client, ` +
-          `in a child process, with cheap scrypt parameters (ln=10) so password hashing is not measured. ` +
+          `in a child process, with cheap argon2 parameters (m=64 KiB, t=1) so password hashing is not measured. ` +
           `Each sign-in uses a fresh browser context (a new person's browser): load \`/login\`, wait until ` +
           `the live socket is open (live variant), fill in the email and password, then time from the click ` +
           `on "Log in" to the end of the \`load\` event of \`/account\`, on the browser's own clock (the ` +

@@ -13,7 +13,7 @@ import { bytesBySource, type ClientBuild, sourceGroup } from '../lib/client-buil
 import type { Mode } from '../lib/mode.ts';
 import { type BenchResult, bytes, row } from '../lib/result.ts';
 import { summarize } from '../lib/stats.ts';
-import { CHEAP_SCRYPT, UNLIMITED } from '../servers/config.ts';
+import { CHEAP_ARGON2, ROOMY_PASSWORD_CHECKS, UNLIMITED } from '../servers/config.ts';
 
 /** The issue's reference figures (gzipped), for the clients people compare Baton with. */
 export const REFERENCE_KB = Object.freeze({ 'Phoenix + LiveView': 46, htmx: 13 });
@@ -66,7 +66,8 @@ export async function bundleBenchmark(
     template: client.template,
     assetsDir: client.dir,
     logger: createLogger({ level: 'silent' }),
-    scrypt: CHEAP_SCRYPT,
+    argon2: CHEAP_ARGON2,
+    passwordChecks: ROOMY_PASSWORD_CHECKS,
     limits: UNLIMITED,
   });
   try {

@@ -1,13 +1,13 @@
 /**
  * A real Baton from createBaton, as `npm start` assembles it, except: rate limits raised out
- * of the benchmarks' way, cheap scrypt (hashing is not measured) and a silent logger.
+ * of the benchmarks' way, cheap argon2 (hashing is not measured) and a silent logger.
  */
 import { readFileSync } from 'node:fs';
 import { hashPassword } from '../../server/accounts/password.ts';
 import { createBaton } from '../../server/app.ts';
 import { createLogger } from '../../server/logger.ts';
 import type { Store } from '../../server/store/store.ts';
-import { CHEAP_SCRYPT, type HostConfig, UNLIMITED } from './config.ts';
+import { CHEAP_ARGON2, type HostConfig, ROOMY_PASSWORD_CHECKS, UNLIMITED } from './config.ts';
 import type { Hosted } from './host.ts';
 import { listenLoopback } from './listen.ts';
 import { openBenchStore } from './stores.ts';
@@ -46,7 +46,8 @@ export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>)
     template: readFileSync(config.templateFile, 'utf8'),
     assetsDir: config.assetsDir ?? null,
     logger: createLogger({ level: 'silent' }),
-    scrypt: CHEAP_SCRYPT,
+    argon2: CHEAP_ARGON2,
+    passwordChecks: ROOMY_PASSWORD_CHECKS,
     limits: UNLIMITED,
   });
   const port = await listenLoopback(baton.server);
@@ -60,7 +61,7 @@ export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>)
       if (existing) return existing.id;
       const account = await opened.accounts.create(
         email,
-        await hashPassword(password, CHEAP_SCRYPT),
+        await hashPassword(password, CHEAP_ARGON2),
       );
       if (!account) throw new Error(`could not create the account ${email}`);
       return account.id;

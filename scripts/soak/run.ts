@@ -41,6 +41,8 @@ const SOAK_ENV = Object.freeze({
   LIMIT_SIGNUPS_PER_IP: '1000000',
   LIMIT_SOCKETS_PER_IP: '1000000',
   LIMIT_FRAMES_PER_SOCKET: '1000000',
+  // Every soak browser is 127.0.0.1: one client IP is not a flood here.
+  PASSWORD_CHECKS_PER_IP: '10000',
 });
 
 /** Sign-ins one person does (a sign-up, then log-ins) before a new person takes their place. */

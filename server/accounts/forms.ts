@@ -5,15 +5,26 @@
 import { FORMS, normalizeEmail } from '../../shared/forms.ts';
 import type { Flash } from '../../shared/page.ts';
 import type { FieldErrors, Fields, FormName } from '../../shared/protocol.ts';
-import { describeWait, forget, type Limiters, peek, take } from '../limits/limits.ts';
+import {
+  describeWait,
+  forget,
+  type Limited,
+  type Limiters,
+  refund,
+  take,
+} from '../limits/limits.ts';
 import type { SessionEvents } from '../session/events.ts';
 import type { Account, Store } from '../store/store.ts';
-import { hashPassword, needsRehash, type ScryptParams, verifyPassword } from './password.ts';
+import type { PasswordHasher } from './password.ts';
+import type { GatePass, PasswordGate } from './password-gate.ts';
 import { checkFormFields } from './rules.ts';
 
 export interface FormDeps {
   store: Store;
-  scrypt: ScryptParams;
+  /** Hashes and verifies passwords (argon2id; legacy scrypt hashes verify and are redone). */
+  hasher: PasswordHasher;
+  /** Every password check and hash asks it for a pass first (see password-gate.ts). */
+  gate: PasswordGate;
   /** A hash of a password nobody has, verified when the email is unknown so both cases take equal time. */
   decoyHash: string;
   limiters: Limiters;
@@ -49,10 +60,11 @@ export interface Refused {
     | 'account.email-taken'
     | 'account.wrong-password'
     | 'auth.required'
-    | 'rate.limited';
+    | 'rate.limited'
+    | 'server.busy';
   message: string;
   errors: FieldErrors;
-  /** Set with `rate.limited`: seconds until trying again can succeed. */
+  /** Set with `rate.limited` and `server.busy`: seconds until trying again can succeed. */
   retryAfterSeconds?: number;
 }
 
@@ -118,34 +130,69 @@ function limited(wait: { retryAfterSeconds: number }, what: string): Refused {
   };
 }
 
+/** "Busy, try again in N seconds": too many password checks waiting. Nothing was written or counted. */
+function busy(retryAfterSeconds: number): Refused {
+  return {
+    ok: false,
+    code: 'server.busy',
+    message: `Baton is busy. Try again in ${describeWait(retryAfterSeconds)}.`,
+    errors: {},
+    retryAfterSeconds,
+  };
+}
+
 /**
- * Checks an email and password under the sign-in limits: refused at once when over them,
- * a failure counted against both the client IP and the account, a success clearing the
- * account's count. Every path that accepts a password goes through here.
+ * Runs a form's password work holding a pass from the gate (per client IP, per account and
+ * in all); when none is given, answers busy at once, before anything is counted or written.
+ */
+async function withPass(
+  deps: FormDeps,
+  who: Submitter,
+  email: string,
+  work: (pass: GatePass) => Promise<FormOutcome>,
+): Promise<FormOutcome> {
+  const admission = deps.gate.admit(who.ip, email);
+  if (!admission.ok) return busy(admission.retryAfterSeconds);
+  try {
+    return await work(admission.pass);
+  } finally {
+    admission.pass.leave();
+  }
+}
+
+/**
+ * Checks an email and password under the sign-in limits. The attempt is counted against
+ * the client IP and the account before the password is checked, so concurrent guesses
+ * count too (on every instance, when the limiters live in Redis); a success gives the IP's
+ * point back and clears the account's count. Over either limit, nothing is checked and the
+ * other limit's point is given back. Every path that accepts a password goes through here.
  */
 async function checkCredentials(
   deps: FormDeps,
   email: string,
   password: string,
   who: Submitter,
+  pass: GatePass,
 ): Promise<{ ok: true; account: Account } | Refused> {
   const { loginFailsPerAccount: perAccount, loginFailsPerIp: perIp } = deps.limiters;
-  // Checked before the password, so a guesser over the limit learns nothing more.
-  const wait = (await peek(perIp, who.ip)) ?? (await peek(perAccount, email));
-  if (wait) return limited(wait, 'failed sign-ins');
+  const [ipWait, accountWait] = await Promise.all([take(perIp, who.ip), take(perAccount, email)]);
+  if (ipWait || accountWait) {
+    if (!ipWait) await refund(perIp, who.ip);
+    if (!accountWait) await refund(perAccount, email);
+    return limited((ipWait ?? accountWait) as Limited, 'failed sign-ins');
+  }
   const account = await deps.store.accounts.findByEmail(email);
-  const matches = await verifyPassword(password, account?.passwordHash ?? deps.decoyHash);
+  // An unknown email is checked against the decoy, so both cases cost one hash.
+  const stored = account?.passwordHash ?? deps.decoyHash;
+  const matches = await pass.run(() => deps.hasher.verify(password, stored));
   if (!account || !matches) {
-    // Failures count against both; an unknown email counts too, so probing costs the same.
-    await Promise.all([take(perIp, who.ip), take(perAccount, email)]);
     return { ok: false, code: 'account.bad-credentials', message: BAD_CREDENTIALS, errors: {} };
   }
-  await forget(perAccount, email);
-  if (needsRehash(account.passwordHash, deps.scrypt)) {
-    await deps.store.accounts.updatePasswordHash(
-      account.id,
-      await hashPassword(password, deps.scrypt),
-    );
+  await Promise.all([refund(perIp, who.ip), forget(perAccount, email)]);
+  if (deps.hasher.needsRehash(account.passwordHash)) {
+    // Made with older parameters or scrypt: redone now, while the password is at hand.
+    const rehashed = await pass.run(() => deps.hasher.hash(password));
+    await deps.store.accounts.updatePasswordHash(account.id, rehashed);
   }
   return { ok: true, account };
 }
@@ -156,15 +203,17 @@ async function logIn(
   password: string,
   who: Submitter,
 ): Promise<FormOutcome> {
-  const checked = await checkCredentials(deps, email, password, who);
-  if (!checked.ok) return checked;
-  return {
-    ok: true,
-    accountId: checked.account.id,
-    credentialVersion: checked.account.credentialVersion,
-    destination: '/account',
-    flash: [WELCOME_BACK],
-  };
+  return withPass(deps, who, email, async (pass) => {
+    const checked = await checkCredentials(deps, email, password, who, pass);
+    if (!checked.ok) return checked;
+    return {
+      ok: true,
+      accountId: checked.account.id,
+      credentialVersion: checked.account.credentialVersion,
+      destination: '/account',
+      flash: [WELCOME_BACK],
+    };
+  });
 }
 
 async function signUp(
@@ -173,20 +222,20 @@ async function signUp(
   password: string,
   who: Submitter,
 ): Promise<FormOutcome> {
-  const wait = await take(deps.limiters.signupsPerIp, who.ip);
-  if (wait) return limited(wait, 'sign-ups from this network');
-  const account = await deps.store.accounts.create(
-    email,
-    await hashPassword(password, deps.scrypt),
-  );
-  if (!account) return signUpAgain(deps, email, password, who);
-  return {
-    ok: true,
-    accountId: account.id,
-    credentialVersion: account.credentialVersion,
-    destination: '/account',
-    flash: [WELCOME_NEW],
-  };
+  return withPass(deps, who, email, async (pass) => {
+    const wait = await take(deps.limiters.signupsPerIp, who.ip);
+    if (wait) return limited(wait, 'sign-ups from this network');
+    const hash = await pass.run(() => deps.hasher.hash(password));
+    const account = await deps.store.accounts.create(email, hash);
+    if (!account) return signUpAgain(deps, email, password, who, pass);
+    return {
+      ok: true,
+      accountId: account.id,
+      credentialVersion: account.credentialVersion,
+      destination: '/account',
+      flash: [WELCOME_NEW],
+    };
+  });
 }
 
 /** How long after creating an account a repeated sign-up counts as the same one. */
@@ -205,8 +254,9 @@ async function signUpAgain(
   email: string,
   password: string,
   who: Submitter,
+  pass: GatePass,
 ): Promise<FormOutcome> {
-  const checked = await checkCredentials(deps, email, password, who);
+  const checked = await checkCredentials(deps, email, password, who, pass);
   if (checked.ok && Date.now() - checked.account.createdAt < RESUBMIT_WINDOW_MS) {
     return {
       ok: true,
@@ -239,31 +289,31 @@ async function changePassword(
 ): Promise<FormOutcome> {
   const account = who.accountId ? await deps.store.accounts.findById(who.accountId) : null;
   if (!account) return AUTH_REQUIRED;
-  const checked = await checkCredentials(deps, account.email, fields.password, who);
-  if (!checked.ok) {
-    if (checked.code !== 'account.bad-credentials') return checked;
+  return withPass(deps, who, account.email, async (pass) => {
+    const checked = await checkCredentials(deps, account.email, fields.password, who, pass);
+    if (!checked.ok) {
+      if (checked.code !== 'account.bad-credentials') return checked;
+      return {
+        ok: false,
+        code: 'account.wrong-password',
+        message: 'Your current password was not right. Nothing was changed.',
+        errors: { password: 'This is not your current password.' },
+      };
+    }
+    const hash = await pass.run(() => deps.hasher.hash(fields.newPassword));
+    // A new credential version: handoffs sealed before this change no longer redeem.
+    const credentialVersion = await deps.store.accounts.changePassword(account.id, hash);
+    if (credentialVersion === null) return AUTH_REQUIRED;
+    const ended = await deps.store.sessions.destroyForAccount(account.id, who.sessionRef);
+    await Promise.all(
+      ended.map((ref) => deps.events.publish({ type: 'ended', ref, reason: 'revoked' })),
+    );
     return {
-      ok: false,
-      code: 'account.wrong-password',
-      message: 'Your current password was not right. Nothing was changed.',
-      errors: { password: 'This is not your current password.' },
+      ok: true,
+      accountId: account.id,
+      credentialVersion,
+      destination: '/account',
+      flash: [PASSWORD_CHANGED],
     };
-  }
-  // A new credential version: handoffs sealed before this change no longer redeem.
-  const credentialVersion = await deps.store.accounts.changePassword(
-    account.id,
-    await hashPassword(fields.newPassword, deps.scrypt),
-  );
-  if (credentialVersion === null) return AUTH_REQUIRED;
-  const ended = await deps.store.sessions.destroyForAccount(account.id, who.sessionRef);
-  await Promise.all(
-    ended.map((ref) => deps.events.publish({ type: 'ended', ref, reason: 'revoked' })),
-  );
-  return {
-    ok: true,
-    accountId: account.id,
-    credentialVersion,
-    destination: '/account',
-    flash: [PASSWORD_CHANGED],
-  };
+  });
 }

@@ -8,7 +8,7 @@ import type Koa from 'koa';
 import * as v from 'valibot';
 import { FORMS } from '../../shared/forms.ts';
 import { Fields, type FormName } from '../../shared/protocol.ts';
-import { type FormDeps, submitForm } from '../accounts/forms.ts';
+import { type FormDeps, type Refused, submitForm } from '../accounts/forms.ts';
 import { hashBinding } from '../handoff/seal.ts';
 import type { Logger } from '../logger.ts';
 import type { CookieNames } from '../session/cookies.ts';
@@ -40,6 +40,19 @@ function postedFields(form: FormName, raw: Record<string, unknown>): Record<stri
   return fields;
 }
 
+/** Refusals that say when to come back: over a limit, or too busy to check a password now. */
+const WAIT_STATUS: Partial<Record<Refused['code'], 429 | 503>> = {
+  'rate.limited': 429,
+  'server.busy': 503,
+};
+
+const TOO_LARGE: Refused = {
+  ok: false,
+  code: 'form.invalid',
+  message: 'That form was too large to read.',
+  errors: {},
+};
+
 function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
   return async (ctx) => {
     const parsed = v.safeParse(Fields, postedFields(form, body(ctx)));
@@ -50,14 +63,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
       accountId,
       sessionRef: accountId ? currentSessionRef(ctx, deps.names) : null,
     };
-    const outcome = parsed.success
-      ? await submitForm(deps.forms, form, fields, who)
-      : ({
-          ok: false,
-          code: 'form.invalid',
-          message: 'That form was too large to read.',
-          errors: {},
-        } as const);
+    const outcome = parsed.success ? await submitForm(deps.forms, form, fields, who) : TOO_LARGE;
     if (outcome.ok) {
       const replaced = await signIn(ctx, outcome.accountId, (deps.now ?? Date.now)());
       deps.flash.set(ctx, outcome.flash);
@@ -71,7 +77,11 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
       deps.flash.set(ctx, [{ kind: 'error', text: outcome.message }]);
       return seeOther(ctx, '/login');
     }
-    if (outcome.code === 'rate.limited') ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+    // Over a limit (429) or too busy to check a password now (503): say when to come back.
+    const status = WAIT_STATUS[outcome.code] ?? 422;
+    if (outcome.retryAfterSeconds !== undefined) {
+      ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+    }
     sendPage(
       ctx,
       deps,
@@ -82,7 +92,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
         formError: { code: outcome.code, message: outcome.message },
         flash: [],
       },
-      outcome.code === 'rate.limited' ? 429 : 422,
+      status,
     );
   };
 }

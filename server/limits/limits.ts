@@ -69,6 +69,13 @@ export async function peek(limiter: RateLimiterAbstract, key: string): Promise<L
   return { retryAfterSeconds: seconds(res.msBeforeNext) };
 }
 
+/** Gives back one point taken for `key` (an attempt counted ahead that turned out fine). */
+export async function refund(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  await limiter.reward(key, 1).catch((error: unknown) => {
+    throw storeFailure('limiter.reward', error);
+  });
+}
+
 /** Forgets a key's count (after a successful sign-in). */
 export async function forget(limiter: RateLimiterAbstract, key: string): Promise<void> {
   await limiter.delete(key).catch((error: unknown) => {

@@ -19,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { normalizeEmail } from '../../shared/forms.ts';
 import {
   COMMAND_TIMEOUT_MS,
   connectRedis,
@@ -301,7 +302,8 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
   const findById = async (id: string) => toAccount(await client.hgetall(accountKey(id)));
 
   return {
-    async create(email, passwordHash) {
+    async create(raw, passwordHash) {
+      const email = normalizeEmail(raw);
       const account: Account = {
         id: randomUUID(),
         email,
@@ -322,7 +324,7 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
     async findByEmail(email) {
       // Two reads are safe: accounts are never deleted, and the script writes the index and
       // the hash together, so an id found in the index always has its hash.
-      const id = await client.get(emailKey(email));
+      const id = await client.get(emailKey(normalizeEmail(email)));
       return id === null ? null : findById(id);
     },
     findById,

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { normalizeEmail } from '../../shared/forms.ts';
 import { type GroupCommit, groupCommit } from './group-commit.ts';
 import { migrate } from './migrations.ts';
 import type {
@@ -145,7 +146,8 @@ function accountStore(db: Database.Database, now: () => number): AccountStore {
     .pluck();
 
   return {
-    async create(email, passwordHash) {
+    async create(raw, passwordHash) {
+      const email = normalizeEmail(raw);
       const account: Account = {
         id: randomUUID(),
         email,
@@ -157,7 +159,7 @@ function accountStore(db: Database.Database, now: () => number): AccountStore {
       return changes === 1 ? account : null;
     },
     async findByEmail(email) {
-      return toAccount(byEmail.get(email));
+      return toAccount(byEmail.get(normalizeEmail(email)));
     },
     async findById(id) {
       return toAccount(byId.get(id));

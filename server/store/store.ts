@@ -6,7 +6,7 @@
 
 export interface Account {
   id: string;
-  /** Normalized: trimmed and lower-cased. */
+  /** Normalized (shared/forms.ts normalizeEmail): NFKC, trimmed and lower-cased. */
   email: string;
   passwordHash: string;
   createdAt: number;
@@ -21,7 +21,11 @@ export interface Account {
 export type SessionData = Record<string, unknown>;
 
 export interface AccountStore {
-  /** Creates an account; returns null when the email is already taken (atomically). */
+  /**
+   * Creates an account; returns null when the email is already taken (atomically). Both this
+   * and `findByEmail` normalize the email themselves, so no caller can file or find an
+   * account under a look-alike spelling.
+   */
   create(email: string, passwordHash: string): Promise<Account | null>;
   findByEmail(email: string): Promise<Account | null>;
   findById(id: string): Promise<Account | null>;

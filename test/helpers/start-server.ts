@@ -1,6 +1,7 @@
 /**
- * Starts a real Baton in-process on port 0, on a fresh SQLite file, with cheap scrypt
- * parameters (hashing is not what these tests measure).
+ * Starts a real Baton in-process on port 0, on a fresh SQLite file, with cheap argon2
+ * parameters and password-check caps out of the way (hashing and load shedding are not what
+ * these tests measure; test/server/accounts/ and test/security/ set their own).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,13 @@ import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { Store } from '../../server/store/store.ts';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-baton-0001';
-export const CHEAP_SCRYPT = Object.freeze({ ln: 10, r: 8, p: 1 });
+export const CHEAP_ARGON2 = Object.freeze({ memoryCost: 64, timeCost: 1, parallelism: 1 });
+/** Many sign-ins at once from one test client (127.0.0.1) are not a flood here. */
+export const ROOMY_PASSWORD_CHECKS = Object.freeze({
+  perIp: 10_000,
+  perAccount: 10_000,
+  queueLimit: 100_000,
+});
 export const TEMPLATE = readFileSync(
   path.resolve(import.meta.dirname, '../../client/index.html'),
   'utf8',
@@ -41,7 +48,8 @@ export async function startServer(overrides: Partial<BatonOptions> = {}): Promis
     handoffTtlSeconds: 60,
     template: TEMPLATE,
     logger,
-    scrypt: CHEAP_SCRYPT,
+    argon2: CHEAP_ARGON2,
+    passwordChecks: ROOMY_PASSWORD_CHECKS,
     ...overrides,
   });
   const address = await baton.listen(0);

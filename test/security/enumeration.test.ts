@@ -3,7 +3,7 @@
  * or in how long it takes to say it, over the live socket or the plain form post.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword, type ScryptParams } from '../../server/accounts/password.ts';
+import { type Argon2Params, hashPassword } from '../../server/accounts/password.ts';
 import type { Fields, ServerMessage } from '../../shared/protocol.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { signUpAndRedeem, submitOverSocket } from '../helpers/live-forms.ts';
@@ -97,14 +97,14 @@ describe('user enumeration by message', () => {
 });
 
 describe('user enumeration by timing', () => {
-  // Real scrypt costs (startServer's default is cheap), so the hash dominates what is timed.
-  const SCRYPT: ScryptParams = { ln: 14, r: 8, p: 1 };
+  // Real argon2 costs (startServer's default is cheap), so the hash dominates what is timed.
+  const ARGON2: Argon2Params = { memoryCost: 8192, timeCost: 2, parallelism: 1 };
   // Below the default limits (10 failures per account, 50 per IP per 15 minutes): each known
   // account is guessed once, and 2 × ROUNDS failures stay under the per-IP limit.
   const ROUNDS = 24;
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer({ scrypt: SCRYPT });
+    server = await startServer({ argon2: ARGON2 });
   });
   afterAll(() => server.stop());
 
@@ -121,7 +121,7 @@ describe('user enumeration by timing', () => {
     // Hashed exactly as a sign-up would with these parameters, straight into the store.
     await Promise.all(
       known.map(async (email) =>
-        server.store.accounts.create(email, await hashPassword(PASSWORD, SCRYPT)),
+        server.store.accounts.create(email, await hashPassword(PASSWORD, ARGON2)),
       ),
     );
     const browser = new BrowserSession(server.url);

@@ -23,7 +23,7 @@ import {
 } from '../helpers/live-forms.ts';
 import { captureLogs, type LogCapture } from '../helpers/log-capture.ts';
 import {
-  CHEAP_SCRYPT,
+  CHEAP_ARGON2,
   type RunningServer,
   startServer,
   TEST_SECRET,
@@ -177,7 +177,7 @@ describe('handoff attacks', () => {
     await browser.fetch('/login');
     const account = await inspect.store.accounts.create(
       person('expired').email,
-      await hashPassword(PASSWORD, CHEAP_SCRYPT),
+      await hashPassword(PASSWORD, CHEAP_ARGON2),
     );
     if (!account) throw new Error('could not create the account');
     const ring = createKeyRing([TEST_SECRET]);

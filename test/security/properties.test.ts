@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { hashPassword } from '../../server/accounts/password.ts';
+import { createPasswordHasher } from '../../server/accounts/password.ts';
+import { createPasswordGate } from '../../server/accounts/password-gate.ts';
 import { DEFAULT_LIMITS } from '../../server/config.ts';
 import { type HandoffOpenError, openHandoff, sealHandoff } from '../../server/handoff/seal.ts';
 import { createKeyRing } from '../../server/keys/keyring.ts';
@@ -358,7 +359,7 @@ describe('the live connection handler under random frames', () => {
   afterAll(() => store.close());
 
   async function connect(): Promise<FakeSocket> {
-    const scrypt = { ln: 4, r: 1, p: 1 };
+    const hasher = createPasswordHasher({ memoryCost: 8, timeCost: 1, parallelism: 1 });
     // Limits out of the way: this is about parsing and answering every frame, and the
     // sign-in and sign-up paths behind a valid submit. The real-socket run below keeps them.
     const unlimited = 1_000_000_000;
@@ -382,9 +383,15 @@ describe('the live connection handler under random frames', () => {
       {
         forms: {
           store,
-          scrypt,
+          hasher,
+          gate: createPasswordGate({
+            concurrency: 1,
+            perIp: unlimited,
+            perAccount: unlimited,
+            queueLimit: unlimited,
+          }),
           limiters,
-          decoyHash: await hashPassword('decoy', scrypt),
+          decoyHash: await hasher.hash('decoy'),
           events: createLocalSessionEvents(),
         },
         limiters,

@@ -36,6 +36,8 @@ describe('loadConfig', () => {
         socketsPerIp: 120,
         framesPerSocket: 100,
       },
+      argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+      passwordChecks: { perIp: 4, perAccount: 2, queueLimit: 256, maxWaitMs: 2000 },
     });
   });
 
@@ -62,6 +64,13 @@ describe('loadConfig', () => {
       LIMIT_SIGNUPS_PER_IP: '3',
       LIMIT_SOCKETS_PER_IP: '60',
       LIMIT_FRAMES_PER_SOCKET: '40',
+      ARGON2_MEMORY_KIB: '65536',
+      ARGON2_TIME_COST: '3',
+      ARGON2_PARALLELISM: '2',
+      PASSWORD_CHECKS_PER_IP: '8',
+      PASSWORD_CHECKS_PER_ACCOUNT: '3',
+      PASSWORD_QUEUE_LIMIT: '100',
+      PASSWORD_QUEUE_MAX_WAIT_MS: '1500',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -82,6 +91,8 @@ describe('loadConfig', () => {
         socketsPerIp: 60,
         framesPerSocket: 40,
       },
+      argon2: { memoryCost: 65536, timeCost: 3, parallelism: 2 },
+      passwordChecks: { perIp: 8, perAccount: 3, queueLimit: 100, maxWaitMs: 1500 },
     });
   });
 
@@ -94,6 +105,24 @@ describe('loadConfig', () => {
     );
     expect(failure({ HANDOFF_TTL_SECONDS: '0' })).toBe(
       'HANDOFF_TTL_SECONDS must be a whole number from 1 to 3600 (received "0")',
+    );
+  });
+
+  it('names the variable, the rule and the value for a bad argon2 or password-check setting', () => {
+    expect(failure({ ARGON2_MEMORY_KIB: '4' })).toBe(
+      'ARGON2_MEMORY_KIB must be a whole number from 8 to 4194304 (received "4")',
+    );
+    expect(failure({ ARGON2_MEMORY_KIB: '16', ARGON2_PARALLELISM: '4' })).toBe(
+      'ARGON2_MEMORY_KIB must be at least 8 KiB per lane (8 x ARGON2_PARALLELISM = 32) (received "16")',
+    );
+    expect(failure({ ARGON2_TIME_COST: 'two' })).toBe(
+      'ARGON2_TIME_COST must be a whole number from 1 to 100 (received "two")',
+    );
+    expect(failure({ PASSWORD_CHECKS_PER_IP: '0' })).toBe(
+      'PASSWORD_CHECKS_PER_IP must be a whole number from 1 to 10000 (received "0")',
+    );
+    expect(failure({ PASSWORD_QUEUE_MAX_WAIT_MS: '-5' })).toBe(
+      'PASSWORD_QUEUE_MAX_WAIT_MS must be a whole number from 1 to 60000 (received "-5")',
     );
   });
 

@@ -138,6 +138,36 @@ export function describeStore(
         expect(await store.accounts.findByEmail(email)).toEqual(created[0]);
       });
 
+      it('files and finds an account under one spelling of its email, however it is written', async () => {
+        const local = `josé-${randomUUID()}`;
+        const created = await store.accounts.create(
+          `  ${local.toUpperCase()}@EXAMPLE.com`,
+          'hash-1',
+        );
+        expect(created?.email).toBe(`${local}@example.com`);
+
+        const fullwidth = [...`${local}@example.com`]
+          .map((c) =>
+            /[!-~]/.test(c) ? String.fromCodePoint((c.codePointAt(0) as number) + 0xfee0) : c,
+          )
+          .join('');
+        for (const lookAlike of [`${local}@example.com`.normalize('NFD'), fullwidth]) {
+          expect(await store.accounts.findByEmail(lookAlike)).toEqual(created);
+          expect(await store.accounts.create(lookAlike, 'hash-2')).toBeNull();
+        }
+      });
+
+      it('creates exactly one of 20 concurrent accounts for look-alike spellings of one email', async () => {
+        const local = `rené-${randomUUID()}`;
+        const spellings = [`${local}@example.com`, `${local.normalize('NFD')}@Example.COM`];
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.accounts.create(spellings[i % 2] as string, `hash-${i}`),
+          ),
+        );
+        expect(results.filter((account) => account !== null)).toHaveLength(1);
+      });
+
       it('replaces the password hash', async () => {
         const created = await store.accounts.create(uniqueEmail(), 'hash-1');
         if (created === null) throw new Error('the account was not created');
