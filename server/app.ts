@@ -16,6 +16,7 @@ import { addActionRoutes } from './http/actions.ts';
 import { requestLog } from './http/errors.ts';
 import { formBody } from './http/form-body.ts';
 import { refuseCrossSite, securityHeaders } from './http/guards.ts';
+import { healthCheck } from './http/health.ts';
 import { addPageRoutes } from './http/pages.ts';
 import { createKeyRing } from './keys/keyring.ts';
 import { createLimiters, type Limiters } from './limits/limits.ts';
@@ -137,6 +138,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const pageDeps = { store, binding, flash, template };
   addPageRoutes(router, pageDeps);
   addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger });
+  router.get('/healthz', healthCheck(store, options.logger));
   router.post('/handoff', redeemHandoff({ ring, binding, flash, events, logger: options.logger }));
 
   app.use(requestLog(options.logger));
