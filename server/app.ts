@@ -13,6 +13,7 @@ import { hashPassword, OWASP_SCRYPT, type ScryptParams } from './accounts/passwo
 import { type Config, DEFAULT_LIMITS, type RateLimits } from './config.ts';
 import { redeemHandoff } from './handoff/redeem.ts';
 import { addActionRoutes } from './http/actions.ts';
+import { koaProxyOptions } from './http/client-ip.ts';
 import { requestLog } from './http/errors.ts';
 import { formBody } from './http/form-body.ts';
 import { refuseCrossSite, securityHeaders } from './http/guards.ts';
@@ -52,8 +53,11 @@ export interface BatonOptions {
   scrypt?: ScryptParams;
   /** Served over HTTPS: Secure, `__Host-` cookies and HSTS. */
   secureCookies?: boolean;
-  /** Trust X-Forwarded-For / -Proto (only behind a proxy that sets them). */
-  trustProxy?: boolean;
+  /**
+   * Proxy hops in front that append to X-Forwarded-For (0, the default: none). The client
+   * IP is the entry that many from the right, for HTTP and the live socket alike.
+   */
+  trustProxy?: number;
   timeouts?: SessionTimeouts;
   limits?: RateLimits;
   /** Limiters to use instead of in-memory ones built from `limits` (e.g. Redis-backed). */
@@ -121,7 +125,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     events,
   };
 
-  const app = new Koa({ proxy: options.trustProxy ?? false });
+  const app = new Koa(koaProxyOptions(options.trustProxy ?? 0));
   // koa-session signs its cookie with these (keygrip: the first signs, all verify).
   app.keys = ring.keys.map((key) => key.key('cookie').toString('base64url'));
   const session = createSessionMiddleware(app, {
@@ -183,7 +187,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     sessions: store.sessions,
     origins: options.origins,
     registry,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy ?? 0,
     logger: options.logger,
     forms,
     limiters,

@@ -18,8 +18,11 @@ export interface Config {
   production: boolean;
   /** True when PUBLIC_ORIGIN is https: cookies are then Secure and `__Host-` prefixed. */
   secureCookies: boolean;
-  /** Trust X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
-  trustProxy: boolean;
+  /**
+   * Reverse proxies in front that append to X-Forwarded-For (0: none, trust no forwarded
+   * header). The client IP is the `trustProxy`-th entry from the right (http/client-ip.ts).
+   */
+  trustProxy: number;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
   limits: RateLimits;
@@ -147,11 +150,20 @@ function storeUrl(env: Env, dataDir: string): string {
   throw new ConfigError('STORE_URL', 'must be sqlite:<file> or redis://host:port/db', shown);
 }
 
-function flag(env: Env, name: string): boolean {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
-  if (raw === '1' || raw === 'true') return true;
-  throw new ConfigError(name, 'must be 1, 0, true or false', JSON.stringify(raw));
+/** Most proxy hops accepted: more is a typo, not a deployment. */
+const MAX_PROXY_HOPS = 16;
+
+/** TRUST_PROXY: unset, `0` or `off` trust no forwarded header; `<n>` trusts n proxy hops. */
+function proxyHops(env: Env): number {
+  const raw = env.TRUST_PROXY?.trim();
+  if (raw === undefined || raw === '' || raw === '0' || raw.toLowerCase() === 'off') return 0;
+  const hops = Number(raw);
+  if (/^\d+$/.test(raw) && hops >= 1 && hops <= MAX_PROXY_HOPS) return hops;
+  throw new ConfigError(
+    'TRUST_PROXY',
+    `must be 0 or off, or the number of proxies in front that append to X-Forwarded-For (a whole number from 1 to ${MAX_PROXY_HOPS})`,
+    JSON.stringify(env.TRUST_PROXY),
+  );
 }
 
 function secureOrigins(list: readonly string[]): boolean {
@@ -187,7 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
     handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 60, 1, 3600),
     production: env.NODE_ENV === 'production',
     secureCookies: secureOrigins(publicOrigins),
-    trustProxy: flag(env, 'TRUST_PROXY'),
+    trustProxy: proxyHops(env),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 7 * 24 * 60),
     sessionAbsoluteHours: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 90 * 24),
     limits: Object.freeze({

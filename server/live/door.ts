@@ -11,6 +11,7 @@ import type Koa from 'koa';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES } from '../../shared/protocol.ts';
 import { hashBinding } from '../handoff/seal.ts';
+import { clientIp } from '../http/client-ip.ts';
 import { take } from '../limits/limits.ts';
 import type { BindingCookie } from '../session/binding.ts';
 import type { CookieNames } from '../session/cookies.ts';
@@ -42,8 +43,8 @@ export interface DoorOptions extends LiveDeps {
   sessions: SessionStore;
   origins: readonly string[];
   registry: SocketRegistry;
-  /** Read X-Forwarded-For for the client IP (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /** Proxy hops trusted in X-Forwarded-For (http/client-ip.ts); 0 reads the peer address. */
+  trustProxy: number;
   heartbeatMs?: number;
   idleMs?: number;
   socketsPerSession?: number;
@@ -70,15 +71,6 @@ function refuse(socket: Duplex, status: RefusedStatus, extraHeaders = ''): void 
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n${extraHeaders}Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
   );
-}
-
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
 }
 
 /** Attaches the live socket to `server` and returns a handle to close it. */

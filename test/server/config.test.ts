@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       handoffTtlSeconds: 60,
       production: false,
       secureCookies: false,
-      trustProxy: false,
+      trustProxy: 0,
       sessionIdleMinutes: 30,
       sessionAbsoluteHours: 12,
       limits: {
@@ -72,7 +72,7 @@ describe('loadConfig', () => {
       handoffTtlSeconds: 30,
       production: true,
       secureCookies: true,
-      trustProxy: true,
+      trustProxy: 1,
       sessionIdleMinutes: 15,
       sessionAbsoluteHours: 8,
       limits: {
@@ -120,10 +120,19 @@ describe('loadConfig', () => {
     );
   });
 
-  it('refuses a flag that is not 1, 0, true or false', () => {
-    expect(failure({ TRUST_PROXY: 'yes' })).toBe(
-      'TRUST_PROXY must be 1, 0, true or false (received "yes")',
-    );
+  it('reads TRUST_PROXY as a number of proxy hops, 0 or off for none', () => {
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it('refuses a TRUST_PROXY that is not off or a whole number of hops', () => {
+    for (const value of ['yes', 'true', '-1', '1.5', '17', ' 1x']) {
+      expect(failure({ TRUST_PROXY: value })).toBe(
+        `TRUST_PROXY must be 0 or off, or the number of proxies in front that append to X-Forwarded-For (a whole number from 1 to 16) (received ${JSON.stringify(value)})`,
+      );
+    }
   });
 
   it('refuses an unknown store without echoing a Redis password', () => {
