@@ -27,8 +27,10 @@ export function koaProxyOptions(hops: number): { proxy: boolean; maxIpsCount: nu
 export function clientIp(req: IncomingMessage, hops: number): string {
   const peer = req.socket.remoteAddress ?? '';
   if (hops <= 0) return peer;
-  // Node joins repeated X-Forwarded-For headers with ", " into one string.
-  const header = req.headers['x-forwarded-for'];
+  // Node joins repeated X-Forwarded-For headers with ", " into one string; its type still
+  // allows a list, which reads the same way joined.
+  const raw = req.headers['x-forwarded-for'];
+  const header = Array.isArray(raw) ? raw.join(',') : raw;
   if (!header) return peer;
   const entries = header.split(',').map((entry) => entry.trim());
   return entries.slice(-hops)[0] || peer;

@@ -19,7 +19,7 @@ import { readSession, type SessionTimeouts, sessionDeadline } from '../session/s
 import type { SessionStore } from '../store/store.ts';
 import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
 import { type LiveDeps, type LivePeer, serveConnection } from './connection.ts';
-import type { SocketRegistry } from './registry.ts';
+import type { EndWatch, SocketRegistry } from './registry.ts';
 
 export const LIVE_PATH = '/live';
 
@@ -116,17 +116,37 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     const ip = clientIp(req, options.trustProxy);
     const limited = await take(options.limiters.socketsPerIp, ip);
     if (limited) return refuse(socket, 429, `Retry-After: ${limited.retryAfterSeconds}\r\n`);
-    const session = await readSession(
-      options.app,
-      options.loadSession,
-      req,
-      options.names,
-      options.timeouts,
-    );
-    if (session && options.registry.count(session.ref) >= socketsPerSession) {
-      return refuse(socket, 429, 'Retry-After: 60\r\n');
+    // On before the session read: a sign-out published while the read is in flight closes
+    // no socket (this one is not filed yet), so it is looked up once the socket is filed.
+    const ends = options.registry.watchEnds();
+    try {
+      const session = await readSession(
+        options.app,
+        options.loadSession,
+        req,
+        options.names,
+        options.timeouts,
+      );
+      if (session && options.registry.count(session.ref) >= socketsPerSession) {
+        return refuse(socket, 429, 'Retry-After: 60\r\n');
+      }
+      if (socket.destroyed) return;
+      // Without verifyClient, ws calls back synchronously, so the watch is still on.
+      upgrade(req, socket, head, binding, ip, session, ends);
+    } finally {
+      ends.stop();
     }
-    if (socket.destroyed) return;
+  }
+
+  function upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    binding: string,
+    ip: string,
+    session: Awaited<ReturnType<typeof readSession>>,
+    ends: EndWatch,
+  ): void {
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Not randomUUID(): it builds its string by concatenation, and the rope an idle
       // socket keeps would cost about 450 bytes (measured by `npm run bench`).
@@ -143,6 +163,11 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
       ws.on('pong', markAlive);
       // Filed by the binding's hash, as handoffs are bound: a raw binding never leaves here.
       options.registry.add(ws, { sessionRef: peer.sessionRef, binding: hashBinding(binding) });
+      const missed = session ? ends.endedReason(session.ref) : null;
+      if (session && missed) {
+        options.registry.endSession(session.ref, missed);
+        return;
+      }
       if (session) {
         endAtDeadline(ws, session.ref, session.deadline);
       } else {
