@@ -65,7 +65,13 @@ export interface BatonOptions {
   /** Relaxes the CSP for Vite's dev server. */
   devServer?: boolean;
   /** The live socket's walls (see live/door.ts DOOR_DEFAULTS). */
-  live?: { heartbeatMs?: number; idleMs?: number; socketsPerSession?: number };
+  live?: {
+    heartbeatMs?: number;
+    idleMs?: number;
+    signedInIdleMs?: number;
+    socketsPerSession?: number;
+    now?: () => number;
+  };
 }
 
 export interface Baton {
@@ -193,6 +199,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     limiters,
     ring,
     handoffTtlSeconds: options.handoffTtlSeconds,
+    openSocketsPerIp: (options.limits ?? DEFAULT_LIMITS).openSocketsPerIp,
     ...options.live,
   });
 

@@ -38,15 +38,21 @@ export interface RateLimits {
   signupsPerIp: number;
   /** Live-socket connections per client IP per minute. */
   socketsPerIp: number;
+  /**
+   * Live sockets one client IP may hold open at once, per instance (refused with 429 at the
+   * upgrade). Optional here so a test may set only the limits it exercises.
+   */
+  openSocketsPerIp?: number;
   /** Frames per live socket per 10 seconds. */
   framesPerSocket: number;
 }
 
-export const DEFAULT_LIMITS: Readonly<RateLimits> = Object.freeze({
+export const DEFAULT_LIMITS: Readonly<Required<RateLimits>> = Object.freeze({
   loginFailsPerAccount: 10,
   loginFailsPerIp: 50,
   signupsPerIp: 30,
   socketsPerIp: 120,
+  openSocketsPerIp: 64,
   framesPerSocket: 100,
 });
 
@@ -213,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
       loginFailsPerIp: integer(env, 'LIMIT_LOGIN_FAILS_PER_IP', D.loginFailsPerIp, 1, 1_000_000),
       signupsPerIp: integer(env, 'LIMIT_SIGNUPS_PER_IP', D.signupsPerIp, 1, 1_000_000),
       socketsPerIp: integer(env, 'LIMIT_SOCKETS_PER_IP', D.socketsPerIp, 1, 1_000_000),
+      openSocketsPerIp: integer(env, 'LIMIT_OPEN_SOCKETS_PER_IP', D.openSocketsPerIp, 1, 1_000_000),
       framesPerSocket: integer(env, 'LIMIT_FRAMES_PER_SOCKET', D.framesPerSocket, 1, 1_000_000),
     }),
   });

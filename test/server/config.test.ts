@@ -34,6 +34,7 @@ describe('loadConfig', () => {
         loginFailsPerIp: 50,
         signupsPerIp: 30,
         socketsPerIp: 120,
+        openSocketsPerIp: 64,
         framesPerSocket: 100,
       },
     });
@@ -61,6 +62,7 @@ describe('loadConfig', () => {
       LIMIT_LOGIN_FAILS_PER_IP: '20',
       LIMIT_SIGNUPS_PER_IP: '3',
       LIMIT_SOCKETS_PER_IP: '60',
+      LIMIT_OPEN_SOCKETS_PER_IP: '32',
       LIMIT_FRAMES_PER_SOCKET: '40',
     });
     expect(config).toMatchObject({
@@ -80,6 +82,7 @@ describe('loadConfig', () => {
         loginFailsPerIp: 20,
         signupsPerIp: 3,
         socketsPerIp: 60,
+        openSocketsPerIp: 32,
         framesPerSocket: 40,
       },
     });
