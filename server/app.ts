@@ -20,9 +20,11 @@ import { createPasswordGate, type PasswordGateOptions } from './accounts/passwor
 import { type Config, DEFAULT_LIMITS, type RateLimits } from './config.ts';
 import { redeemHandoff } from './handoff/redeem.ts';
 import { addActionRoutes } from './http/actions.ts';
+import { koaProxyOptions } from './http/client-ip.ts';
 import { requestLog } from './http/errors.ts';
 import { formBody } from './http/form-body.ts';
 import { refuseCrossSite, securityHeaders } from './http/guards.ts';
+import { healthCheck } from './http/health.ts';
 import { addPageRoutes } from './http/pages.ts';
 import { createKeyRing } from './keys/keyring.ts';
 import { createLimiters, type Limiters } from './limits/limits.ts';
@@ -63,8 +65,11 @@ export interface BatonOptions {
   passwordChecks?: Partial<PasswordGateOptions>;
   /** Served over HTTPS: Secure, `__Host-` cookies and HSTS. */
   secureCookies?: boolean;
-  /** Trust X-Forwarded-For / -Proto (only behind a proxy that sets them). */
-  trustProxy?: boolean;
+  /**
+   * Proxy hops in front that append to X-Forwarded-For (0, the default: none). The client
+   * IP is the entry that many from the right, for HTTP and the live socket alike.
+   */
+  trustProxy?: number;
   timeouts?: SessionTimeouts;
   limits?: RateLimits;
   /** Limiters to use instead of in-memory ones built from `limits` (e.g. Redis-backed). */
@@ -72,7 +77,12 @@ export interface BatonOptions {
   /** Relaxes the CSP for Vite's dev server. */
   devServer?: boolean;
   /** The live socket's walls (see live/door.ts DOOR_DEFAULTS). */
-  live?: { heartbeatMs?: number; idleMs?: number; socketsPerSession?: number };
+  live?: {
+    heartbeatMs?: number;
+    idleMs?: number;
+    signedInIdleMs?: number;
+    socketsPerSession?: number;
+  };
   /**
    * The clock (ms since the epoch) for every decision about time: session timeouts, handoff
    * issue and expiry, the live socket's deadlines and idle wall. Default `Date.now`. The
@@ -152,7 +162,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   });
   const forms: FormDeps = { store, hasher, gate, limiters, decoyHash, events };
 
-  const app = new Koa({ proxy: options.trustProxy ?? false });
+  const app = new Koa(koaProxyOptions(options.trustProxy ?? 0));
   // koa-session signs its cookie with these (keygrip: the first signs, all verify).
   app.keys = ring.keys.map((key) => key.key('cookie').toString('base64url'));
   const session = createSessionMiddleware(app, {
@@ -169,6 +179,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const pageDeps = { store, binding, flash, template };
   addPageRoutes(router, pageDeps);
   addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger, now });
+  router.get('/healthz', healthCheck(store, options.logger));
   router.post(
     '/handoff',
     redeemHandoff({
@@ -225,13 +236,14 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     sessions: store.sessions,
     origins: options.origins,
     registry,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy ?? 0,
     logger: options.logger,
     forms,
     limiters,
     ring,
     handoffTtlSeconds: options.handoffTtlSeconds,
     now,
+    openSocketsPerIp: (options.limits ?? DEFAULT_LIMITS).openSocketsPerIp,
     ...options.live,
   });
 

@@ -20,8 +20,11 @@ export interface Config {
   production: boolean;
   /** True when PUBLIC_ORIGIN is https: cookies are then Secure and `__Host-` prefixed. */
   secureCookies: boolean;
-  /** Trust X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
-  trustProxy: boolean;
+  /**
+   * Reverse proxies in front that append to X-Forwarded-For (0: none, trust no forwarded
+   * header). The client IP is the `trustProxy`-th entry from the right (http/client-ip.ts).
+   */
+  trustProxy: number;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
   limits: RateLimits;
@@ -49,15 +52,21 @@ export interface RateLimits {
   signupsPerIp: number;
   /** Live-socket connections per client IP per minute. */
   socketsPerIp: number;
+  /**
+   * Live sockets one client IP may hold open at once, per instance (refused with 429 at the
+   * upgrade). Optional here so a test may set only the limits it exercises.
+   */
+  openSocketsPerIp?: number;
   /** Frames per live socket per 10 seconds. */
   framesPerSocket: number;
 }
 
-export const DEFAULT_LIMITS: Readonly<RateLimits> = Object.freeze({
+export const DEFAULT_LIMITS: Readonly<Required<RateLimits>> = Object.freeze({
   loginFailsPerAccount: 10,
   loginFailsPerIp: 50,
   signupsPerIp: 30,
   socketsPerIp: 120,
+  openSocketsPerIp: 64,
   framesPerSocket: 100,
 });
 
@@ -161,11 +170,20 @@ function storeUrl(env: Env, dataDir: string): string {
   throw new ConfigError('STORE_URL', 'must be sqlite:<file> or redis://host:port/db', shown);
 }
 
-function flag(env: Env, name: string): boolean {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
-  if (raw === '1' || raw === 'true') return true;
-  throw new ConfigError(name, 'must be 1, 0, true or false', JSON.stringify(raw));
+/** Most proxy hops accepted: more is a typo, not a deployment. */
+const MAX_PROXY_HOPS = 16;
+
+/** TRUST_PROXY: unset, `0` or `off` trust no forwarded header; `<n>` trusts n proxy hops. */
+function proxyHops(env: Env): number {
+  const raw = env.TRUST_PROXY?.trim();
+  if (raw === undefined || raw === '' || raw === '0' || raw.toLowerCase() === 'off') return 0;
+  const hops = Number(raw);
+  if (/^\d+$/.test(raw) && hops >= 1 && hops <= MAX_PROXY_HOPS) return hops;
+  throw new ConfigError(
+    'TRUST_PROXY',
+    `must be 0 or off, or the number of proxies in front that append to X-Forwarded-For (a whole number from 1 to ${MAX_PROXY_HOPS})`,
+    JSON.stringify(env.TRUST_PROXY),
+  );
 }
 
 function secureOrigins(list: readonly string[]): boolean {
@@ -221,7 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
     handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 60, 1, 3600),
     production: env.NODE_ENV === 'production',
     secureCookies: secureOrigins(publicOrigins),
-    trustProxy: flag(env, 'TRUST_PROXY'),
+    trustProxy: proxyHops(env),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 7 * 24 * 60),
     sessionAbsoluteHours: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 90 * 24),
     limits: Object.freeze({
@@ -235,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
       loginFailsPerIp: integer(env, 'LIMIT_LOGIN_FAILS_PER_IP', D.loginFailsPerIp, 1, 1_000_000),
       signupsPerIp: integer(env, 'LIMIT_SIGNUPS_PER_IP', D.signupsPerIp, 1, 1_000_000),
       socketsPerIp: integer(env, 'LIMIT_SOCKETS_PER_IP', D.socketsPerIp, 1, 1_000_000),
+      openSocketsPerIp: integer(env, 'LIMIT_OPEN_SOCKETS_PER_IP', D.openSocketsPerIp, 1, 1_000_000),
       framesPerSocket: integer(env, 'LIMIT_FRAMES_PER_SOCKET', D.framesPerSocket, 1, 1_000_000),
     }),
     argon2: argon2(env),

@@ -1,5 +1,5 @@
 /**
- * The POST routes: the forms without JavaScript, sign-out, and the health check. The form
+ * The POST routes: the forms without JavaScript and sign-out. The form
  * posts run the same handler as the live socket's submit (accounts/forms.ts) and sign in
  * through the same function as a redeemed handoff (session/session.ts).
  */
@@ -97,7 +97,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
   };
 }
 
-/** Adds a POST route for every form, `POST /logout` and `GET /healthz`. Bodies must be parsed before. */
+/** Adds a POST route for every form and `POST /logout`. Bodies must be parsed before. */
 export function addActionRoutes(router: Router, deps: ActionDeps): void {
   for (const spec of Object.values(FORMS)) router.post(spec.action, formPost(deps, spec.name));
   router.post('/logout', async (ctx) => {
@@ -105,15 +105,5 @@ export function addActionRoutes(router: Router, deps: ActionDeps): void {
     if (ref) await deps.events.publish({ type: 'ended', ref, reason: 'signed-out' });
     ctx.set('Cache-Control', 'no-store');
     seeOther(ctx, '/login');
-  });
-  router.get('/healthz', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    try {
-      await deps.store.ping();
-      ctx.body = { ok: true, store: deps.store.kind };
-    } catch (error) {
-      ctx.status = 503;
-      ctx.body = { ok: false, store: deps.store.kind, reason: (error as Error).message };
-    }
   });
 }

@@ -5,17 +5,29 @@
 import type Koa from 'koa';
 
 /**
- * Refuses a POST whose `Sec-Fetch-Site` is `cross-site` or, from a browser that does not
- * send Fetch Metadata, whose Origin is not one of ours. A request with neither header is
- * not from a browser page and carries no ambient authority worth forging, so it passes.
+ * Whether a POST may go on (the contract's Origin rule): its `Origin` is one of ours or,
+ * with no `Origin` at all, the browser says `Sec-Fetch-Site: same-origin`. Everything else
+ * is refused: a sibling subdomain or another port (`same-site`), `Origin: null` (sandboxed
+ * frames, opaque redirects) and a request that carries neither header.
+ */
+export function postAllowed(
+  origins: readonly string[],
+  origin: string | undefined,
+  fetchSite: string | undefined,
+): boolean {
+  if (origin) return origins.includes(origin);
+  return fetchSite === 'same-origin';
+}
+
+/**
+ * Refuses, with 403, a POST that `postAllowed` refuses (login CSRF, forced sign-out). Pages
+ * send `Referrer-Policy: same-origin` so the browser keeps the real Origin on their own
+ * posts, also over plain HTTP where there is no Fetch Metadata.
  */
 export function refuseCrossSite(origins: readonly string[]): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'POST') return next();
-    const site = ctx.get('Sec-Fetch-Site');
-    const origin = ctx.get('Origin');
-    const crossSite = site ? site === 'cross-site' : origin !== '' && !origins.includes(origin);
-    if (crossSite) {
+    if (!postAllowed(origins, ctx.get('Origin'), ctx.get('Sec-Fetch-Site'))) {
       ctx.status = 403;
       ctx.type = 'text';
       ctx.set('Cache-Control', 'no-store');
@@ -51,10 +63,10 @@ function contentSecurityPolicy(dev: boolean): string {
 }
 
 /**
- * The security headers every response carries, in the order they are sent: the CSP above,
- * no framing, no MIME sniffing, no Referer leaving the site, cross-origin isolation of the
- * window and its resources, HSTS when served over HTTPS. The values are the ones helmet
- * sent for this configuration, header for header.
+ * The security headers every response carries, in the order they are sent: the CSP above
+ * (its `frame-ancestors 'none'` forbids framing; no X-Frame-Options, whose SAMEORIGIN would
+ * contradict it), no MIME sniffing, no Referer leaving the site, cross-origin isolation of
+ * the window and its resources, HSTS when served over HTTPS.
  */
 export function securityHeaderList(
   options: { devServer?: boolean; hsts?: boolean } = {},
@@ -64,13 +76,14 @@ export function securityHeaderList(
     ['Cross-Origin-Opener-Policy', 'same-origin'],
     ['Cross-Origin-Resource-Policy', 'same-origin'],
     ['Origin-Agent-Cluster', '?1'],
-    ['Referrer-Policy', 'no-referrer'],
+    // same-origin, not no-referrer: with no-referrer the browser sends `Origin: null` on the
+    // page's own posts, which the Origin rule refuses (and plain HTTP has no Fetch Metadata).
+    ['Referrer-Policy', 'same-origin'],
     // Only when served over HTTPS; on plain HTTP it would be ignored or, worse, wrong.
     ...(options.hsts ? [['Strict-Transport-Security', 'max-age=31536000'] as const] : []),
     ['X-Content-Type-Options', 'nosniff'],
     ['X-DNS-Prefetch-Control', 'off'],
     ['X-Download-Options', 'noopen'],
-    ['X-Frame-Options', 'SAMEORIGIN'],
     ['X-Permitted-Cross-Domain-Policies', 'none'],
     // 0 turns off the legacy XSS auditor, which itself enabled cross-site leaks.
     ['X-XSS-Protection', '0'],

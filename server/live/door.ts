@@ -1,7 +1,8 @@
 /**
  * The live socket's door: the HTTP `upgrade` handler for `/live`. Before the WebSocket
  * handshake it refuses a foreign Origin (403), a browser without a binding cookie (401)
- * and a client over its connection limit or a session over its socket limit (429); it
+ * and a client over its connection rate or open-socket cap or a session over its socket
+ * limit (429); it
  * reads the session with the same cookie checks as every page, and hands the socket on.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,9 @@ import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES } from '../../shared/protocol.ts';
+import { DEFAULT_LIMITS } from '../config.ts';
 import { hashBinding } from '../handoff/seal.ts';
+import { clientIp } from '../http/client-ip.ts';
 import { take } from '../limits/limits.ts';
 import type { BindingCookie } from '../session/binding.ts';
 import type { CookieNames } from '../session/cookies.ts';
@@ -18,7 +21,8 @@ import { readSession, type SessionTimeouts, sessionDeadline } from '../session/s
 import type { SessionStore } from '../store/store.ts';
 import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
 import { type LiveDeps, type LivePeer, serveConnection } from './connection.ts';
-import type { SocketRegistry } from './registry.ts';
+import { OpenSocketsPerIp } from './open-sockets.ts';
+import type { EndWatch, SocketRegistry } from './registry.ts';
 
 export const LIVE_PATH = '/live';
 
@@ -33,6 +37,13 @@ export const DOOR_DEFAULTS = Object.freeze({
   socketsPerSession: 20,
 });
 
+/**
+ * A signed-in socket silent this long is closed the same way (CloseCode.idle), unless
+ * `signedInIdleMs` says otherwise: the session's own idle timeout, since a session idle that
+ * long on this socket has nothing more to hear on it (the page reconnects if it is still open).
+ */
+export const signedInIdleDefault = (timeouts: SessionTimeouts): number => timeouts.idleMs;
+
 export interface DoorOptions extends LiveDeps {
   app: Koa;
   loadSession: Koa.Middleware;
@@ -42,11 +53,17 @@ export interface DoorOptions extends LiveDeps {
   sessions: SessionStore;
   origins: readonly string[];
   registry: SocketRegistry;
-  /** Read X-Forwarded-For for the client IP (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /** Proxy hops trusted in X-Forwarded-For (http/client-ip.ts); 0 reads the peer address. */
+  trustProxy: number;
   heartbeatMs?: number;
   idleMs?: number;
+  /** See signedInIdleDefault. */
+  signedInIdleMs?: number;
   socketsPerSession?: number;
+  /** Sockets one client IP may hold open at once on this instance (DEFAULT_LIMITS). */
+  openSocketsPerIp?: number;
+  /** The clock for the idle limits (tests pass a fake one). */
+  now?: () => number;
 }
 
 export interface LiveSocketServer {
@@ -72,22 +89,16 @@ function refuse(socket: Duplex, status: RefusedStatus, extraHeaders = ''): void 
   );
 }
 
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
 /** Attaches the live socket to `server` and returns a handle to close it. */
 export function attachLiveSocket(server: Server, options: DoorOptions): LiveSocketServer {
   const heartbeatMs = options.heartbeatMs ?? DOOR_DEFAULTS.heartbeatMs;
   const idleMs = options.idleMs ?? DOOR_DEFAULTS.idleMs;
   const socketsPerSession = options.socketsPerSession ?? DOOR_DEFAULTS.socketsPerSession;
-  // Decides deadlines and idleness; the timers that look at it run in real time.
-  const clock = options.now ?? Date.now;
+  const signedInIdleMs = options.signedInIdleMs ?? signedInIdleDefault(options.timeouts);
+  const now = options.now ?? Date.now;
+  const openSockets = new OpenSocketsPerIp(
+    options.openSocketsPerIp ?? DEFAULT_LIMITS.openSocketsPerIp,
+  );
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
@@ -98,13 +109,15 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
   // socket, so an idle socket costs no timer and no closures of its own (memory per idle
   // socket is measured by `npm run bench`, bench/cases/memory.ts).
   const alive = new WeakMap<WebSocket, boolean>();
-  /** When each signed-out socket last sent a frame; signed-in ones end with their session. */
+  /** When each socket last sent a frame (for the idle limits). */
   const lastFrameAt = new WeakMap<WebSocket, number>();
+  /** The sockets opened signed in: their idle limit is signedInIdleMs. */
+  const signedIn = new WeakSet<WebSocket>();
   function markAlive(this: WebSocket): void {
     alive.set(this, true);
   }
   function noteFrame(this: WebSocket): void {
-    lastFrameAt.set(this, clock());
+    lastFrameAt.set(this, now());
   }
   function onSocketError(this: WebSocket, error: Error): void {
     options.logger.warn({ err: error }, 'live socket error');
@@ -124,20 +137,69 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     const binding = options.binding.fromHeader(req.headers.cookie);
     if (!binding) return refuse(socket, 401);
     const ip = clientIp(req, options.trustProxy);
-    const limited = await take(options.limiters.socketsPerIp, ip);
-    if (limited) return refuse(socket, 429, `Retry-After: ${limited.retryAfterSeconds}\r\n`);
-    const session = await readSession(
-      options.app,
-      options.loadSession,
-      req,
-      options.names,
-      options.timeouts,
-      clock,
-    );
-    if (session && options.registry.count(session.ref) >= socketsPerSession) {
+    // Taken before any await, so concurrent upgrades cannot overshoot the cap.
+    const giveBack = openSockets.take(ip, socket);
+    if (!giveBack) {
+      options.logger.info({ code: 'socket.too-many-open' }, 'live socket refused');
       return refuse(socket, 429, 'Retry-After: 60\r\n');
     }
-    if (socket.destroyed) return;
+    let upgraded = false;
+    try {
+      upgraded = await admitWithSlot(req, socket, head, binding, ip);
+    } finally {
+      // Refused or failed: the slot is free at once. Upgraded: it is freed when the
+      // connection closes (OpenSocketsPerIp.take).
+      if (!upgraded) giveBack();
+    }
+  }
+
+  /** The rest of the door, once the client holds an open-socket slot. True when upgraded. */
+  async function admitWithSlot(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    binding: string,
+    ip: string,
+  ): Promise<boolean> {
+    const limited = await take(options.limiters.socketsPerIp, ip);
+    if (limited) {
+      refuse(socket, 429, `Retry-After: ${limited.retryAfterSeconds}\r\n`);
+      return false;
+    }
+    // On before the session read: a sign-out published while the read is in flight closes
+    // no socket (this one is not filed yet), so it is looked up once the socket is filed.
+    const ends = options.registry.watchEnds();
+    try {
+      const session = await readSession(
+        options.app,
+        options.loadSession,
+        req,
+        options.names,
+        options.timeouts,
+        now,
+      );
+      if (session && options.registry.count(session.ref) >= socketsPerSession) {
+        refuse(socket, 429, 'Retry-After: 60\r\n');
+        return false;
+      }
+      if (socket.destroyed) return false;
+      // Without verifyClient, ws calls back synchronously, so the watch is still on.
+      upgrade(req, socket, head, binding, ip, session, ends);
+      return true;
+    } finally {
+      ends.stop();
+    }
+  }
+
+  function upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    binding: string,
+    ip: string,
+    session: Awaited<ReturnType<typeof readSession>>,
+    ends: EndWatch,
+  ): void {
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Not randomUUID(): it builds its string by concatenation, and the rope an idle
       // socket keeps would cost about 450 bytes (measured by `npm run bench`).
@@ -154,12 +216,17 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
       ws.on('pong', markAlive);
       // Filed by the binding's hash, as handoffs are bound: a raw binding never leaves here.
       options.registry.add(ws, { sessionRef: peer.sessionRef, binding: hashBinding(binding) });
-      if (session) {
-        endAtDeadline(ws, session.ref, session.deadline);
-      } else {
-        lastFrameAt.set(ws, clock());
-        ws.on('message', noteFrame);
+      const missed = session ? ends.endedReason(session.ref) : null;
+      if (session && missed) {
+        options.registry.endSession(session.ref, missed);
+        return;
       }
+      if (session) {
+        signedIn.add(ws);
+        endAtDeadline(ws, session.ref, session.deadline);
+      }
+      lastFrameAt.set(ws, now());
+      ws.on('message', noteFrame);
       serveConnection(ws, peer, options);
     });
   }
@@ -174,10 +241,10 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
       async () => {
         const data = await options.sessions.get(ref).catch(() => null);
         const next = data ? sessionDeadline(data, options.timeouts) : 0;
-        if (next > clock()) endAtDeadline(ws, ref, next);
+        if (next > now()) endAtDeadline(ws, ref, next);
         else options.registry.endSession(ref, 'expired');
       },
-      Math.min(Math.max(deadline - clock(), 0), 2 ** 31 - 1),
+      Math.min(Math.max(deadline - now(), 0), 2 ** 31 - 1),
     );
     ws.once('close', () => clearTimeout(timer));
   }
@@ -200,16 +267,17 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
   });
 
   // Drops peers that stopped answering pings (a closed laptop, a dead NAT mapping), and
-  // closes signed-out sockets that have been silent for idleMs.
+  // closes sockets that have been silent for their idle limit.
   const heartbeat = setInterval(() => {
-    const now = clock();
+    const at = now();
     for (const ws of wss.clients) {
       if (!alive.get(ws)) {
         ws.terminate();
         continue;
       }
       const last = lastFrameAt.get(ws);
-      if (last !== undefined && now - last >= idleMs) {
+      const limit = signedIn.has(ws) ? signedInIdleMs : idleMs;
+      if (last !== undefined && at - last >= limit) {
         ws.close(CloseCode.idle, 'idle');
         continue;
       }

@@ -47,8 +47,17 @@ export interface SocketOwner {
   binding: string;
 }
 
+/** Sessions ended while a watch was on (see SocketRegistry.watchEnds). */
+export interface EndWatch {
+  /** Why `ref` ended since the watch began, or null if it did not. */
+  endedReason(ref: string): SessionEndReason | null;
+  /** Stops recording; safe to call twice. */
+  stop(): void;
+}
+
 export class SocketRegistry {
   readonly #bySession = new SocketIndex();
+  readonly #watches = new Set<Map<string, SessionEndReason>>();
   readonly #byBinding = new SocketIndex();
   readonly #owners = new WeakMap<WebSocket, SocketOwner>();
   /**
@@ -96,8 +105,23 @@ export class SocketRegistry {
     return [...this.#bySession.keys()];
   }
 
+  /**
+   * Records every session ended from now until `stop()`, sockets or not. The door holds one
+   * across its session read: a sign-out that lands while the upgrade awaits the store finds
+   * no socket to close yet, so the door asks afterwards and closes the new socket itself.
+   */
+  watchEnds(): EndWatch {
+    const ended = new Map<string, SessionEndReason>();
+    this.#watches.add(ended);
+    return {
+      endedReason: (ref) => ended.get(ref) ?? null,
+      stop: () => void this.#watches.delete(ended),
+    };
+  }
+
   /** Tells every socket of the session why it ends, then closes it. Returns how many. */
   endSession(ref: string, reason: SessionEndReason): number {
+    for (const watch of this.#watches) watch.set(ref, reason);
     const set = this.#bySession.get(ref);
     if (!set) return 0;
     const frame = JSON.stringify({ type: 'session-ended', reason } satisfies ServerMessage);

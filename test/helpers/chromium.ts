@@ -28,7 +28,14 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<LaunchedBrowser> {
+/**
+ * Launches Chromium headless. `args` are added to the defaults, e.g.
+ * `--host-resolver-rules=MAP baton.test 127.0.0.1` to serve Baton under a name that is not
+ * localhost (where plain HTTP is not a secure context).
+ */
+export async function launchChromium(
+  options: { args?: readonly string[] } = {},
+): Promise<LaunchedBrowser> {
   if (!chromiumPath) throw new Error('Chromium is not installed');
   // playwright-core gives every launch a fresh temporary profile (user data dir) and
   // deletes it on close; it refuses a --user-data-dir argument.
@@ -44,6 +51,7 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...(options.args ?? []),
     ],
   });
   return {

@@ -19,30 +19,74 @@ function post(path: string, headers: Record<string, string>) {
   });
 }
 
-describe('cross-site posts', () => {
-  it('refuses a post whose Sec-Fetch-Site is cross-site on every state-changing route', async () => {
-    for (const path of ['/login', '/signup', '/handoff', '/logout']) {
-      const response = await post(path, {
-        'sec-fetch-site': 'cross-site',
-        origin: 'https://evil.example',
-      });
+const REFUSED =
+  'This form was sent from another site, so it was refused. Open the page here and try again.';
+
+describe('the Origin rule for posts', () => {
+  const routes = ['/login', '/signup', '/handoff', '/logout'];
+
+  async function expectRefused(headers: Record<string, string>) {
+    for (const path of routes) {
+      const response = await post(path, headers);
       expect(response.status, path).toBe(403);
-      expect(await response.text()).toBe(
-        'This form was sent from another site, so it was refused. Open the page here and try again.',
-      );
-      expect(response.headers.getSetCookie()).toEqual([]);
+      expect(await response.text(), path).toBe(REFUSED);
+      expect(response.headers.getSetCookie(), path).toEqual([]);
     }
+  }
+
+  it('refuses a cross-site post on every state-changing route', async () => {
+    await expectRefused({ 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' });
   });
 
-  it('refuses a foreign Origin when the browser sends no Fetch Metadata', async () => {
-    expect((await post('/signup', { origin: 'https://evil.example' })).status).toBe(403);
+  it('refuses a same-site post from another port (a sibling the browser calls same-site)', async () => {
+    const otherPort = server.origin.replace(/:\d+$/, ':1');
+    await expectRefused({ 'sec-fetch-site': 'same-site', origin: otherPort });
   });
 
-  it('lets same-origin posts through', async () => {
+  it('refuses Origin: null, whatever Sec-Fetch-Site says', async () => {
+    await expectRefused({ origin: 'null' });
+    await expectRefused({ origin: 'null', 'sec-fetch-site': 'same-origin' });
+  });
+
+  it('refuses a foreign Origin even when Sec-Fetch-Site claims same-origin', async () => {
+    await expectRefused({ origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' });
+  });
+
+  it('refuses a post with no Origin unless Sec-Fetch-Site is same-origin', async () => {
+    await expectRefused({ 'sec-fetch-site': 'none' });
+    await expectRefused({ 'sec-fetch-site': 'same-site' });
+    await expectRefused({});
+  });
+
+  it('lets a post with no Origin and Sec-Fetch-Site: same-origin through', async () => {
+    expect((await post('/signup', { 'sec-fetch-site': 'same-origin' })).status).toBe(303);
+    expect((await post('/logout', { 'sec-fetch-site': 'same-origin' })).status).toBe(303);
+    expect((await post('/handoff', { 'sec-fetch-site': 'same-origin' })).status).toBe(303);
+  });
+
+  it('lets a post from one of our origins through, with or without Fetch Metadata', async () => {
     expect(
-      (await post('/signup', { 'sec-fetch-site': 'same-origin', origin: server.origin })).status,
+      (await post('/login', { 'sec-fetch-site': 'same-origin', origin: server.origin })).status,
     ).toBe(303);
     expect((await post('/login', { origin: server.origin })).status).toBe(303);
+    expect((await post('/logout', { origin: server.origin })).status).toBe(303);
+  });
+
+  it('refuses a same-site sign-out, so a page on another port cannot end a session', async () => {
+    const browser = new BrowserSession(server.url);
+    await browser.fetch('/signup');
+    await browser.post('/signup', { email: 'victim@example.com', password: 'a fine password' });
+    const forced = await browser.fetch('/logout', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: server.origin.replace(/:\d+$/, ':1'),
+        'sec-fetch-site': 'same-site',
+      },
+    });
+    expect(forced.status).toBe(403);
+    const account = await browser.fetch('/account');
+    expect(account.status).toBe(200);
   });
 });
 
@@ -53,8 +97,8 @@ describe('security headers', () => {
       "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';font-src 'self';form-action 'self';frame-ancestors 'none';base-uri 'none';object-src 'none'",
     );
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
+    expect(response.headers.get('x-frame-options')).toBeNull();
     expect(response.headers.get('strict-transport-security')).toBeNull();
   });
 
@@ -68,28 +112,31 @@ describe('security headers', () => {
       'x-content-type-options',
       'x-dns-prefetch-control',
       'x-download-options',
-      'x-frame-options',
       'x-permitted-cross-domain-policies',
       'x-xss-protection',
     ];
     const page = await fetch(`${server.url}/login`);
     const redeem = await post('/handoff', { origin: server.origin });
     expect(redeem.status).toBe(303);
-    for (const response of [page, redeem]) {
+    // The redeem tightens the referrer policy for its own redirect (it held a handoff).
+    for (const [response, referrerPolicy] of [
+      [page, 'same-origin'],
+      [redeem, 'no-referrer'],
+    ] as const) {
       expect(Object.fromEntries(names.map((name) => [name, response.headers.get(name)]))).toEqual({
         'content-security-policy': page.headers.get('content-security-policy'),
         'cross-origin-opener-policy': 'same-origin',
         'cross-origin-resource-policy': 'same-origin',
         'origin-agent-cluster': '?1',
-        'referrer-policy': 'no-referrer',
+        'referrer-policy': referrerPolicy,
         'x-content-type-options': 'nosniff',
         'x-dns-prefetch-control': 'off',
         'x-download-options': 'noopen',
-        'x-frame-options': 'SAMEORIGIN',
         'x-permitted-cross-domain-policies': 'none',
         'x-xss-protection': '0',
       });
       expect(response.headers.get('x-powered-by')).toBeNull();
+      expect(response.headers.get('x-frame-options')).toBeNull();
     }
   });
 

@@ -14,7 +14,7 @@ const LIMITS = {
 let server: RunningServer;
 beforeAll(async () => {
   // Behind a (pretend) proxy, so each test can be its own client IP.
-  server = await startServer({ limits: LIMITS, trustProxy: true });
+  server = await startServer({ limits: LIMITS, trustProxy: 1 });
 });
 afterAll(() => server.stop());
 

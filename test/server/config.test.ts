@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       handoffTtlSeconds: 60,
       production: false,
       secureCookies: false,
-      trustProxy: false,
+      trustProxy: 0,
       sessionIdleMinutes: 30,
       sessionAbsoluteHours: 12,
       limits: {
@@ -34,6 +34,7 @@ describe('loadConfig', () => {
         loginFailsPerIp: 50,
         signupsPerIp: 30,
         socketsPerIp: 120,
+        openSocketsPerIp: 64,
         framesPerSocket: 100,
       },
       argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
@@ -63,6 +64,7 @@ describe('loadConfig', () => {
       LIMIT_LOGIN_FAILS_PER_IP: '20',
       LIMIT_SIGNUPS_PER_IP: '3',
       LIMIT_SOCKETS_PER_IP: '60',
+      LIMIT_OPEN_SOCKETS_PER_IP: '32',
       LIMIT_FRAMES_PER_SOCKET: '40',
       ARGON2_MEMORY_KIB: '65536',
       ARGON2_TIME_COST: '3',
@@ -81,7 +83,7 @@ describe('loadConfig', () => {
       handoffTtlSeconds: 30,
       production: true,
       secureCookies: true,
-      trustProxy: true,
+      trustProxy: 1,
       sessionIdleMinutes: 15,
       sessionAbsoluteHours: 8,
       limits: {
@@ -89,6 +91,7 @@ describe('loadConfig', () => {
         loginFailsPerIp: 20,
         signupsPerIp: 3,
         socketsPerIp: 60,
+        openSocketsPerIp: 32,
         framesPerSocket: 40,
       },
       argon2: { memoryCost: 65536, timeCost: 3, parallelism: 2 },
@@ -149,10 +152,19 @@ describe('loadConfig', () => {
     );
   });
 
-  it('refuses a flag that is not 1, 0, true or false', () => {
-    expect(failure({ TRUST_PROXY: 'yes' })).toBe(
-      'TRUST_PROXY must be 1, 0, true or false (received "yes")',
-    );
+  it('reads TRUST_PROXY as a number of proxy hops, 0 or off for none', () => {
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it('refuses a TRUST_PROXY that is not off or a whole number of hops', () => {
+    for (const value of ['yes', 'true', '-1', '1.5', '17', ' 1x']) {
+      expect(failure({ TRUST_PROXY: value })).toBe(
+        `TRUST_PROXY must be 0 or off, or the number of proxies in front that append to X-Forwarded-For (a whole number from 1 to 16) (received ${JSON.stringify(value)})`,
+      );
+    }
   });
 
   it('refuses an unknown store without echoing a Redis password', () => {

@@ -49,7 +49,12 @@ describe('posted bodies', () => {
   afterAll(() => server.stop());
 
   const post = (body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string>) =>
-    fetch(`${server.url}/login`, { method: 'POST', body, headers, redirect: 'manual' });
+    fetch(`${server.url}/login`, {
+      method: 'POST',
+      body,
+      headers: { origin: server.origin, ...headers },
+      redirect: 'manual',
+    });
 
   it('refuses a form over 16 KB with 413 and plain words', async () => {
     const response = await post(`email=${'a'.repeat(16 * 1024)}`, {

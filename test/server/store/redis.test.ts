@@ -361,7 +361,7 @@ describe.skipIf(skip !== null)('on Redis', () => {
       }
     });
 
-    it('answers 503 with the reason within 1.5 s while Redis is unreachable', async () => {
+    it('answers 503 with a generic reason within 1.5 s while Redis is unreachable', async () => {
       const store = openRedisStore({ url: UNREACHABLE_REDIS_URL, prefix });
       const server = await startServer({ store });
       try {
@@ -373,7 +373,7 @@ describe.skipIf(skip !== null)('on Redis', () => {
         expect(await response.json()).toEqual({
           ok: false,
           store: 'redis',
-          reason: expect.stringMatching(/^Redis at redis:\/\/127\.0\.0\.1:1\/0 .*ECONNREFUSED/),
+          reason: 'store unreachable',
         });
         expect(elapsed).toBeLessThan(1_500);
       } finally {
