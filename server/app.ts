@@ -13,6 +13,7 @@ import { hashPassword, OWASP_SCRYPT, type ScryptParams } from './accounts/passwo
 import { type Config, DEFAULT_LIMITS, type RateLimits } from './config.ts';
 import { redeemHandoff } from './handoff/redeem.ts';
 import { addActionRoutes } from './http/actions.ts';
+import { trackConnections } from './http/drain.ts';
 import { requestLog } from './http/errors.ts';
 import { formBody } from './http/form-body.ts';
 import { refuseCrossSite, securityHeaders } from './http/guards.ts';
@@ -166,6 +167,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   app.use(router.allowedMethods());
 
   const server = createServer(app.callback());
+  const drain = trackConnections(server);
   const registry = new SocketRegistry();
   const unsubscribe = events.subscribe((event) => {
     if (event.type === 'ended') registry.endSession(event.ref, event.reason);
@@ -206,14 +208,13 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     async close({ code = 1012, graceMs = 8000 } = {}) {
       unsubscribe();
       live.close(code, code === 1012 ? 'service restart' : 'server closing');
-      await new Promise<void>((resolve) => {
-        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
-        server.close(() => {
-          clearTimeout(cut);
-          resolve();
-        });
-        // Keep-alive connections with no request in flight would hold close() open.
-        server.closeIdleConnections();
+      await drain.close({
+        graceMs,
+        // A live socket whose peer never answers the close frame would otherwise be held
+        // for ws's own 30 s close timeout.
+        cut: () => {
+          for (const ws of live.clients) ws.terminate();
+        },
       });
     },
   };

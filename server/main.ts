@@ -72,12 +72,14 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  let stopping: Promise<void> | null = null;
+  let stopping = false;
   // The same signal often arrives twice (npm forwards it, and a terminal or a process manager
   // may signal the whole process group): only the first starts the shutdown, and the listener
   // stays, so a repeat cannot fall through to Node's default of dying on the spot.
   const stop = (signal: NodeJS.Signals) => {
-    stopping ??= shutdown(signal).catch((error: unknown) => {
+    if (stopping) return;
+    stopping = true;
+    shutdown(signal).catch((error: unknown) => {
       logger.error({ err: error }, 'shutdown failed');
       process.exit(1);
     });
