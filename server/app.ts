@@ -1,7 +1,7 @@
 /**
  * Assembles Baton: the Koa app, its HTTP server and the live socket on it.
  * Everything it needs comes in as options, so tests start it in-process on port 0 with
- * their own store, keys and clock.
+ * the store, keys and limits they choose.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
