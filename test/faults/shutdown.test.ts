@@ -19,6 +19,9 @@ import { freePort, type Instance, startInstance } from '../helpers/cluster.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+/** How many of each kind of connection are open at the SIGTERM. */
+const MANY = 4;
+
 let dataDir: string;
 let projectCopy: string;
 beforeAll(() => {
@@ -115,49 +118,59 @@ async function gracefulStopScenario(instance: Instance, signal: () => void): Pro
   const port = Number(new URL(instance.url).port);
   const browser = new BrowserSession(instance.url);
   await browser.fetch('/signup');
-  const live = await browser.openSocket();
+  const live = await Promise.all(Array.from({ length: MANY }, () => browser.openSocket()));
 
-  const silent = rawConnection(port);
-  await silent.connected;
-  const half = rawConnection(port);
-  half.socket.write(`POST /signup HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Ty`);
+  const silent = Array.from({ length: MANY }, () => rawConnection(port));
+  await Promise.all(silent.map((c) => c.connected));
+  const half = Array.from({ length: MANY }, () => rawConnection(port));
+  for (const c of half)
+    c.socket.write(`POST /signup HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Ty`);
+  // Keep-alive connections that finished a request and wait for the next one.
+  const idle = Array.from({ length: MANY }, () => rawConnection(port));
+  for (const c of idle) c.socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  await Promise.all(idle.map((c) => c.until('"ok":true')));
 
   // A cheap request (no password hash), so that how busy the machine is cannot make it
   // outlast the grace period: a handoff that does not open, answered 303 to /login.
   const body = new URLSearchParams({ handoff: 'not-a-handoff' }).toString();
-  const inFlight = rawConnection(port);
-  inFlight.socket.write(
-    [
-      'POST /handoff HTTP/1.1',
-      `Host: 127.0.0.1:${port}`,
-      `Origin: ${instance.url}`,
-      'Content-Type: application/x-www-form-urlencoded',
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      'Expect: 100-continue',
-      '',
-      '',
-    ].join('\r\n'),
-  );
+  const inFlight = Array.from({ length: MANY }, () => rawConnection(port));
+  for (const c of inFlight) {
+    c.socket.write(
+      [
+        'POST /handoff HTTP/1.1',
+        `Host: 127.0.0.1:${port}`,
+        `Origin: ${instance.url}`,
+        'Content-Type: application/x-www-form-urlencoded',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Expect: 100-continue',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+  }
   // Node answers 100 Continue when it hands the request to the app: it is now in flight.
-  await inFlight.until('100 Continue');
+  await Promise.all(inFlight.map((c) => c.until('100 Continue')));
 
   signal();
   await outputUntil(instance, '"msg":"shutting down"');
-  expect(await live.closed).toEqual({ code: 1012, reason: 'service restart' });
-  // Closed while the request in flight is still open, so not by the grace period's cut.
-  await silent.closed;
-  await half.closed;
-  expect(half.received()).toBe('');
+  for (const socket of live) {
+    expect(await socket.closed).toEqual({ code: 1012, reason: 'service restart' });
+  }
+  // Closed while the requests in flight are still open, so not by the grace period's cut.
+  await Promise.all([...silent, ...half, ...idle].map((c) => c.closed));
+  for (const c of half) expect(c.received()).toBe('');
 
-  inFlight.socket.write(body);
-  await inFlight.closed;
-  const head = inFlight
-    .received()
-    .split('\r\n\r\n')
-    .find((part) => !part.includes('100 Continue'));
-  expect(head).toMatch(/^HTTP\/1\.1 303 See Other\r\n/);
-  expect(head).toContain('\r\nLocation: /login\r\n');
-  expect(head).toContain('\r\nConnection: close\r\n');
+  for (const c of inFlight) c.socket.write(body);
+  for (const c of inFlight) {
+    await c.closed;
+    const head = c
+      .received()
+      .split('\r\n\r\n')
+      .find((part) => !part.includes('100 Continue'));
+    expect(head).toMatch(/^HTTP\/1\.1 303 See Other\r\n/);
+    expect(head).toContain('\r\nLocation: /login\r\n');
+    expect(head).toContain('\r\nConnection: close\r\n');
+  }
 
   expect(await instance.stop()).toBe(0);
   expect(instance.output()).toContain('"msg":"stopped"');
