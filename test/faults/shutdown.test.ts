@@ -92,7 +92,10 @@ function rawConnection(port: number) {
 
 async function outputUntil(instance: Instance, text: string): Promise<void> {
   while (!instance.output().includes(text)) {
-    if (instance.child.exitCode !== null) throw new Error(`exited before "${text}"`);
+    const { exitCode, signalCode } = instance.child;
+    if (exitCode !== null || signalCode !== null) {
+      throw new Error(`exited (${exitCode ?? signalCode}) before "${text}"`);
+    }
     await new Promise<void>((wake) => {
       instance.child.stdout?.once('data', () => wake());
       instance.child.once('exit', () => wake());
