@@ -21,6 +21,7 @@ import { redeemBenchmark } from './cases/redeem.ts';
 import { roundTripBenchmark } from './cases/roundtrip.ts';
 import { redisSkipReason, scalingBenchmark } from './cases/scaling.ts';
 import { sealBenchmark } from './cases/seal.ts';
+import { startupBenchmark } from './cases/startup.ts';
 import { buildClient, type ClientBuild } from './lib/client-build.ts';
 import { describeMachine } from './lib/machine.ts';
 import type { Mode } from './lib/mode.ts';
@@ -29,7 +30,16 @@ import type { BenchResult } from './lib/result.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CHART = 'bench/chart.svg';
-const IDS = ['seal', 'redeem', 'memory', 'roundtrip', 'browser', 'bundle', 'scaling'] as const;
+const IDS = [
+  'seal',
+  'redeem',
+  'memory',
+  'roundtrip',
+  'browser',
+  'bundle',
+  'scaling',
+  'startup',
+] as const;
 type Id = (typeof IDS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; profile: boolean; only: Set<Id> } {
@@ -162,6 +172,11 @@ async function main(): Promise<number> {
       title: 'Redeem with one and two instances: Redis and SQLite',
       skip: redisSkipReason,
       run: () => scalingBenchmark(mode),
+    },
+    startup: {
+      title: 'Starting the server: compiled JavaScript against tsx',
+      skip: () => (process.platform === 'linux' ? null : 'reads memory from /proc (Linux only)'),
+      run: async () => startupBenchmark(mode, await clientBuild()),
     },
   };
 

@@ -34,15 +34,29 @@ function options(): { seconds: number; concurrency: number } {
   };
 }
 
-/** The instances serve dist/client; build it as test/global-setup.ts does when it is missing. */
-function ensureClientBuild(): void {
-  if (existsSync(path.join(ROOT, 'dist/client/index.html'))) return;
-  console.error('dist/client is missing: building the client first (vite build)');
-  execFileSync(
-    process.execPath,
-    [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
-    { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' }, stdio: 'inherit' },
-  );
+/**
+ * The instances run dist/server/main.js and serve dist/client, as test/global-setup.ts builds
+ * them: the server always (a second or so, and never stale), the client when it is missing.
+ */
+function ensureBuilds(): void {
+  const vite = (config: string) =>
+    execFileSync(
+      process.execPath,
+      [
+        path.join(ROOT, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '-c',
+        config,
+        '--logLevel',
+        'warn',
+      ],
+      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' }, stdio: 'inherit' },
+    );
+  if (!existsSync(path.join(ROOT, 'dist/client/index.html'))) {
+    console.error('dist/client is missing: building the client first (vite build)');
+    vite('vite.config.ts');
+  }
+  vite('vite.server.config.ts');
 }
 
 async function main(): Promise<number> {
@@ -53,7 +67,7 @@ async function main(): Promise<number> {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  ensureClientBuild();
+  ensureBuilds();
   const interrupted = new AbortController();
   process.once('SIGINT', () => {
     console.error('interrupted: stopping the instances and removing the soak keys');

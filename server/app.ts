@@ -1,7 +1,7 @@
 /**
  * Assembles Baton: the Koa app, its HTTP server and the live socket on it.
  * Everything it needs comes in as options, so tests start it in-process on port 0 with
- * their own store, keys and clock.
+ * the store, keys and limits they choose.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,7 @@ import { type Config, DEFAULT_LIMITS, type RateLimits } from './config.ts';
 import { redeemHandoff } from './handoff/redeem.ts';
 import { addActionRoutes } from './http/actions.ts';
 import { koaProxyOptions } from './http/client-ip.ts';
+import { trackConnections } from './http/drain.ts';
 import { requestLog } from './http/errors.ts';
 import { formBody } from './http/form-body.ts';
 import { refuseCrossSite, securityHeaders } from './http/guards.ts';
@@ -221,6 +222,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   app.use(router.allowedMethods());
 
   const server = createServer(app.callback());
+  const drain = trackConnections(server);
   const registry = new SocketRegistry();
   const unsubscribe = events.subscribe((event) => {
     if (event.type === 'ended') registry.endSession(event.ref, event.reason);
@@ -263,14 +265,13 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     async close({ code = 1012, graceMs = 8000 } = {}) {
       unsubscribe();
       live.close(code, code === 1012 ? 'service restart' : 'server closing');
-      await new Promise<void>((resolve) => {
-        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
-        server.close(() => {
-          clearTimeout(cut);
-          resolve();
-        });
-        // Keep-alive connections with no request in flight would hold close() open.
-        server.closeIdleConnections();
+      await drain.close({
+        graceMs,
+        // A live socket whose peer never answers the close frame would otherwise be held
+        // for ws's own 30 s close timeout.
+        cut: () => {
+          for (const ws of live.clients) ws.terminate();
+        },
       });
     },
   };

@@ -1,6 +1,8 @@
 /**
- * `npm start`: reads the configuration, opens the store, serves the built client and the
- * live socket, and prints the URL. A bad configuration stops it with one line.
+ * The server process: reads the configuration, opens the store, serves the built client and
+ * the live socket, and prints the URL. A bad configuration stops it with one line. `npm start`
+ * runs its build, dist/server/main.js, with node (vite.server.config.ts); `npm run dev` and the
+ * tests may run this source with tsx.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,8 +14,15 @@ import { createLimiters } from './limits/limits.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './store/open.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const clientDir = path.join(root, 'dist', 'client');
+const here = path.dirname(fileURLToPath(import.meta.url));
+// The client build sits beside the server build (dist/server, dist/client), or, run from
+// source, in dist/client under the project root.
+const clientDir =
+  path.basename(path.dirname(here)) === 'dist'
+    ? path.join(here, '..', 'client')
+    : path.join(here, '..', 'dist', 'client');
+const GRACE_MS = 8000;
+const EXIT_DEADLINE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -53,18 +62,30 @@ async function main(): Promise<void> {
   logger.info({ url, store: store.kind }, 'Baton is listening');
   console.log(`Baton is running at ${url}`);
 
-  const stop = async (signal: string) => {
+  const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     // Whatever happens, exit within 10 seconds: an orchestrator's patience is finite.
-    setTimeout(() => process.exit(1), 10_000).unref();
-    await baton.close({ code: 1012, graceMs: 8000 });
+    setTimeout(() => process.exit(1), EXIT_DEADLINE_MS).unref();
+    await baton.close({ code: 1012, graceMs: GRACE_MS });
     await events.close();
     await store.close();
     logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  let stopping = false;
+  // The same signal often arrives twice (npm forwards it, and a terminal or a process manager
+  // may signal the whole process group): only the first starts the shutdown, and the listener
+  // stays, so a repeat cannot fall through to Node's default of dying on the spot.
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    shutdown(signal).catch((error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {

@@ -134,7 +134,7 @@ export async function memoryBenchmark(
           `idle check, its entry in the socket registry (filed by the binding's hash, so a sign-in in another ` +
           `tab can reach it: a Set, a Map entry and the hash), and the strings themselves: about ${bytes(heap.baton.median - heap.ws.median)} here.`,
         `**Fixed while measuring** (heap snapshots of 1,000 idle sockets, diffed by constructor): a socket ` +
-          `cost 1.9x a bare one. Three things were per-socket waste: (1) under tsx, which \`npm start\` uses, ` +
+          `cost 1.9x a bare one. Three things were per-socket waste: (1) under tsx, which \`npm start\` used then, ` +
           `esbuild wraps every named inner function in a keep-names helper that redefines its \`name\`, turning ` +
           `each instance into a dictionary-mode object of about 250 bytes; \`serveConnection\` made two per ` +
           `socket (\`send\`, \`handleFrame\`), now module-level functions taking a state object. (2) ` +

@@ -52,9 +52,10 @@ interface ConnectionState {
  *
  * Memory per idle socket matters here (thousands stay open on account pages), so the only
  * function made per socket is the anonymous message listener; the handlers live at module
- * level. Under tsx (how `npm start` runs), every *named* inner function or arrow is wrapped
- * by esbuild's keep-names helper, which redefines its `name` and turns each instance into a
- * dictionary-mode object of about 250 bytes (measured by `npm run bench`, bench/cases/memory.ts).
+ * level. Under tsx (how `npm run dev` and the tests run the source; `npm start` runs a Vite
+ * build that has no such helper), every *named* inner function or arrow is wrapped by
+ * esbuild's keep-names helper, which redefines its `name` and turns each instance into a
+ * dictionary-mode object (measured by `npm run bench`, bench/cases/memory.ts).
  */
 export function serveConnection(socket: WebSocket, peer: LivePeer, deps: LiveDeps): void {
   const state: ConnectionState = { socket, peer, deps, submitting: false };

@@ -62,7 +62,10 @@ export function serializePageData(data: PageData): string {
   });
 }
 
-/** Throws unless the template has each placeholder exactly once; call it once at start. */
+/**
+ * Throws unless the template has each placeholder exactly once. `renderDocument` checks on
+ * every page, because a template read by a function (the dev server's) may change between pages.
+ */
 export function checkTemplate(template: string): void {
   for (const [name, slot] of Object.entries(TEMPLATE_SLOTS)) {
     const count = template.split(slot).length - 1;

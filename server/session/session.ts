@@ -1,8 +1,10 @@
 /**
  * Server-side sessions with koa-session: the cookie carries only an opaque, signed id; the
  * data lives in the store under the id's ref, a hash of it (session-id.ts), so a copy of
- * the store holds no usable session ids. Sessions are written only at sign-in and removed
- * at sign-out (`autoCommit: false`), and touched at most once a minute to note activity.
+ * the store holds no usable session ids. Sessions are written at sign-in, removed at
+ * sign-out, and otherwise written only to move `seenAt` (the idle timeout counts from it),
+ * at most once a minute per session (`autoCommit: false`, then `manuallyCommit` in guard):
+ * a request costs a store write only when its session's `seenAt` is a minute old.
  */
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
