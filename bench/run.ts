@@ -198,6 +198,9 @@ async function main(): Promise<number> {
   const misses = missLines(results);
   for (const line of misses) console.log(line);
   if (misses.length === 0) console.log('Every target was met.');
+  if (args.quick) {
+    console.log('Quick run: too few rounds for a verdict, so every verdict above is indicative.');
+  }
   for (const r of results) if (r.skipped) console.log(`SKIPPED: ${r.title}: ${r.skipped}`);
   const crashed = results.filter((r) => r.error);
   for (const r of crashed) console.log(`CRASHED: ${r.title}`);

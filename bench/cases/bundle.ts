@@ -154,6 +154,7 @@ export async function bundleBenchmark(
         ratio: summarize([kb]),
         unit: 'KB',
         target: { direction: 'at-most', value: BUDGET_KB },
+        exact: true,
       }),
       ...Object.entries(REFERENCE_KB).map(([name, ref]) =>
         row({

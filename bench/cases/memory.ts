@@ -78,7 +78,7 @@ export async function memoryBenchmark(
       }
     }
 
-    const rounds = mode.quick ? 1 : 3;
+    const rounds = mode.quick ? 1 : 5;
     const deltas: Record<Variant, Delta[]> = { baton: [], ws: [] };
     await interleave(rounds, ['ws', 'baton'] as const, async (variant, round) => {
       deltas[variant].push(await measure(variant, round));
