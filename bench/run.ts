@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { browserBenchmark, browserSkipReason } from './cases/browser.ts';
 import { bundleBenchmark } from './cases/bundle.ts';
+import { hashingBenchmark } from './cases/hashing.ts';
 import { memoryBenchmark } from './cases/memory.ts';
 import { redeemBenchmark } from './cases/redeem.ts';
 import { roundTripBenchmark } from './cases/roundtrip.ts';
@@ -29,7 +30,16 @@ import type { BenchResult } from './lib/result.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CHART = 'bench/chart.svg';
-const IDS = ['seal', 'redeem', 'memory', 'roundtrip', 'browser', 'bundle', 'scaling'] as const;
+const IDS = [
+  'seal',
+  'redeem',
+  'hashing',
+  'memory',
+  'roundtrip',
+  'browser',
+  'bundle',
+  'scaling',
+] as const;
 type Id = (typeof IDS)[number];
 
 function parseArgs(argv: readonly string[]): { quick: boolean; profile: boolean; only: Set<Id> } {
@@ -141,6 +151,7 @@ async function main(): Promise<number> {
   > = {
     seal: { title: 'Sealing and opening a handoff', run: () => sealBenchmark(mode) },
     redeem: { title: 'Redeeming a handoff: `POST /handoff`', run: () => redeemBenchmark(mode) },
+    hashing: { title: 'Password checks per second per core', run: () => hashingBenchmark(mode) },
     memory: {
       title: 'Live socket: server memory per idle connection',
       run: () => memoryBenchmark(mode, connections),
