@@ -2,6 +2,7 @@
  * The outputs of a run: the table printed to the terminal, BENCHMARKS.md and the SVG chart
  * of every targeted ratio against its target.
  */
+import { designNotesMarkdown } from './design-notes.ts';
 import type { Machine } from './machine.ts';
 import {
   type BenchResult,
@@ -172,6 +173,10 @@ export function markdown(options: {
     out.push(`*${result.seconds.toFixed(0)} s.*`);
     out.push('');
   }
+  out.push('## Figures behind the code');
+  out.push('');
+  out.push(designNotesMarkdown());
+  out.push('');
   out.push('## Reproducing');
   out.push('');
   out.push(

@@ -52,7 +52,7 @@ interface ConnectionState {
  * function made per socket is the anonymous message listener; the handlers live at module
  * level. Under tsx (how `npm start` runs), every *named* inner function or arrow is wrapped
  * by esbuild's keep-names helper, which redefines its `name` and turns each instance into a
- * dictionary-mode object of about 250 bytes (measured by `npm run bench`, bench/cases/memory.ts).
+ * dictionary-mode object (bench/cases/memory.ts measures what an idle socket costs).
  */
 export function serveConnection(socket: WebSocket, peer: LivePeer, deps: LiveDeps): void {
   const state: ConnectionState = { socket, peer, deps, submitting: false };

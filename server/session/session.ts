@@ -204,7 +204,7 @@ export async function signIn(
   // or an unknown or expired id); its id was then drawn by `genid` in this very request and
   // has never left the server, so no one can have planted it. Saving under it is as safe
   // as regenerating, without deleting a row that was never written and without setting and
-  // then overwriting an expired cookie (about a tenth of a redeem, measured by `npm run bench`).
+  // then overwriting an expired cookie (BENCHMARKS.md, the redeem section, gives the cost).
   const fresh = (ctx.session as { isNew?: boolean } | null)?.isNew === true;
   ctx.session = fields as Record<string, unknown>;
   const session = ctx.session as unknown as { regenerate(): Promise<void>; save(): Promise<void> };
