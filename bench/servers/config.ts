@@ -19,8 +19,11 @@ export type HostConfig =
       /** The client build to serve `/assets` from, when pages are loaded in a browser. */
       assetsDir?: string;
     }
-  /** The baseline for redeem: plain Koa + koa-session writing a new session per request. */
-  | { kind: 'koa-session'; store: StoreConfig; secret: string }
+  /**
+   * The baseline for redeem: plain Koa + koa-session writing a new session per request, with
+   * koa-session's own ids (`uuid`, its default) or time-ordered ones like Baton's.
+   */
+  | { kind: 'koa-session'; store: StoreConfig; secret: string; ids?: 'uuid' | 'time-ordered' }
   /** A bare `ws` server with Baton's socket options: no handlers beyond an error listener. */
   | { kind: 'ws-bare' }
   /** The same, echoing every frame back. */
