@@ -15,7 +15,7 @@ describe.skipIf(skip !== null)('runSoak on two instances and Redis', () => {
   let figures: SoakFigures;
 
   beforeAll(async () => {
-    figures = await runSoak({ seconds: 12, concurrency: 6 });
+    figures = await runSoak({ seconds: 12, browsers: 6 });
     console.info(formatReport(figures));
     for (const line of [...figures.errorSamples, ...soakFailures(figures)]) console.warn(line);
   }, 45_000);
