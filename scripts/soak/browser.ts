@@ -53,7 +53,7 @@ export class SoakPerson {
     const form = this.#signedUp ? 'login' : 'signup';
     try {
       // Every other log-in is the plain form post, so both sign-in paths are under load.
-      const withoutScript = form === 'login' && this.#logIns % 2 === 1;
+      const withoutScript = form === 'login' && this.#logIns % 2 === 0;
       const signedIn = withoutScript ? await this.#postLogin() : await this.#socketSignIn(form);
       if (signedIn.kind === 'busy') {
         await wait(Math.min(signedIn.retryAfterSeconds * 1000, MAX_BUSY_WAIT_MS), this.deps.signal);

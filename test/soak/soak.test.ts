@@ -25,6 +25,16 @@ describe.skipIf(skip !== null)('runSoak on two instances and Redis', () => {
     expect(figures.replaysRefused).toBeGreaterThan(0);
   });
 
+  it('signs people in both over the live socket and with the form without JavaScript', () => {
+    expect(figures.signUps).toBeGreaterThan(0);
+    expect(figures.formLogIns).toBeGreaterThan(0);
+  });
+
+  it("ends every attempt as a sign-in or a 'server.busy' answer: no errors", () => {
+    expect(figures.errors).toBe(0);
+    expect(figures.errorSamples).toEqual([]);
+  });
+
   it('redeems no handoff twice', () => {
     expect(figures.doubleRedemptions).toBe(0);
   });
