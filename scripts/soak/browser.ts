@@ -3,7 +3,8 @@
  * cookies ignore ports) that signs up or logs in over the live socket of a random instance,
  * posts the handoff it gets to one instance while replaying it on both at the same time,
  * checks its account page on the other instance with the page's live socket open, and signs
- * out. Every other log-in is the form without JavaScript (`POST /login`, no handoff). A
+ * out. Every other person uses the forms without JavaScript (`POST /signup`, `POST /login`:
+ * no handoff, the 303 signs them in), so both sign-in paths are under load together. A
  * sign-in answered busy waits as it was told (up to a few seconds) and tries again. Every
  * step has a timeout and gives up when the run is stopped.
  */
@@ -38,10 +39,13 @@ export class SoakPerson {
   readonly email = `soak-${randomUUID()}@example.test`;
   readonly #browser: BrowserSession;
   #signedUp = false;
-  #logIns = 0;
+  /** Every other person signs up and logs in with the plain form posts. */
+  readonly #withoutScript: boolean;
+  static #made = 0;
 
   constructor(readonly deps: SoakDeps) {
     this.#browser = new BrowserSession(pick(deps.instances).url);
+    this.#withoutScript = SoakPerson.#made++ % 2 === 1;
   }
 
   /**
@@ -52,15 +56,14 @@ export class SoakPerson {
   async signInAndOut(): Promise<boolean> {
     const form = this.#signedUp ? 'login' : 'signup';
     try {
-      // Every other log-in is the plain form post, so both sign-in paths are under load.
-      const withoutScript = form === 'login' && this.#logIns % 2 === 0;
-      const signedIn = withoutScript ? await this.#postLogin() : await this.#socketSignIn(form);
+      const signedIn = this.#withoutScript
+        ? await this.#postForm(form)
+        : await this.#socketSignIn(form);
       if (signedIn.kind === 'busy') {
         await wait(Math.min(signedIn.retryAfterSeconds * 1000, MAX_BUSY_WAIT_MS), this.deps.signal);
         return true;
       }
       this.#signedUp = true;
-      if (form === 'login') this.#logIns += 1;
       const winner = signedIn.instance;
       if (winner === null) return false;
       const elsewhere = otherThan(this.deps.instances, winner);
@@ -93,29 +96,29 @@ export class SoakPerson {
   }
 
   /**
-   * Logs in with the form without JavaScript: loads `/login`, posts it, and is signed in by
-   * the 303 to `/account` itself (no handoff to replay).
+   * Signs up or logs in with the form without JavaScript: loads it, posts it, and is signed
+   * in by the 303 to `/account` itself (no handoff to replay).
    */
-  async #postLogin(): Promise<
-    { kind: 'busy'; retryAfterSeconds: number } | { kind: 'in'; instance: Instance }
-  > {
+  async #postForm(
+    form: 'signup' | 'login',
+  ): Promise<{ kind: 'busy'; retryAfterSeconds: number } | { kind: 'in'; instance: Instance }> {
     const instance = pick(this.deps.instances);
-    const page = await this.#http('page', instance, '/login');
-    if (page.status !== 200) throw new Error(`GET /login answered ${page.outcome}`);
+    const page = await this.#http('page', instance, `/${form}`);
+    if (page.status !== 200) throw new Error(`GET /${form} answered ${page.outcome}`);
     const started = performance.now();
-    const post = await this.#http('answer', instance, '/login', {
+    const post = await this.#http('answer', instance, `/${form}`, {
       email: this.email,
       password: PASSWORD,
     });
     const answer = httpAnswer(post);
-    if (answer.kind === 'wrong') throw new Error(`POST /login ${answer.description}`);
+    if (answer.kind === 'wrong') throw new Error(`POST /${form} ${answer.description}`);
     if (answer.kind === 'busy') {
       this.deps.tally.counts.busy += 1;
       return answer;
     }
     this.deps.tally.record('submit', Math.round(performance.now() - started));
-    this.deps.tally.counts.logIns += 1;
-    this.deps.tally.counts.formLogIns += 1;
+    this.deps.tally.counts[form === 'signup' ? 'signUps' : 'logIns'] += 1;
+    this.deps.tally.counts.formSignIns += 1;
     this.deps.tally.counts.signIns += 1;
     return { kind: 'in', instance };
   }

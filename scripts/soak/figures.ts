@@ -24,8 +24,8 @@ export type Step = (typeof STEPS)[number];
 export interface SoakCounts {
   signUps: number;
   logIns: number;
-  /** Of the log-ins, those posted without JavaScript (`POST /login`, no handoff). */
-  formLogIns: number;
+  /** Of the sign-ups and log-ins, those posted without JavaScript (no handoff). */
+  formSignIns: number;
   /** Sign-in attempts answered "busy, try again in N seconds": an answer, not a failure. */
   busy: number;
   /** Handoffs redeemed (exactly once, or more: see doubleRedemptions). */
@@ -96,7 +96,7 @@ export class Tally {
   readonly counts: SoakCounts = {
     signUps: 0,
     logIns: 0,
-    formLogIns: 0,
+    formSignIns: 0,
     busy: 0,
     signIns: 0,
     replaysRefused: 0,
@@ -238,7 +238,7 @@ export function formatReport(figures: SoakFigures): string {
     `overload: ${figures.overload ? 'yes' : 'no'}`,
     `sign-ups: ${figures.signUps}`,
     `log-ins: ${figures.logIns}`,
-    `log-ins without JavaScript: ${figures.formLogIns}`,
+    `sign-ins without JavaScript: ${figures.formSignIns}`,
     `busy answers: ${figures.busy}`,
     `sign-ins: ${figures.signIns}`,
     `sign-ins per second: ${perSecond(figures.signIns, figures.seconds + figures.drainSeconds)}`,

@@ -27,7 +27,7 @@ describe.skipIf(skip !== null)('runSoak on two instances and Redis', () => {
 
   it('signs people in both over the live socket and with the form without JavaScript', () => {
     expect(figures.signUps).toBeGreaterThan(0);
-    expect(figures.formLogIns).toBeGreaterThan(0);
+    expect(figures.formSignIns).toBeGreaterThan(0);
   });
 
   it("ends every attempt as a sign-in or a 'server.busy' answer: no errors", () => {
