@@ -22,6 +22,7 @@ import { redeemBenchmark } from './cases/redeem.ts';
 import { roundTripBenchmark } from './cases/roundtrip.ts';
 import { redisSkipReason, scalingBenchmark } from './cases/scaling.ts';
 import { sealBenchmark } from './cases/seal.ts';
+import { signInBenchmark } from './cases/signin.ts';
 import { buildClient, type ClientBuild } from './lib/client-build.ts';
 import { describeMachine } from './lib/machine.ts';
 import type { Mode } from './lib/mode.ts';
@@ -34,6 +35,7 @@ const IDS = [
   'seal',
   'redeem',
   'hashing',
+  'signin',
   'memory',
   'roundtrip',
   'browser',
@@ -152,6 +154,10 @@ async function main(): Promise<number> {
     seal: { title: 'Sealing and opening a handoff', run: () => sealBenchmark(mode) },
     redeem: { title: 'Redeeming a handoff: `POST /handoff`', run: () => redeemBenchmark(mode) },
     hashing: { title: 'Password checks per second per core', run: () => hashingBenchmark(mode) },
+    signin: {
+      title: 'Sign-ins per second on one instance: `POST /login`',
+      run: () => signInBenchmark(mode),
+    },
     memory: {
       title: 'Live socket: server memory per idle connection',
       run: () => memoryBenchmark(mode, connections),
