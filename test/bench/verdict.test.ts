@@ -4,6 +4,7 @@ import {
   type BenchResult,
   MIN_ROUNDS,
   row,
+  type Target,
   verdictFor,
   verdictText,
 } from '../../bench/lib/result.ts';
@@ -13,7 +14,7 @@ const atLeast = { direction: 'at-least', value: 0.8 } as const;
 const atMost = { direction: 'at-most', value: 1.5 } as const;
 
 /** A row with a ratio measured over `rounds`. */
-function ratioRow(rounds: number[], target = atLeast, exact = false) {
+function ratioRow(rounds: number[], target: Target = atLeast, exact = false) {
   return row({
     subject: 'req/s',
     baseline: 'koa',
