@@ -19,7 +19,7 @@ import type { Step, Tally } from './figures.ts';
 const PASSWORD = 'a long enough soak password';
 /** Page loads, posts and socket handshakes. */
 const HTTP_TIMEOUT_MS = 20_000;
-/** A submit waits for scrypt (OWASP cost), queued behind the other browsers' hashes. */
+/** A submit waits for its password hash, queued behind the other browsers' (unless busy). */
 const SUBMIT_TIMEOUT_MS = 30_000;
 /** A sign-out must reach the account page's socket, on any instance, within this. */
 const SESSION_ENDED_TIMEOUT_MS = 3_000;

@@ -151,15 +151,14 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 /**
  * The most an instance's RSS may reach at the end of a run, in MB: twice its RSS before the
- * load, plus 50 MB. Sessions, accounts and the handoff ledger live in Redis, and each
- * scrypt's 128 MiB is mapped for the hash and unmapped after it (the peak, about 600 MB,
- * is the four libuv threads hashing at once), so what an instance holds once the load has
- * drained should not depend on how many people signed in. The allowance covers V8 growing
- * its heap to a working size, JIT code and the malloc arenas the threadpool leaves behind (a
- * fresh instance sits near 100 MB on Node 20; after the load it ends within about 25 MB of
- * that). It catches gross growth only: at about 3 sign-ins a second over two instances, a
- * 60 s run fails a leak of a megabyte or two per sign-in; a slower leak needs a longer run
- * (`--seconds 600`) and a look at the start and end figures.
+ * load, plus 50 MB. Sessions, accounts and the handoff ledger live in Redis, and a password
+ * hash's memory is taken for the hash and released after it (the peak is every hashing
+ * thread at once), so what an instance holds once the load has drained should not depend on
+ * how many people signed in. The allowance covers V8 growing its heap to a working size, JIT
+ * code and the malloc arenas the threadpool leaves behind. It catches gross growth only: the
+ * more sign-ins a run makes, the smaller the leak per sign-in it catches; a slow leak needs
+ * a longer run (`--seconds 600`) and a look at the start and end figures, which the report
+ * gives for every instance.
  */
 export function rssBoundMb(startMb: number): number {
   return 2 * startMb + 50;

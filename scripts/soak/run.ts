@@ -59,7 +59,7 @@ const SOAK_ENV = Object.freeze({
 
 /** Sign-ins one person does (a sign-up, then log-ins) before a new person takes their place. */
 const SIGN_INS_PER_PERSON = 4;
-/** A ceiling on each browser slot's sign-ins, far above what scrypt allows per second. */
+/** A ceiling on each browser slot's sign-ins, far above what password hashing allows per second. */
 const MAX_SIGN_INS_PER_SLOT_PER_SECOND = 20;
 /** After the load, in-flight sign-ins may finish for this long before everything is cut. */
 const DRAIN_MS = 20_000;

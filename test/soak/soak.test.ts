@@ -1,7 +1,7 @@
 /**
  * The short soak that runs in `npm test`: `npm run soak`'s runner for about 15 seconds on
  * two real instances and the local Redis. Fewer browsers at once than the script's 20:
- * scrypt at OWASP cost bounds the sign-ins a second either way, and a shorter queue of
+ * password hashing bounds the sign-ins a second either way, and a shorter queue of
  * hashes lets the run drain and stop quickly.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
