@@ -127,9 +127,9 @@ async function main(): Promise<number> {
   const machine = describeMachine();
   // The crowd's 10,000 sockets are held by a child of their own, so one process never needs
   // more descriptors than the larger of the two.
-  const connections = planConnections(args.quick ? 1000 : 10_000);
+  const connections = planConnections(args.quick ? 500 : 10_000);
   const memoryConnections = {
-    connections: Math.min(connections.connections, args.quick ? 1000 : 5000),
+    connections: Math.min(connections.connections, args.quick ? 500 : 5000),
     note: connections.note,
   };
   // Bounded in time as a whole, whatever any one benchmark does.
