@@ -1,26 +1,37 @@
 /**
- * `npm run soak [-- --seconds N] [--concurrency N]`: two Baton instances on the local Redis
- * under a steady stream of sign-ups, log-ins, replayed handoffs and sign-outs for N seconds
- * (default 60), then a report, one figure a line. Exits 1 when a handoff was redeemed twice,
- * a session was lost, a 5xx was seen, a step failed or an instance's memory grew past its
- * bound (see scripts/soak/figures.ts); 2 when it cannot run (no Redis, a bad argument);
- * 130 when interrupted (Ctrl-C), after stopping the instances and removing the keys.
+ * `npm run soak [-- --seconds N] [--browsers N] [--overload]`: two Baton instances on the
+ * local Redis under a steady stream of sign-ups, log-ins, replayed handoffs and sign-outs
+ * from N browsers at once (default 20; `--overload`: about twice the machine's capacity)
+ * for N seconds (default 60), then a report, one figure a line, with the targets that apply.
+ * Exits 1 when a handoff was redeemed twice, a session was lost, a 5xx was seen, a sign-in
+ * ended as neither a sign-in nor a busy answer, or an instance's memory grew past its bound
+ * (see scripts/soak/figures.ts); 2 when it cannot run (no Redis, a bad argument); 130 when
+ * interrupted (Ctrl-C), after stopping the instances and removing the keys.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatReport, soakFailures } from './soak/figures.ts';
-import { runSoak, SOAK_DEFAULTS, SoakUnavailableError } from './soak/run.ts';
+import { overloadBrowsers, runSoak, SOAK_DEFAULTS, SoakUnavailableError } from './soak/run.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const USAGE = 'usage: npm run soak -- [--seconds N (default 60)] [--concurrency N (default 20)]';
+const USAGE =
+  'usage: npm run soak -- [--seconds N (default 60)] [--browsers N (default ' +
+  `${SOAK_DEFAULTS.browsers}; --overload: ${overloadBrowsers()} here)] [--overload]`;
 
-function options(): { seconds: number; concurrency: number } {
+interface Parsed {
+  seconds: number;
+  browsers: number;
+  overload: boolean;
+}
+
+function options(): Parsed {
   const { values } = parseArgs({
     options: {
       seconds: { type: 'string', default: '60' },
-      concurrency: { type: 'string', default: String(SOAK_DEFAULTS.concurrency) },
+      browsers: { type: 'string' },
+      overload: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -28,9 +39,16 @@ function options(): { seconds: number; concurrency: number } {
     if (!/^\d+$/.test(raw)) throw new RangeError(`--${name} must be a whole number (got ${raw})`);
     return Number(raw);
   };
+  const overload = values.overload;
   return {
     seconds: whole('seconds', values.seconds),
-    concurrency: whole('concurrency', values.concurrency),
+    browsers:
+      values.browsers === undefined
+        ? overload
+          ? overloadBrowsers()
+          : SOAK_DEFAULTS.browsers
+        : whole('browsers', values.browsers),
+    overload,
   };
 }
 
@@ -60,7 +78,7 @@ function ensureBuilds(): void {
 }
 
 async function main(): Promise<number> {
-  let parsed: { seconds: number; concurrency: number };
+  let parsed: Parsed;
   try {
     parsed = options();
   } catch (error) {
@@ -74,7 +92,7 @@ async function main(): Promise<number> {
     interrupted.abort();
   });
   console.error(
-    `soak: ${parsed.seconds} s, ${parsed.concurrency} browsers at once, two instances on Redis`,
+    `soak: ${parsed.seconds} s, ${parsed.browsers} browsers at once${parsed.overload ? ' (overload)' : ''}, two instances on Redis`,
   );
   try {
     const figures = await runSoak({

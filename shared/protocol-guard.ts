@@ -1,8 +1,8 @@
 /**
  * `isServerMessage`: the client's check of a server frame, written by hand.
  *
- * Why not `v.safeParse(ServerMessage, …)`: valibot costs the page script about 2 KB gzipped
- * (1.8 KB for even a minimal schema), a quarter of its 8 KB budget. The protocol is still
+ * Why not `v.safeParse(ServerMessage, …)`: valibot's runtime, even for a minimal schema,
+ * takes a large share of the page script's 8 KB budget. The protocol is still
  * defined once, in `shared/protocol.ts`: this guard is held to the `ServerMessage` schema by
  * a property test (test/shared/protocol-guard.test.ts) that checks they accept exactly the
  * same values over generated messages, mutated messages and random JSON. It mirrors

@@ -155,6 +155,7 @@ export async function bundleBenchmark(
         ratio: summarize([kb]),
         unit: 'KB',
         target: { direction: 'at-most', value: BUDGET_KB },
+        exact: true,
       }),
       ...Object.entries(REFERENCE_KB).map(([name, ref]) =>
         row({

@@ -1,5 +1,6 @@
 /**
- * Benchmark 3: server memory per idle live-socket connection, Baton against a bare `ws`
+ * Benchmark 3: server memory per idle live-socket connection, Baton's signed-out sockets (a
+ * login page) and signed-in ones (an account page, a session each) against a bare `ws`
  * server with the same socket options. Each server runs in a fresh child process started
  * with --expose-gc; the connections are opened from this process.
  */
@@ -10,12 +11,14 @@ import path from 'node:path';
 import { ServerChild } from '../lib/child.ts';
 import type { Mode } from '../lib/mode.ts';
 import { type BenchResult, bytes, figure, row } from '../lib/result.ts';
+import { signedInBrowsers } from '../lib/signed-in.ts';
 import { closeSockets, openSockets } from '../lib/sockets.ts';
 import { interleave, pairedRatios, summarize } from '../lib/stats.ts';
 import type { HostMemory } from '../servers/config.ts';
 
 const TEMPLATE = path.resolve(import.meta.dirname, '../../client/index.html');
-type Variant = 'baton' | 'ws';
+type Variant = 'baton' | 'signedIn' | 'ws';
+const SECRET = 'bench-memory-secret-long-enough-for-baton-01';
 
 export interface MemoryPlan {
   connections: number;
@@ -40,19 +43,21 @@ export async function memoryBenchmark(
   try {
     async function measure(variant: Variant, round: number): Promise<Delta> {
       const child = await ServerChild.start(
-        variant === 'baton'
-          ? {
+        variant === 'ws'
+          ? { kind: 'ws-bare' }
+          : {
               kind: 'baton',
-              secret: 'bench-memory-secret-long-enough-for-baton-01',
+              secret: SECRET,
               templateFile: TEMPLATE,
-              store: { type: 'sqlite', file: path.join(dir, `baton-${round}.db`) },
-            }
-          : { kind: 'ws-bare' },
-        variant === 'baton' ? 'Baton live socket' : 'bare ws',
+              store: { type: 'sqlite', file: path.join(dir, `${variant}-${round}.db`) },
+            },
+        variant === 'ws' ? 'bare ws' : 'Baton live socket',
       );
       try {
         const url = `ws://127.0.0.1:${child.port}/live`;
         const headers = { cookie: `baton.bind=${binding}`, origin: child.url };
+        // Signed in before the first reading, so the sessions' cost is not counted as the sockets'.
+        const browsers = variant === 'signedIn' ? await signedInBrowsers(child, SECRET, n) : null;
         // Warm the path once (lazy requires, JIT, the first upgrade) before the baseline.
         closeSockets(await openSockets(50, { url, headers }));
         await waitFor(
@@ -60,7 +65,12 @@ export async function memoryBenchmark(
           'the warm-up sockets to close',
         );
         const before = await child.memory();
-        const sockets = await openSockets(n, { url, headers });
+        const sockets = await openSockets(
+          n,
+          { url, headers },
+          64,
+          browsers ? (i) => browsers[i] as Record<string, string> : undefined,
+        );
         try {
           await waitFor(async () => (await child.stats()).sockets === n, `${n} sockets to be open`);
           const after = await child.memory();
@@ -78,18 +88,20 @@ export async function memoryBenchmark(
       }
     }
 
-    const rounds = mode.quick ? 1 : 3;
-    const deltas: Record<Variant, Delta[]> = { baton: [], ws: [] };
-    await interleave(rounds, ['ws', 'baton'] as const, async (variant, round) => {
+    const rounds = mode.quick ? 1 : 5;
+    const deltas: Record<Variant, Delta[]> = { baton: [], signedIn: [], ws: [] };
+    await interleave(rounds, ['ws', 'baton', 'signedIn'] as const, async (variant, round) => {
       deltas[variant].push(await measure(variant, round));
       return 0;
     });
     const heap = {
       baton: summarize(deltas.baton.map((d) => d.heapExternal)),
+      signedIn: summarize(deltas.signedIn.map((d) => d.heapExternal)),
       ws: summarize(deltas.ws.map((d) => d.heapExternal)),
     };
     const rss = {
       baton: summarize(deltas.baton.map((d) => d.rss)),
+      signedIn: summarize(deltas.signedIn.map((d) => d.rss)),
       ws: summarize(deltas.ws.map((d) => d.rss)),
     };
     const perConnection = (n: number) => bytes(n);
@@ -106,6 +118,15 @@ export async function memoryBenchmark(
           unit: 'x',
           target: { direction: 'at-most', value: 1.5 },
         }),
+        row({
+          subject: `memory per idle signed-in socket (${n.toLocaleString('en')} open, a session each)`,
+          baseline: 'bare `ws` server, same options',
+          batonFigure: figure(heap.signedIn, perConnection),
+          baselineFigure: figure(heap.ws, perConnection),
+          ratio: pairedRatios(heap.signedIn, heap.ws),
+          unit: 'x',
+          target: { direction: 'at-most', value: 1.5 },
+        }),
       ],
       method: [
         `Each round starts the server in a fresh child process (\`--expose-gc\`), opens and closes 50 ` +
@@ -113,7 +134,9 @@ export async function memoryBenchmark(
           `${n.toLocaleString('en')} idle sockets from the benchmark process (64 at a time), waits until the ` +
           `server counts them all, collects garbage again and reads it again. The figure is the growth of ` +
           `V8 heap used + external memory per connection. Baton's sockets are what a login page opens: ` +
-          `binding cookie and allowed Origin, no session. The baseline is \`ws\`'s \`WebSocketServer\` with ` +
+          `binding cookie and allowed Origin, no session. Signed-in sockets are what an account page ` +
+          `opens: each of a browser of its own, signed in before the first reading through a real ` +
+          `\`POST /handoff\` (a session each, so the sessions' own cost is not counted). The baseline is \`ws\`'s \`WebSocketServer\` with ` +
           `Baton's options (\`noServer\` with an upgrade handler, 8 KB \`maxPayload\`, permessage-deflate ` +
           `off) and an error listener on each socket.`,
         `${rounds} round${rounds === 1 ? '' : 's'} per server, alternating.${plan.note ? ` ${plan.note}` : ''}`,
@@ -122,7 +145,8 @@ export async function memoryBenchmark(
         [
           '| server | heap + external per socket | RSS per socket |',
           '|---|---|---|',
-          `| Baton | ${figure(heap.baton, perConnection)} | ${figure(rss.baton, perConnection)} |`,
+          `| Baton, signed out | ${figure(heap.baton, perConnection)} | ${figure(rss.baton, perConnection)} |`,
+          `| Baton, signed in | ${figure(heap.signedIn, perConnection)} | ${figure(rss.signedIn, perConnection)} |`,
           `| bare ws | ${figure(heap.ws, perConnection)} | ${figure(rss.ws, perConnection)} |`,
         ].join('\n'),
         `RSS also counts memory the allocator keeps after garbage is collected, so it is given for ` +
@@ -133,6 +157,12 @@ export async function memoryBenchmark(
           `a small state object and its one message listener, two WeakMap entries for the heartbeat and the ` +
           `idle check, its entry in the socket registry (filed by the binding's hash, so a sign-in in another ` +
           `tab can reach it: a Set, a Map entry and the hash), and the strings themselves: about ${bytes(heap.baton.median - heap.ws.median)} here.`,
+        `A signed-in socket holds more: its session's ref (the string the registry and the session ` +
+          `events know it by) and its entry in the registry under that ref (a Map entry and, since each ` +
+          `socket here has a session of its own, a Set per session), plus what the door read from the ` +
+          `session: about ${bytes(heap.signedIn.median - heap.baton.median)} more than a signed-out one here. ` +
+          `An account page with several tabs shares the per-session Set; one session per socket is the ` +
+          `dearest case.`,
         `**Fixed while measuring** (heap snapshots of 1,000 idle sockets, diffed by constructor): a socket ` +
           `cost 1.9x a bare one. Three things were per-socket waste: (1) under tsx, which \`npm start\` used then, ` +
           `esbuild wraps every named inner function in a keep-names helper that redefines its \`name\`, turning ` +

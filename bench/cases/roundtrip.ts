@@ -16,10 +16,19 @@ import { interleave, pairedRatios, percentile, summarize } from '../lib/stats.ts
 
 const TEMPLATE = path.resolve(import.meta.dirname, '../../client/index.html');
 const REPLY_TIMEOUT_MS = 5_000;
+
+/** What a person typing into the login form sends, as the client sends it. */
+export const validateFrame = (ref: number) =>
+  JSON.stringify({
+    type: 'validate',
+    ref,
+    form: 'login',
+    fields: { email: 'grace@example.com', password: 'a long enough password' },
+  });
 type Variant = 'baton' | 'echo';
 
 /** Sends `frame(i)` and waits for the next message, `n` times; returns each round trip in ms. */
-async function roundTrips(
+export async function roundTrips(
   socket: WebSocket,
   n: number,
   frame: (i: number) => string,
@@ -77,16 +86,8 @@ export async function roundTripBenchmark(mode: Mode): Promise<Omit<BenchResult, 
     };
     sockets.push(clients.baton, clients.echo);
 
-    // What a person typing into the login form sends, as the client sends it.
-    const frame = (ref: number) =>
-      JSON.stringify({
-        type: 'validate',
-        ref,
-        form: 'login',
-        fields: { email: 'grace@example.com', password: 'a long enough password' },
-      });
     let ref = 0;
-    const next = () => frame(++ref);
+    const next = () => validateFrame(++ref);
     // Baton must answer `validated` with no errors: anything else means the frame was refused.
     const reply = await new Promise<string>((resolve) => {
       clients.baton.once('message', (data) => resolve(String(data)));

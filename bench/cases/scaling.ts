@@ -161,7 +161,7 @@ export async function scalingBenchmark(mode: Mode): Promise<Omit<BenchResult, 's
     const roundSeconds = mode.quick ? 0.6 : 2;
     /** Redeems per second one instance manages on this kind of machine (see BENCHMARKS.md). */
     const QUICK_RATE_PER_INSTANCE = 1500;
-    const rounds = mode.quick ? 1 : 4;
+    const rounds = mode.quick ? 1 : 5;
     const rate: Record<Config, number> = {
       'sqlite×1': 0,
       'sqlite×2': 0,

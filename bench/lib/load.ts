@@ -91,6 +91,8 @@ export async function postLoad(options: {
   headers: Record<string, string>;
   amount: number;
   connections?: number;
+  /** Seconds before a request counts as timed out (default 10). */
+  timeoutSeconds?: number;
 }): Promise<LoadResult> {
   const { target, bodies, amount } = options;
   const connections = options.connections ?? CONNECTIONS;
@@ -113,7 +115,7 @@ export async function postLoad(options: {
         url: `${target.url}${options.path}`,
         connections,
         amount,
-        timeout: 10,
+        timeout: options.timeoutSeconds ?? 10,
         requests: [
           {
             method: 'POST',

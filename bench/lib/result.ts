@@ -5,7 +5,17 @@
  */
 import type { Summary } from './stats.ts';
 
-export type Verdict = 'met' | 'missed' | 'reported';
+/**
+ * `met` when the worse end of the range meets the target, `missed` when even the better end
+ * misses it, `unclear` when the range straddles it, `reported` when there is no target.
+ */
+export type Verdict = 'met' | 'missed' | 'unclear' | 'reported';
+
+/**
+ * The fewest paired rounds a verdict is given on. With fewer (the quick mode), the verdict is
+ * still computed but marked indicative.
+ */
+export const MIN_ROUNDS = 5;
 
 export interface Target {
   /** `at-least`: the ratio must be this or more; `at-most`: this or less. */
@@ -28,6 +38,11 @@ export interface Row {
   unit: string;
   target: Target | null;
   verdict: Verdict;
+  /**
+   * True when the verdict rests on fewer than MIN_ROUNDS rounds and the figure is not exact
+   * (a measured size is the same every round), so it is printed as indicative only.
+   */
+  indicative: boolean;
 }
 
 export interface BenchResult {
@@ -47,15 +62,39 @@ export interface BenchResult {
   seconds: number;
 }
 
-export function verdictFor(value: number, target: Target | null): Verdict {
+/**
+ * The verdict for a ratio measured over several rounds: judged on the range, not the median,
+ * so that a run whose rounds disagree says so instead of calling the median's side.
+ */
+export function verdictFor(ratio: Pick<Summary, 'min' | 'max'>, target: Target | null): Verdict {
   if (!target) return 'reported';
-  const met = target.direction === 'at-least' ? value >= target.value : value <= target.value;
-  return met ? 'met' : 'missed';
+  const meets = (v: number) =>
+    target.direction === 'at-least' ? v >= target.value : v <= target.value;
+  const worse = target.direction === 'at-least' ? ratio.min : ratio.max;
+  const better = target.direction === 'at-least' ? ratio.max : ratio.min;
+  if (meets(worse)) return 'met';
+  if (!meets(better)) return 'missed';
+  return 'unclear';
 }
 
-/** Builds a row, deciding its verdict from the median. */
-export function row(fields: Omit<Row, 'verdict'>): Row {
-  return { ...fields, verdict: verdictFor(fields.ratio.median, fields.target) };
+/**
+ * Builds a row, deciding its verdict from the range of its rounds. `exact`: the figure is
+ * the same every time it is measured (a bundle size), so one round is enough.
+ */
+export function row(fields: Omit<Row, 'verdict' | 'indicative'> & { exact?: boolean }): Row {
+  const { exact = false, ...rest } = fields;
+  return {
+    ...rest,
+    verdict: verdictFor(rest.ratio, rest.target),
+    indicative: rest.target !== null && !exact && rest.ratio.rounds.length < MIN_ROUNDS,
+  };
+}
+
+/** The verdict as printed: `met`, or `met (indicative, 2 rounds)` below MIN_ROUNDS. */
+export function verdictText(row: Row): string {
+  if (!row.indicative) return row.verdict;
+  const n = row.ratio.rounds.length;
+  return `${row.verdict} (indicative, ${n} round${n === 1 ? '' : 's'})`;
 }
 
 const trim = (n: number, digits: number) => {

@@ -33,18 +33,23 @@ export function openSocket(options: OpenOptions): Promise<WebSocket> {
   });
 }
 
-/** Opens `n` clients, `concurrency` at a time. */
+/**
+ * Opens `n` clients, `concurrency` at a time. `headersFor(i)`, when given, supplies the
+ * i-th client's headers (a browser of its own each) in place of `options.headers`.
+ */
 export async function openSockets(
   n: number,
   options: OpenOptions,
   concurrency = 64,
+  headersFor?: (i: number) => Record<string, string>,
 ): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
   let next = 0;
   async function worker(): Promise<void> {
     while (next < n) {
-      next++;
-      sockets.push(await openSocket(options));
+      const i = next++;
+      const headers = headersFor ? headersFor(i) : options.headers;
+      sockets.push(await openSocket({ ...options, headers }));
     }
   }
   try {

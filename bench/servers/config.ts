@@ -18,9 +18,17 @@ export type HostConfig =
       templateFile: string;
       /** The client build to serve `/assets` from, when pages are loaded in a browser. */
       assetsDir?: string;
+      /**
+       * `cheap` (the default): password hashing is not what is measured. `default`: the
+       * hasher and parameters `npm start` uses, for the sign-in benchmark.
+       */
+      hashing?: 'cheap' | 'default';
     }
-  /** The baseline for redeem: plain Koa + koa-session writing a new session per request. */
-  | { kind: 'koa-session'; store: StoreConfig; secret: string }
+  /**
+   * The baseline for redeem: plain Koa + koa-session writing a new session per request, with
+   * koa-session's own ids (`uuid`, its default) or time-ordered ones like Baton's.
+   */
+  | { kind: 'koa-session'; store: StoreConfig; secret: string; ids?: 'uuid' | 'time-ordered' }
   /** A bare `ws` server with Baton's socket options: no handlers beyond an error listener. */
   | { kind: 'ws-bare' }
   /** The same, echoing every frame back. */
@@ -42,6 +50,11 @@ export interface HostStats {
   accepted: number;
   /** Handoffs the ledger refused (already used or expired). */
   refused: number;
+  /**
+   * Sessions written through `sessions.set` (Baton only): one per sign-in by a form post (a
+   * redeem writes its session with the ledger row instead, counted in `accepted`).
+   */
+  sessionsWritten?: number;
   /** Open WebSocket connections. */
   sockets: number;
   /** process.cpuUsage() in microseconds, and a monotonic clock in ms, to compute utilization. */

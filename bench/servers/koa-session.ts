@@ -2,13 +2,16 @@
  * The redeem baseline: what a plain Koa app with koa-session does to sign someone in. It
  * parses the same form body, writes a new session to the same SQLite store Baton uses
  * (same file type, schema and pragmas, through the same module) and answers 303, with
- * koa-session's own defaults otherwise (signed cookie, UUID ids).
+ * koa-session's own defaults otherwise (signed cookie, UUID ids). With `ids: 'time-ordered'`
+ * it draws ids the way Baton does (server/session/session-id.ts) through koa-session's
+ * documented `genid` option, so the baseline's inserts land where its last ones went too.
  */
 import { createServer } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import createSession from 'koa-session';
+import { newSessionId } from '../../server/session/session-id.ts';
 import type { HostConfig } from './config.ts';
 import type { Hosted } from './host.ts';
 import { closeServer, listenLoopback } from './listen.ts';
@@ -29,6 +32,7 @@ export async function startKoaSession(
         httpOnly: true,
         sameSite: 'lax',
         signed: true,
+        ...(config.ids === 'time-ordered' ? { genid: () => newSessionId() } : {}),
         store: {
           get: (key: string) => store.sessions.get(key),
           set: (key: string, data: Record<string, unknown>, maxAge: number) => {

@@ -3,24 +3,30 @@
  * cookies ignore ports) that signs up or logs in over the live socket of a random instance,
  * posts the handoff it gets to one instance while replaying it on both at the same time,
  * checks its account page on the other instance with the page's live socket open, and signs
- * out. Every step has a timeout and gives up when the run is stopped.
+ * out. Every other person uses the forms without JavaScript (`POST /signup`, `POST /login`:
+ * no handoff, the 303 signs them in), so both sign-in paths are under load together. A
+ * sign-in answered busy waits as it was told (up to a few seconds) and tries again. Every
+ * step has a timeout and gives up when the run is stopped.
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../shared/protocol.ts';
 import { BrowserSession, LiveClient } from '../../test/helpers/browser-session.ts';
 import { type Instance, sameBrowserOn } from '../../test/helpers/cluster.ts';
+import { httpAnswer, type SignInAnswer, socketAnswer } from './answers.ts';
 import type { Step, Tally } from './figures.ts';
 
 const PASSWORD = 'a long enough soak password';
 /** Page loads, posts and socket handshakes. */
 const HTTP_TIMEOUT_MS = 20_000;
-/** A submit waits for scrypt (OWASP cost), queued behind the other browsers' hashes. */
+/** A submit waits for its password hash, queued behind the other browsers' (unless busy). */
 const SUBMIT_TIMEOUT_MS = 30_000;
 /** A sign-out must reach the account page's socket, on any instance, within this. */
 const SESSION_ENDED_TIMEOUT_MS = 3_000;
 /** Copies of each handoff posted at once: the first to a random instance, then one on each. */
 const REPLAYS_ON_EACH = 1;
+/** A busy answer's wait is honoured up to this, so that an overloaded run keeps pressing. */
+const MAX_BUSY_WAIT_MS = 5_000;
 
 export interface SoakDeps {
   instances: readonly Instance[];
@@ -33,21 +39,32 @@ export class SoakPerson {
   readonly email = `soak-${randomUUID()}@example.test`;
   readonly #browser: BrowserSession;
   #signedUp = false;
+  /** Every other person signs up and logs in with the plain form posts. */
+  readonly #withoutScript: boolean;
+  static #made = 0;
 
   constructor(readonly deps: SoakDeps) {
     this.#browser = new BrowserSession(pick(deps.instances).url);
+    this.#withoutScript = SoakPerson.#made++ % 2 === 1;
   }
 
   /**
    * Signs up (the first time) or logs in, redeems, checks the account page and signs out.
-   * Resolves false when something went wrong (already counted): the person is then dropped.
+   * A busy answer ends the attempt (after its wait) with true, as a sign-in does. Resolves
+   * false when something went wrong (already counted): the person is then dropped.
    */
   async signInAndOut(): Promise<boolean> {
     const form = this.#signedUp ? 'login' : 'signup';
     try {
-      const handoff = await this.#submit(form);
+      const signedIn = this.#withoutScript
+        ? await this.#postForm(form)
+        : await this.#socketSignIn(form);
+      if (signedIn.kind === 'busy') {
+        await wait(Math.min(signedIn.retryAfterSeconds * 1000, MAX_BUSY_WAIT_MS), this.deps.signal);
+        return true;
+      }
       this.#signedUp = true;
-      const winner = await this.#redeem(handoff);
+      const winner = signedIn.instance;
       if (winner === null) return false;
       const elsewhere = otherThan(this.deps.instances, winner);
       if (!(await this.#accountShown(elsewhere))) return false;
@@ -67,8 +84,52 @@ export class SoakPerson {
     }
   }
 
-  /** Loads the form page, opens its socket and submits; resolves with the sealed handoff. */
-  async #submit(form: 'signup' | 'login'): Promise<string> {
+  /** Signs in over the live socket: submit, then redeem the handoff (with its replays). */
+  async #socketSignIn(
+    form: 'signup' | 'login',
+  ): Promise<
+    { kind: 'busy'; retryAfterSeconds: number } | { kind: 'in'; instance: Instance | null }
+  > {
+    const answer = await this.#submit(form);
+    if (answer.kind === 'busy') return answer;
+    return { kind: 'in', instance: await this.#redeem(answer.handoff) };
+  }
+
+  /**
+   * Signs up or logs in with the form without JavaScript: loads it, posts it, and is signed
+   * in by the 303 to `/account` itself (no handoff to replay).
+   */
+  async #postForm(
+    form: 'signup' | 'login',
+  ): Promise<{ kind: 'busy'; retryAfterSeconds: number } | { kind: 'in'; instance: Instance }> {
+    const instance = pick(this.deps.instances);
+    const page = await this.#http('page', instance, `/${form}`);
+    if (page.status !== 200) throw new Error(`GET /${form} answered ${page.outcome}`);
+    const started = performance.now();
+    const post = await this.#http('answer', instance, `/${form}`, {
+      email: this.email,
+      password: PASSWORD,
+    });
+    const answer = httpAnswer(post);
+    if (answer.kind === 'wrong') throw new Error(`POST /${form} ${answer.description}`);
+    if (answer.kind === 'busy') {
+      this.deps.tally.counts.busy += 1;
+      return answer;
+    }
+    this.deps.tally.record('submit', Math.round(performance.now() - started));
+    this.deps.tally.counts[form === 'signup' ? 'signUps' : 'logIns'] += 1;
+    this.deps.tally.counts.formSignIns += 1;
+    this.deps.tally.counts.signIns += 1;
+    return { kind: 'in', instance };
+  }
+
+  /**
+   * Loads the form page, opens its socket and submits; resolves with the sealed handoff, or
+   * with the busy answer.
+   */
+  async #submit(
+    form: 'signup' | 'login',
+  ): Promise<{ kind: 'handoff'; handoff: string } | { kind: 'busy'; retryAfterSeconds: number }> {
     const instance = pick(this.deps.instances);
     const page = await this.#http('page', instance, `/${form}`);
     if (page.status !== 200) throw new Error(`GET /${form} answered ${page.outcome}`);
@@ -80,10 +141,18 @@ export class SoakPerson {
         form,
         fields: { email: this.email, password: PASSWORD },
       });
-      this.deps.tally.record('submit', Math.round(performance.now() - started));
-      if (reply.type === 'accepted') {
+      const ms = Math.round(performance.now() - started);
+      const answer: SignInAnswer = socketAnswer(reply);
+      if (answer.kind === 'busy') {
+        this.deps.tally.record('answer', ms);
+        this.deps.tally.counts.busy += 1;
+        return answer;
+      }
+      if (answer.kind === 'signed-in' && reply.type === 'accepted') {
+        this.deps.tally.record('answer', ms);
+        this.deps.tally.record('submit', ms);
         this.deps.tally.counts[form === 'signup' ? 'signUps' : 'logIns'] += 1;
-        return reply.handoff;
+        return { kind: 'handoff', handoff: reply.handoff };
       }
       if (reply.type === 'refused' && reply.code === 'rate.limited')
         this.deps.tally.counts.rateLimited += 1;
@@ -183,7 +252,13 @@ export class SoakPerson {
     instance: Instance,
     path: string,
     form?: Record<string, string>,
-  ): Promise<{ status: number; outcome: string; body: string }> {
+  ): Promise<{
+    status: number;
+    outcome: string;
+    body: string;
+    location: string | null;
+    retryAfter: string | null;
+  }> {
     const view = sameBrowserOn(this.#browser, instance);
     // One controller per request, its listener removed when the request ends, so nothing
     // piles up on the run's long-lived signal over a long soak.
@@ -213,9 +288,13 @@ export class SoakPerson {
       this.deps.signal.removeEventListener('abort', stop);
     }
     this.deps.tally.record(step, Math.round(performance.now() - started));
-    const outcome = `${response.status} ${response.headers.get('location') ?? ''}`.trim();
-    this.#countStatus(response.status, `${form ? 'POST' : 'GET'} ${path}`);
-    return { status: response.status, outcome, body };
+    const location = response.headers.get('location');
+    const retryAfter = response.headers.get('retry-after');
+    const outcome = `${response.status} ${location ?? ''}`.trim();
+    // A busy answer to a sign-in (503 with Retry-After) is an answer, not a server error.
+    const busyAnswer = step === 'answer' && response.status === 503 && retryAfter !== null;
+    if (!busyAnswer) this.#countStatus(response.status, `${form ? 'POST' : 'GET'} ${path}`);
+    return { status: response.status, outcome, body, location, retryAfter };
   }
 
   #countStatus(status: number, what: string): void {
@@ -270,6 +349,20 @@ async function request(live: LiveClient, message: Record<string, unknown>): Prom
     live.waitFor((m) => 'ref' in m && m.ref === ref, SUBMIT_TIMEOUT_MS),
     closed,
   ]);
+}
+
+/** Waits `ms`, or less when the run is stopped. */
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function pick<T>(items: readonly T[]): T {

@@ -1,13 +1,17 @@
 /**
  * The soak runner behind `npm run soak` and test/soak: two real Baton processes on the local
  * Redis (a key prefix of their own, removed at the end), a steady stream of sign-ups,
- * log-ins, replayed handoffs and sign-outs from many simulated browsers for a bounded time,
- * and the figures that say whether anything was lost or redeemed twice.
+ * log-ins (over the live socket, and some without JavaScript), replayed handoffs and
+ * sign-outs from many simulated browsers for a bounded time, and the figures that say
+ * whether anything was lost or redeemed twice. In overload (about twice the browsers the
+ * machine serves within its targets) a sign-in may be answered busy; every attempt must
+ * still end as a sign-in or a busy answer.
  */
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import { type Cluster, type Instance, startCluster } from '../../test/helpers/cluster.ts';
 import { deleteKeys, REDIS_URL } from '../../test/helpers/redis.ts';
 import { SoakPerson } from './browser.ts';
@@ -16,15 +20,25 @@ import { type InstanceFigures, type SoakFigures, Tally } from './figures.ts';
 export interface SoakOptions {
   /** How long to keep starting sign-ins, in seconds (1 to 3600). */
   seconds: number;
-  /** Simulated browsers in flight at once (1 to 200). Default 20. */
-  concurrency?: number;
+  /** Simulated browsers in flight at once (1 to 200). Default 20, or overloadBrowsers(). */
+  browsers?: number;
+  /** Overload: without `browsers`, run overloadBrowsers(); busy answers are then expected. */
+  overload?: boolean;
   /** Stops the run early (Ctrl-C); the instances are still stopped and the keys removed. */
   signal?: AbortSignal;
   /** Called with a progress line every few seconds. */
   onProgress?: (line: string) => void;
 }
 
-export const SOAK_DEFAULTS = Object.freeze({ concurrency: 20 });
+export const SOAK_DEFAULTS = Object.freeze({ browsers: 20 });
+
+/** Browsers one core is expected to serve within the soak's targets (20 on 2 cores). */
+const BROWSERS_PER_CORE = 10;
+
+/** About twice what this machine serves within its targets: 2 x 10 browsers per core. */
+export function overloadBrowsers(cores = os.availableParallelism()): number {
+  return Math.min(200, 2 * BROWSERS_PER_CORE * cores);
+}
 
 /** Thrown when the soak cannot run here (no Redis); its message says why and what to do. */
 export class SoakUnavailableError extends Error {
@@ -47,7 +61,7 @@ const SOAK_ENV = Object.freeze({
 
 /** Sign-ins one person does (a sign-up, then log-ins) before a new person takes their place. */
 const SIGN_INS_PER_PERSON = 4;
-/** A ceiling on each browser slot's sign-ins, far above what scrypt allows per second. */
+/** A ceiling on each browser slot's sign-ins, far above what password hashing allows per second. */
 const MAX_SIGN_INS_PER_SLOT_PER_SECOND = 20;
 /** After the load, in-flight sign-ins may finish for this long before everything is cut. */
 const DRAIN_MS = 20_000;
@@ -67,9 +81,10 @@ const SETTLE_MS = 1_000;
  */
 export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   const seconds = checkedInteger('seconds', options.seconds, 1, 3600);
-  const concurrency = checkedInteger(
-    'concurrency',
-    options.concurrency ?? SOAK_DEFAULTS.concurrency,
+  const overload = options.overload ?? false;
+  const browsers = checkedInteger(
+    'browsers',
+    options.browsers ?? (overload ? overloadBrowsers() : SOAK_DEFAULTS.browsers),
     1,
     200,
   );
@@ -84,7 +99,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   const prefix = `baton-soak-${randomBytes(6).toString('hex')}:`;
   const stopped = new AbortController();
   // Each browser slot listens on it at most five times at once (three posts, a socket, a pause).
-  setMaxListeners(concurrency * 8, stopped.signal);
+  setMaxListeners(browsers * 8, stopped.signal);
   const onAbort = () => stopped.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let cluster: Cluster | null = null;
@@ -93,7 +108,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   let keysDeleted: number;
   try {
     cluster = await startCluster({ prefix, env: { ...SOAK_ENV } });
-    run = await load(cluster.instances, { seconds, concurrency, stopped, options });
+    run = await load(cluster.instances, { seconds, browsers, stopped, options });
     exitCodes = await Promise.all(cluster.instances.map((instance) => instance.stop()));
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
@@ -106,7 +121,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     ...run.tally.counts,
     seconds: run.seconds,
     drainSeconds: run.drainSeconds,
-    concurrency,
+    browsers,
+    overload,
     latency: run.tally.latency(),
     errorSamples: run.tally.errorSamples,
     instances: run.memory.map((memory, i) => ({
@@ -133,7 +149,7 @@ interface LoadResult {
 
 async function load(
   instances: readonly Instance[],
-  run: { seconds: number; concurrency: number; stopped: AbortController; options: SoakOptions },
+  run: { seconds: number; browsers: number; stopped: AbortController; options: SoakOptions },
 ): Promise<LoadResult> {
   const tally = new Tally();
   const { stopped } = run;
@@ -169,8 +185,10 @@ async function load(
   const sampler = setInterval(sampleRss, RSS_SAMPLE_MS);
   const progress = setInterval(() => {
     const elapsed = Math.round((performance.now() - started) / 1000);
-    const { signIns, errors, fiveXx } = tally.counts;
-    run.options.onProgress?.(`${elapsed} s: ${signIns} sign-ins, ${errors} errors, ${fiveXx} 5xx`);
+    const { signIns, busy, errors, fiveXx } = tally.counts;
+    run.options.onProgress?.(
+      `${elapsed} s: ${signIns} sign-ins, ${busy} busy, ${errors} errors, ${fiveXx} 5xx`,
+    );
   }, PROGRESS_MS);
   const deps = { instances, tally, signal: stopped.signal };
   const maxSignIns = Math.max(1, run.seconds * MAX_SIGN_INS_PER_SLOT_PER_SECOND);
@@ -192,7 +210,7 @@ async function load(
     }
   };
   try {
-    await Promise.all(Array.from({ length: run.concurrency }, slot));
+    await Promise.all(Array.from({ length: run.browsers }, slot));
   } finally {
     clearTimeout(hardStop);
     clearInterval(sampler);

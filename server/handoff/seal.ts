@@ -67,9 +67,9 @@ export interface SealHandoffInput {
  * A handoff's id: the time it was sealed (ms, 12 hex digits) then 96 random bits. Unique
  * by the random part alone; the time in front makes ids sort in the order they are issued,
  * so the SQLite ledger (keyed by id) inserts each redeemed id near the end of its b-tree,
- * in pages the last commits already touched, instead of dirtying a random page each: about
- * a fifth less write time per redeem (measured beside a random id on a ledger of 20,000
- * rows and 100,000 sessions). Hex, because it sorts as bytes the way the numbers do. The id
+ * in pages the last commits already touched, instead of dirtying a random page each
+ * (bench/lib/ledger-experiment.ts measures both). Hex, because it sorts as bytes the way the
+ * numbers do. The id
  * travels only inside the sealed handoff, so the time in it tells no one anything the
  * handoff's own `iat` does not.
  */

@@ -1,8 +1,8 @@
 /**
  * Random bytes from the CSPRNG for the hot paths (handoff ids, sealed-box nonces, session
- * ids), drawn from a pool filled 4 KB at a time. `crypto.randomBytes` costs about 2 to 3 µs
- * per call whatever the size (a job per call), which was a third of the time of a seal+open
- * (measured by `npm run bench`); node's own `randomUUID` pools its entropy the same way.
+ * ids), drawn from a pool filled 4 KB at a time. `crypto.randomBytes` pays a fixed cost per
+ * call whatever the size (a job per call), which small draws feel most (bench/cases/seal.ts);
+ * node's own `randomUUID` pools its entropy the same way.
  *
  * Each result is a view of a pool that is never refilled in place (a new pool replaces it),
  * so no byte is ever handed out twice or changed after being handed out.

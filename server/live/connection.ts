@@ -55,7 +55,7 @@ interface ConnectionState {
  * level. Under tsx (how `npm run dev` and the tests run the source; `npm start` runs a Vite
  * build that has no such helper), every *named* inner function or arrow is wrapped by
  * esbuild's keep-names helper, which redefines its `name` and turns each instance into a
- * dictionary-mode object (measured by `npm run bench`, bench/cases/memory.ts).
+ * dictionary-mode object (bench/cases/memory.ts measures what an idle socket costs).
  */
 export function serveConnection(socket: WebSocket, peer: LivePeer, deps: LiveDeps): void {
   const state: ConnectionState = { socket, peer, deps, submitting: false };

@@ -102,12 +102,13 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
-    // Off: about 240 KB per active connection for frames of a few hundred bytes.
+    // Off: each active connection would keep its own zlib contexts, for frames of a few
+    // hundred bytes.
     perMessageDeflate: false,
   });
   // Per-socket bookkeeping lives in these maps and the listeners below are shared by every
   // socket, so an idle socket costs no timer and no closures of its own (memory per idle
-  // socket is measured by `npm run bench`, bench/cases/memory.ts).
+  // socket is what bench/cases/memory.ts measures).
   const alive = new WeakMap<WebSocket, boolean>();
   /** When each socket last sent a frame (for the idle limits). */
   const lastFrameAt = new WeakMap<WebSocket, number>();
@@ -201,8 +202,8 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     ends: EndWatch,
   ): void {
     wss.handleUpgrade(req, socket, head, (ws) => {
-      // Not randomUUID(): it builds its string by concatenation, and the rope an idle
-      // socket keeps would cost about 450 bytes (measured by `npm run bench`).
+      // Not randomUUID(): it builds its string by concatenation, and an idle socket would
+      // keep the unflattened rope instead of a flat string.
       const id = randomBytes(16).toString('base64url');
       const peer: LivePeer = {
         binding,

@@ -8,8 +8,8 @@
  * Why the time comes first: the store's indexes are ordered by ref, and refs that begin with
  * the time are appended where the last sessions went instead of landing on a random page
  * each. In SQLite a random insert dirties a page of every index that no recent commit
- * touched; at sign-in rates that was the largest single cost of a redeem (measured by `npm
- * run bench`, bench/lib/ledger-experiment.ts). The time is not a secret: the browser holding
+ * touched, and at sign-in rates that dominates a redeem's write (bench/lib/ledger-experiment.ts
+ * measures it; BENCHMARKS.md gives the figures). The time is not a secret: the browser holding
  * the cookie knows when it signed in, and the 256 random bits are what cannot be guessed.
  *
  * Ids drawn before this format (43 characters, random only) keep their plain-hash refs, so

@@ -6,8 +6,8 @@
  *
  * Why: in WAL mode a commit appends every page it dirtied to the log, and a redeem's rows
  * dirty the same few b-tree pages as its neighbours'. Under load, one commit for the writes
- * of many concurrent requests writes those pages once instead of once per request (measured
- * by `npm run bench`, bench/cases/redeem.ts). Quiet traffic loses nothing: a lone write
+ * of many concurrent requests writes those pages once instead of once per request
+ * (bench/cases/redeem.ts measures it). Quiet traffic loses nothing: a lone write
  * commits at the end of its own turn, as before. better-sqlite3 has no such queue, and it
  * takes a dozen lines, so it is written here.
  *

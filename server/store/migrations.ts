@@ -48,8 +48,8 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     name: 'sessions and the ledger keyed by their own ids (WITHOUT ROWID), the ledger unindexed',
     // Each sign-in writes one ledger row and one session row. As rowid tables with a TEXT
     // primary key, each insert dirtied three b-trees (table, key index, expiry index); keyed
-    // by the id itself, a session dirties two and a ledger row one, which halves the cost of
-    // a ledger write (measured by `npm run bench`, bench/cases/redeem.ts). The ledger only
+    // by the id itself, a session dirties two and a ledger row one (bench/cases/redeem.ts
+    // measures both schemas side by side). The ledger only
     // holds the handoffs redeemed within one handoff lifetime, so its once-a-minute sweep
     // can scan it without an index.
     up: `

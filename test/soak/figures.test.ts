@@ -6,6 +6,7 @@ import {
   type SoakFigures,
   STEPS,
   soakFailures,
+  soakTargets,
   Tally,
 } from '../../scripts/soak/figures.ts';
 
@@ -17,7 +18,8 @@ function figures(overrides: Partial<SoakFigures> = {}): SoakFigures {
     ...tally.counts,
     seconds: 15,
     drainSeconds: 1.5,
-    concurrency: 8,
+    browsers: 8,
+    overload: false,
     latency: tally.latency(),
     instances: [
       {
@@ -64,6 +66,10 @@ describe('soakFailures', () => {
     ]);
   });
 
+  it('passes a run whose attempts were answered busy as well as signed in', () => {
+    expect(soakFailures(figures({ busy: 40 }))).toEqual([]);
+  });
+
   it('fails a run that signed no one in', () => {
     expect(soakFailures(figures({ signIns: 0 }))).toEqual(['sign-ins must be more than 0 (got 0)']);
   });
@@ -92,6 +98,36 @@ describe('formatReport', () => {
       expect(lines).toContain(`p50 ${step} ms: 0`);
       expect(lines).toContain(`p99 ${step} ms: 0`);
     }
-    for (const line of lines) expect(line).toMatch(/^[\w -]+: \S+$/);
+    for (const line of lines) expect(line).toMatch(/^[\w <=>-]+: \S+$/);
+  });
+});
+
+describe('soakTargets', () => {
+  const latency = (submit: number, answer: number) => {
+    const tally = new Tally();
+    tally.record('submit', submit);
+    tally.record('answer', answer);
+    return tally.latency();
+  };
+
+  it('judges the normal load on sign-ins per second and p99 submit', () => {
+    // 5 sign-ins in 15 + 1.5 s: 0.3 a second.
+    expect(soakTargets(figures({ latency: latency(900, 900) }))).toEqual([
+      { name: 'target sign-ins per second >= 15', value: 0.3, met: false },
+      { name: 'target p99 submit ms <= 1000', value: 900, met: true },
+    ]);
+  });
+
+  it('judges an overload run on p99 time to an answer, busy answers included', () => {
+    expect(soakTargets(figures({ overload: true, latency: latency(5000, 3001) }))).toEqual([
+      { name: 'target p99 answer ms <= 3000', value: 3001, met: false },
+    ]);
+  });
+
+  it('prints each target as met or missed', () => {
+    const lines = formatReport(figures({ busy: 3, overload: true })).split('\n');
+    expect(lines).toContain('busy answers: 3');
+    expect(lines).toContain('overload: yes');
+    expect(lines).toContain('target p99 answer ms <= 3000: met');
   });
 });
