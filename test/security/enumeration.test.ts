@@ -98,7 +98,7 @@ describe('user enumeration by message', () => {
 
 describe('user enumeration by timing', () => {
   // Real argon2 costs (startServer's default is cheap), so the hash dominates what is timed.
-  const ARGON2: Argon2Params = { memoryCost: 8192, timeCost: 2, parallelism: 1 };
+  const ARGON2: Argon2Params = { memoryCost: 19456, timeCost: 4, parallelism: 1 };
   // Below the default limits (10 failures per account, 50 per IP per 15 minutes): each known
   // account is guessed once, and 2 × ROUNDS failures stay under the per-IP limit.
   const ROUNDS = 24;

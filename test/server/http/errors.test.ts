@@ -70,7 +70,7 @@ describe('requestLog', () => {
     expect(response.headers.get('location')).toBeNull();
     expect(response.headers.get('x-handler')).toBeNull();
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(failureLines(logs).map((line) => [line.level, line.msg])).toEqual([
       [50, 'request failed'],
