@@ -8,14 +8,13 @@
  * (see scripts/soak/figures.ts); 2 when it cannot run (no Redis, a bad argument); 130 when
  * interrupted (Ctrl-C), after stopping the instances and removing the keys.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ROOT, viteBuild } from './build.ts';
 import { formatReport, soakFailures } from './soak/figures.ts';
 import { overloadBrowsers, runSoak, SOAK_DEFAULTS, SoakUnavailableError } from './soak/run.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const USAGE =
   'usage: npm run soak -- [--seconds N (default 60)] [--browsers N (default ' +
   `${SOAK_DEFAULTS.browsers}; --overload: ${overloadBrowsers()} here)] [--overload]`;
@@ -57,24 +56,11 @@ function options(): Parsed {
  * them: the server always (a second or so, and never stale), the client when it is missing.
  */
 function ensureBuilds(): void {
-  const vite = (config: string) =>
-    execFileSync(
-      process.execPath,
-      [
-        path.join(ROOT, 'node_modules/vite/bin/vite.js'),
-        'build',
-        '-c',
-        config,
-        '--logLevel',
-        'warn',
-      ],
-      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' }, stdio: 'inherit' },
-    );
   if (!existsSync(path.join(ROOT, 'dist/client/index.html'))) {
     console.error('dist/client is missing: building the client first (vite build)');
-    vite('vite.config.ts');
+    viteBuild('vite.config.ts');
   }
-  vite('vite.server.config.ts');
+  viteBuild('vite.server.config.ts');
 }
 
 async function main(): Promise<number> {
