@@ -29,7 +29,7 @@ const LABELS: Record<Variant, string> = {
 /** One password check per variant: hashed once up front, then verified against the stored hash. */
 export function checkers(): Record<Variant, () => boolean> {
   const argonHash = argon2.hashSync(PASSWORD, ARGON2ID_OWASP);
-  const bcryptHash = bcrypt.hashSync(PASSWORD, { cost: BCRYPT_COST });
+  const bcryptHash = bcrypt.hashSync(PASSWORD, BCRYPT_COST);
   const salt = randomBytes(16);
   const scryptKey = scryptSync(PASSWORD, salt, 32, SCRYPT_OWASP);
   return {
