@@ -85,6 +85,7 @@ export const UNLIMITED = Object.freeze({
   loginFailsPerIp: 1e9,
   signupsPerIp: 1e9,
   socketsPerIp: 1e9,
+  openSocketsPerIp: 1e9,
   framesPerSocket: 1e9,
 });
 
