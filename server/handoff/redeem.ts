@@ -19,7 +19,7 @@ import { sendUnavailable } from '../http/unavailable.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { Logger } from '../logger.ts';
 import { type BindingCookie, bindingMatches } from '../session/binding.ts';
-import { announceReplaced, announceSignIn, type SessionEvents } from '../session/events.ts';
+import { announceSignIn, type SessionEvents } from '../session/events.ts';
 import type { FlashCookie } from '../session/flash.ts';
 import { adoptSession, draftSession, type SessionTimeouts } from '../session/session.ts';
 import type { HandoffLedger } from '../store/store.ts';
@@ -125,8 +125,7 @@ async function redeem(
   await adoptSession(ctx, draft);
   options.flash.set(ctx, claims.flash);
   // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.
-  announceSignIn(options.events, claims.bind, options.logger, ctx.res);
-  // The replaced session's sockets were opened under it: close them on every instance.
-  if (draft.replaces) announceReplaced(options.events, draft.replaces, options.logger, ctx.res);
+  const change = { binding: claims.bind, replaced: draft.replaces };
+  announceSignIn(options.events, change, options.logger, ctx.res);
   return { ok: true, destination: claims.dest };
 }

@@ -12,7 +12,7 @@ import { type FormDeps, type Refused, submitForm } from '../accounts/forms.ts';
 import { hashBinding } from '../handoff/seal.ts';
 import type { Logger } from '../logger.ts';
 import type { CookieNames } from '../session/cookies.ts';
-import { announceReplaced, announceSignIn, type SessionEvents } from '../session/events.ts';
+import { announceSignIn, type SessionEvents } from '../session/events.ts';
 import { currentAccountId, currentSessionRef, signIn, signOut } from '../session/session.ts';
 import { type PageDeps, sendPage } from './pages.ts';
 import { seeOther } from './see-other.ts';
@@ -68,9 +68,8 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
       const replaced = await signIn(ctx, outcome.accountId, (deps.now ?? Date.now)());
       deps.flash.set(ctx, outcome.flash);
       const binding = deps.binding.read(ctx);
-      if (binding) announceSignIn(deps.events, hashBinding(binding), deps.logger, ctx.res);
-      // The replaced session's sockets were opened under it: close them on every instance.
-      if (replaced) announceReplaced(deps.events, replaced, deps.logger, ctx.res);
+      const change = { binding: binding ? hashBinding(binding) : null, replaced };
+      announceSignIn(deps.events, change, deps.logger, ctx.res);
       return seeOther(ctx, outcome.destination);
     }
     if (outcome.code === 'auth.required') {

@@ -47,35 +47,34 @@ export function createLocalSessionEvents(): SessionEvents {
 }
 
 /**
- * Tells the browser whose binding hash is `binding` that it just signed in, so its other
- * tabs (on any instance) move to the signed-in state. Sent once `response` is done, so those
- * tabs navigate with the new session cookie rather than the one this sign-in replaced (which
- * the server would then treat as ended). Not awaited and never thrown: the sign-in has
- * happened, and a lost notice only leaves another tab out of date until its next navigation.
+ * Announces a sign-in that has just happened, on every instance, once `response` is done:
+ * - `binding` (the browser's binding hash, when known): its other tabs move to the
+ *   signed-in state. After the response, so they navigate with the new session cookie
+ *   rather than the one this sign-in replaced (which the server would treat as ended).
+ * - `replaced` (the ref of the session the sign-in replaced, if any): that session ended,
+ *   so its live sockets are told and closed; they were opened under it and must not submit
+ *   anything more. The page that made the sign-in is leaving with its handoff and ignores
+ *   the notice (client/App.tsx).
+ * Not awaited and never thrown: the sign-in has happened, and a lost notice only leaves
+ * another tab out of date until its next navigation.
  */
 export function announceSignIn(
   events: SessionEvents,
-  binding: string,
+  change: { binding: string | null; replaced: string | null },
   logger: Logger,
   response: ServerResponse,
 ): void {
-  publishAfter(response, events, { type: 'signed-in', binding }, logger);
-}
-
-/**
- * Announces the end of the session (ref) a sign-in has just replaced, so its live sockets,
- * on every instance, are told and closed: they were opened under the old session and must
- * not submit anything more. Sent once `response` is done, for the reason given above: the
- * browser's other tabs then follow it with the new cookie. The page that made the sign-in
- * is leaving with its handoff and ignores the notice (client/live/handoff.ts).
- */
-export function announceReplaced(
-  events: SessionEvents,
-  ref: string,
-  logger: Logger,
-  response: ServerResponse,
-): void {
-  publishAfter(response, events, { type: 'ended', ref, reason: 'revoked' }, logger);
+  if (change.binding !== null) {
+    publishAfter(response, events, { type: 'signed-in', binding: change.binding }, logger);
+  }
+  if (change.replaced !== null) {
+    publishAfter(
+      response,
+      events,
+      { type: 'ended', ref: change.replaced, reason: 'revoked' },
+      logger,
+    );
+  }
 }
 
 function publishAfter(
