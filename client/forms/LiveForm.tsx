@@ -43,7 +43,13 @@ export function LiveForm(props: {
       {form.formError() && (
         // Focusable by script only (tabindex -1): focus goes here after a refusal that names
         // no field.
-        <p class="form-error" role="alert" tabindex="-1" autofocus={problem === 'alert'}>
+        <p
+          class="form-error"
+          id={/* @once */ `${props.spec.name}-error`}
+          role="alert"
+          tabindex="-1"
+          autofocus={problem === 'alert'}
+        >
           {form.formError()?.message}
         </p>
       )}

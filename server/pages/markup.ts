@@ -70,7 +70,7 @@ function formContent(data: Extract<PageData, { page: FormName }>): Html {
     element(
       'form',
       { class: 'form', method: 'post', action: spec.action },
-      formError(data.formError, problem === undefined),
+      formError(spec.name, data.formError, problem === undefined),
       ...spec.fields.map((field) =>
         fieldMarkup(spec.name, field, data.values.email, data.errors, problem === field.name),
       ),
@@ -85,11 +85,9 @@ function formContent(data: Extract<PageData, { page: FormName }>): Html {
   );
 }
 
-function formError(error: FormError | null, autofocus: boolean): Child {
-  return (
-    error &&
-    element('p', { class: 'form-error', role: 'alert', tabindex: '-1', autofocus }, error.message)
-  );
+function formError(form: FormName, error: FormError | null, autofocus: boolean): Child {
+  const attributes = { class: 'form-error', id: `${form}-error`, role: 'alert', tabindex: '-1' };
+  return error && element('p', { ...attributes, autofocus }, error.message);
 }
 
 function fieldMarkup(
