@@ -12,7 +12,8 @@ import { readPageData, readTypedValues } from './page-data.ts';
 function takeOver(root: HTMLElement, data: PageData): void {
   // Keep what the person already typed, and their place, across the swap.
   const initialValues = readTypedValues(root);
-  const focused = document.activeElement?.getAttribute('name');
+  // By id: the form's error (focused after a refused post) has no name.
+  const focused = document.activeElement?.id;
   const serverMarkup = [...root.childNodes];
   root.textContent = '';
   try {
@@ -25,7 +26,7 @@ function takeOver(root: HTMLElement, data: PageData): void {
     root.replaceChildren(...serverMarkup);
     throw error;
   }
-  if (focused) root.querySelector<HTMLElement>(`[name="${focused}"]`)?.focus();
+  if (focused) document.getElementById(focused)?.focus();
 }
 
 const root = document.getElementById('app');

@@ -25,6 +25,13 @@ export function LiveForm(props: {
   const form = createLiveForm(props.spec, props.socket, props.initial, {
     onAccepted: props.onAccepted,
   });
+  // A page rendered after a refused post opens on what to fix, as a refused live submit
+  // does: the first invalid field, else the form's error. `autofocus` rather than a script's
+  // focus(): the browser applies it only while nothing has the focus, so it never takes the
+  // focus from a field the person is already in, and it works without JavaScript.
+  const problem =
+    props.spec.fields.find((field) => props.initial.errors[field.name])?.name ??
+    (props.initial.formError && 'alert');
   return (
     <form
       class="form"
@@ -34,13 +41,21 @@ export function LiveForm(props: {
       on:submit={(event) => form.submit(event)}
     >
       {form.formError() && (
-        <p class="form-error" role="alert">
+        // Focusable by script only (tabindex -1): focus goes here after a refusal that names
+        // no field.
+        <p
+          class="form-error"
+          id={/* @once */ `${props.spec.name}-error`}
+          role="alert"
+          tabindex="-1"
+          autofocus={problem === 'alert'}
+        >
           {form.formError()?.message}
         </p>
       )}
       {/* The fields of a form never change, so a plain map is enough (no <For>). */}
       {props.spec.fields.map((field) => (
-        <Field form={form} field={field} />
+        <Field form={form} field={field} problem={problem} />
       ))}
       <button class="button" type="submit" disabled={form.pending()}>
         {form.pending() ? props.spec.progressLabel : props.spec.submitLabel}
@@ -55,7 +70,12 @@ export function LiveForm(props: {
  * does not move the button under a pointer. A field's description never changes, so its
  * parts are read once (`@once`): no effects for them.
  */
-function Field(props: { form: LiveFormState; field: FieldSpec }) {
+function Field(props: {
+  form: LiveFormState;
+  field: FieldSpec;
+  /** What the page opens focused on, if anything (see `LiveForm`). */
+  problem: string | null | undefined;
+}) {
   const id = fieldId(props.form.name, props.field.name);
   const error = () => props.form.error(props.field.name);
   return (
@@ -70,6 +90,7 @@ function Field(props: { form: LiveFormState; field: FieldSpec }) {
         type={/* @once */ props.field.type}
         autocomplete={/* @once */ props.field.autocomplete}
         required
+        autofocus={/* @once */ props.problem === props.field.name}
         value={props.form.values()[props.field.name]}
         aria-invalid={error() ? 'true' : undefined}
         aria-describedby={error() ? `${id}-error` : props.field.hint && `${id}-hint`}

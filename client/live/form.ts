@@ -151,15 +151,31 @@ export function createLiveForm(
       return;
     }
     setPending(false);
-    if (!reply.ok) {
-      setFormError({ code: reply.code, message: reply.message });
-      return;
+    if (reply.ok) {
+      if (reply.message.type !== 'refused') return;
+      apply(reply.message.ref, reply.message.errors);
+      // A refused password is not kept, as the page without JavaScript never writes one back:
+      // the person types it again rather than submit a wrong one from a field of dots.
+      const cleared = { ...values() };
+      for (const field of spec.fields) if (field.type === 'password') cleared[field.name] = '';
+      setValues(cleared);
     }
-    if (reply.message.type !== 'refused') return;
-    setFormError({ code: reply.message.code, message: reply.message.message });
-    apply(reply.message.ref, reply.message.errors);
-    const invalid = spec.fields.find((field) => errors()[field.name] !== undefined);
-    if (invalid) form.querySelector<HTMLElement>(`[name="${invalid.name}"]`)?.focus();
+    // The reply is refused (checked above) or a failure: both say a code and a message.
+    const { code, message } = (reply.ok ? reply.message : reply) as FormError;
+    setFormError({ code, message });
+    focusProblem(form);
+  }
+
+  /**
+   * Focuses what the person has to fix: the first invalid field (fields render in the
+   * description's order), else the form's error. Otherwise the focus stays where it was,
+   * on the button when it was clicked, and a screen reader would read nothing new.
+   */
+  function focusProblem(form: HTMLFormElement): void {
+    (
+      form.querySelector<HTMLElement>('[aria-invalid]') ??
+      form.querySelector<HTMLElement>('[role=alert]')
+    )?.focus();
   }
 
   // Coming back through the back/forward cache after a handoff: unlock the button.

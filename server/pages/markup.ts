@@ -64,12 +64,16 @@ function flashes(flash: readonly Flash[]): Child {
 
 function formContent(data: Extract<PageData, { page: FormName }>): Html {
   const spec = FORMS[data.page];
+  // After a refused post the page opens on what to fix, as the client's form does.
+  const problem = spec.fields.find((field) => data.errors[field.name])?.name;
   return fragment(
     element(
       'form',
       { class: 'form', method: 'post', action: spec.action },
-      formError(data.formError),
-      ...spec.fields.map((field) => fieldMarkup(spec.name, field, data.values.email, data.errors)),
+      formError(spec.name, data.formError, problem === undefined),
+      ...spec.fields.map((field) =>
+        fieldMarkup(spec.name, field, data.values.email, data.errors, problem === field.name),
+      ),
       element('button', { class: 'button', type: 'submit' }, spec.submitLabel),
     ),
     element(
@@ -81,11 +85,18 @@ function formContent(data: Extract<PageData, { page: FormName }>): Html {
   );
 }
 
-function formError(error: FormError | null): Child {
-  return error && element('p', { class: 'form-error', role: 'alert' }, error.message);
+function formError(form: FormName, error: FormError | null, autofocus: boolean): Child {
+  const attributes = { class: 'form-error', id: `${form}-error`, role: 'alert', tabindex: '-1' };
+  return error && element('p', { ...attributes, autofocus }, error.message);
 }
 
-function fieldMarkup(form: FormName, field: FieldSpec, email: string, errors: FieldErrors): Html {
+function fieldMarkup(
+  form: FormName,
+  field: FieldSpec,
+  email: string,
+  errors: FieldErrors,
+  autofocus: boolean,
+): Html {
   const id = `${form}-${field.name}`;
   const error = errors[field.name];
   const hintId = field.hint ? `${id}-hint` : undefined;
@@ -100,6 +111,7 @@ function fieldMarkup(form: FormName, field: FieldSpec, email: string, errors: Fi
       type: field.type,
       autocomplete: field.autocomplete,
       required: true,
+      autofocus,
       // A password is never written into a page.
       value: field.name === 'email' && email !== '' ? email : undefined,
       'aria-invalid': error ? 'true' : undefined,

@@ -93,9 +93,13 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe(
       'password',
     );
+    // A refusal keeps no password: both are typed again.
+    expect(await page.getByLabel('Current password').inputValue()).toBe('');
+    expect(await page.getByLabel('New password').inputValue()).toBe('');
     await shot(page, 'change-password-refused');
 
     await page.getByLabel('Current password').fill('the first password');
+    await page.getByLabel('New password').fill('the second password');
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.waitForURL(`${server.url}/account`);
     await expect.poll(() => page.getByText('Your password is changed.').count()).toBe(1);

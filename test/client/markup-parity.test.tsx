@@ -1,6 +1,7 @@
 /** @vitest-environment happy-dom */
 import { cleanup, render } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import './autofocus.ts';
 import { App } from '../../client/App.tsx';
 import { renderPageBody } from '../../server/pages/markup.ts';
 import type { PageData } from '../../shared/page.ts';
@@ -20,6 +21,7 @@ const ATTRIBUTES = [
   'action',
   'href',
   'tabindex',
+  'autofocus',
   'aria-invalid',
   'aria-describedby',
   'aria-labelledby',
@@ -88,6 +90,26 @@ const pages: Record<string, PageData> = {
     page: 'change-password',
     values: { email: '' },
     errors: { password: 'This is not your current password.' },
+    formError: { code: 'account.wrong-password', message: 'Nothing was changed.' },
+    flash: [],
+  },
+  'a log-in page after a wrong password (a form error alone)': {
+    page: 'login',
+    values: { email: 'ada@example.com' },
+    errors: {},
+    formError: {
+      code: 'account.bad-credentials',
+      message: 'That email and password do not match.',
+    },
+    flash: [],
+  },
+  'a change-password page with both passwords refused': {
+    page: 'change-password',
+    values: { email: '' },
+    errors: {
+      password: 'This is not your current password.',
+      newPassword: 'Use at least 8 characters.',
+    },
     formError: { code: 'account.wrong-password', message: 'Nothing was changed.' },
     flash: [],
   },

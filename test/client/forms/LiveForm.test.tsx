@@ -1,6 +1,7 @@
 /** @vitest-environment happy-dom */
 import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import '../autofocus.ts';
 import { LiveForm } from '../../../client/forms/LiveForm.tsx';
 import type { LiveFormInitial } from '../../../client/live/form.ts';
 import { createLiveSocket } from '../../../client/live/socket.ts';
@@ -247,6 +248,117 @@ describe('LiveForm', () => {
     expect(document.activeElement).toBe(email);
   });
 
+  it('focuses the form’s error when a refusal names no field, though the button was clicked', async () => {
+    const { socket, email, password, form } = renderForm();
+    type(email, 'ada@example.com');
+    type(password, 'not the password');
+    // A click focuses the button before the form submits.
+    (screen.getByRole('button', { name: 'Log in' }) as HTMLButtonElement).focus();
+    fireEvent.submit(form);
+    await socket.reply({
+      type: 'refused',
+      ref: 1,
+      code: 'account.bad-credentials',
+      message: 'That email and password do not match an account.',
+      errors: {},
+    });
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toBe('That email and password do not match an account.');
+    expect(alert.getAttribute('tabindex')).toBe('-1');
+    expect(document.activeElement).toBe(alert);
+  });
+
+  it('moves the focus from the clicked button to the first invalid field', async () => {
+    const { socket, email, password, form } = renderForm({ form: 'signup' });
+    type(email, 'ada@example.com');
+    type(password, 'short');
+    (screen.getByRole('button', { name: 'Sign up' }) as HTMLButtonElement).focus();
+    fireEvent.submit(form);
+    await socket.reply({
+      type: 'refused',
+      ref: 1,
+      code: 'form.invalid',
+      message: 'Check the highlighted fields and try again.',
+      errors: { password: 'Use at least 8 characters.' },
+    });
+    expect(document.activeElement).toBe(password);
+  });
+
+  it('empties the password after a refusal, keeps the email, and sends the retyped one', async () => {
+    const { socket, email, password, form } = renderForm();
+    type(email, 'ada@example.com');
+    type(password, 'not the password');
+    fireEvent.submit(form);
+    await socket.reply({
+      type: 'refused',
+      ref: 1,
+      code: 'account.bad-credentials',
+      message: 'That email and password do not match an account.',
+      errors: {},
+    });
+    expect(password.value).toBe('');
+    expect(email.value).toBe('ada@example.com');
+
+    type(password, 'the password');
+    fireEvent.submit(form);
+    expect(socket.sent.at(-1)).toEqual({
+      type: 'submit',
+      ref: 2,
+      form: 'login',
+      fields: { email: 'ada@example.com', password: 'the password' },
+    });
+  });
+
+  it('keeps the password when the reply is lost rather than refused, and focuses the error', async () => {
+    const { socket, password, form } = renderForm();
+    type(password, 'correct horse');
+    fireEvent.submit(form);
+    await socket.fail(1, 'socket.timeout', 'The server took too long to answer.');
+    expect(password.value).toBe('correct horse');
+    expect(document.activeElement).toBe(screen.getByRole('alert'));
+  });
+
+  it('leaves validation replies alone: the password stays while the person types', async () => {
+    const { socket, password } = renderForm({ form: 'signup' });
+    type(password, 'short');
+    fireEvent.blur(password);
+    await socket.reply({
+      type: 'validated',
+      ref: 1,
+      errors: { password: 'Use at least 8 characters.' },
+    });
+    expect(password.value).toBe('short');
+  });
+
+  it('marks nothing to focus on a fresh page', () => {
+    const { form } = renderForm();
+    expect(form.querySelectorAll('[autofocus]')).toHaveLength(0);
+  });
+
+  it('opens a page rendered after a refused post on its first invalid field', () => {
+    const { email, password, form } = renderForm({
+      initial: {
+        values: { email: 'ada', password: '' },
+        errors: { email: 'Enter an email address like name@example.com.', password: 'Enter it.' },
+        formError: { code: 'form.invalid', message: 'Check the highlighted fields.' },
+      },
+    });
+    expect(email.hasAttribute('autofocus')).toBe(true);
+    expect(password.hasAttribute('autofocus')).toBe(false);
+    expect(form.querySelectorAll('[autofocus]')).toHaveLength(1);
+  });
+
+  it('opens a page rendered after a refused post on its error when no field is invalid', () => {
+    const { form } = renderForm({
+      initial: {
+        values: { email: 'ada@example.com', password: '' },
+        errors: {},
+        formError: { code: 'account.bad-credentials', message: 'That email and password…' },
+      },
+    });
+    expect([...form.querySelectorAll('[autofocus]')]).toEqual([screen.getByRole('alert')]);
+  });
+
   it('posts an accepted handoff to /handoff in a hidden form field', async () => {
     const submit = vi.spyOn(HTMLFormElement.prototype, 'submit').mockImplementation(() => {});
     const { socket, form } = renderForm();
@@ -394,6 +506,56 @@ describe('LiveForm', () => {
     expect(email.getAttribute('aria-invalid')).toBe('true');
     expect(description(email)).toBe('Enter an email address like name@example.com.');
     expect(screen.getByRole('alert').textContent).toBe('Check the highlighted fields.');
+  });
+});
+
+describe('LiveForm changing the password', () => {
+  function renderChangePassword() {
+    const socket = createFakeSocket();
+    render(() => <LiveForm spec={FORMS['change-password']} socket={socket} initial={empty} />);
+    const current = screen.getByLabelText('Current password') as HTMLInputElement;
+    const chosen = screen.getByLabelText('New password') as HTMLInputElement;
+    return { socket, current, chosen, form: current.form as HTMLFormElement };
+  }
+
+  it('shows both errors when both passwords are refused, focuses the first and empties both', async () => {
+    const { socket, current, chosen, form } = renderChangePassword();
+    type(current, 'not the password');
+    type(chosen, 'short');
+    (screen.getByRole('button', { name: 'Change password' }) as HTMLButtonElement).focus();
+    fireEvent.submit(form);
+    await socket.reply({
+      type: 'refused',
+      ref: 1,
+      code: 'account.wrong-password',
+      message: 'Your current password was not right. Nothing was changed.',
+      errors: {
+        password: 'This is not your current password.',
+        newPassword: 'Use at least 8 characters.',
+      },
+    });
+    expect(current.getAttribute('aria-invalid')).toBe('true');
+    expect(description(current)).toBe('This is not your current password.');
+    expect(chosen.getAttribute('aria-invalid')).toBe('true');
+    expect(description(chosen)).toBe('Use at least 8 characters.');
+    expect(document.activeElement).toBe(current);
+    expect([current.value, chosen.value]).toEqual(['', '']);
+  });
+
+  it('focuses the new password when only it is refused', async () => {
+    const { socket, current, chosen, form } = renderChangePassword();
+    type(current, 'the password');
+    type(chosen, 'short');
+    fireEvent.submit(form);
+    await socket.reply({
+      type: 'refused',
+      ref: 1,
+      code: 'form.invalid',
+      message: 'Check the highlighted fields and try again.',
+      errors: { newPassword: 'Use at least 8 characters.' },
+    });
+    expect(current.hasAttribute('aria-invalid')).toBe(false);
+    expect(document.activeElement).toBe(chosen);
   });
 });
 
