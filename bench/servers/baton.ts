@@ -24,6 +24,9 @@ export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>)
   const store: Store = {
     kind: opened.kind,
     accounts: opened.accounts,
+    twoFactor: opened.twoFactor,
+    passkeys: opened.passkeys,
+    challenges: opened.challenges,
     sessions: {
       get: (key) => opened.sessions.get(key),
       set: (key, data, ttlMs) => {

@@ -6,8 +6,11 @@
  */
 import { hkdfSync } from 'node:crypto';
 
-/** What a derived key is for. Each purpose gets its own HKDF `info`, so keys never overlap. */
-export type KeyPurpose = 'handoff' | 'flash' | 'cookie';
+/**
+ * What a derived key is for. Each purpose gets its own HKDF `info`, so keys never overlap.
+ * `two-factor` seals authenticator-app secrets at rest (server/two-factor/sealed-secret.ts).
+ */
+export type KeyPurpose = 'handoff' | 'flash' | 'cookie' | 'two-factor';
 
 export const KEY_ID_BYTES = 8;
 

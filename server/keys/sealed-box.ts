@@ -17,7 +17,7 @@ import { randomBytesFast } from './random.ts';
 export const BOX_VERSION = 1;
 
 /** The purposes a box can be sealed for, with their header byte. */
-export const BOX_PURPOSES = { handoff: 1, flash: 2 } as const satisfies Partial<
+export const BOX_PURPOSES = { handoff: 1, flash: 2, 'two-factor': 3 } as const satisfies Partial<
   Record<KeyPurpose, number>
 >;
 export type BoxPurpose = keyof typeof BOX_PURPOSES;
@@ -44,6 +44,17 @@ export function sealBox(ring: KeyRing, purpose: BoxPurpose, plaintext: Buffer): 
   const body = cipher.update(plaintext);
   const final = cipher.final();
   return Buffer.concat([header, nonce, body, final, cipher.getAuthTag()]).toString('base64url');
+}
+
+/**
+ * Whether `token` names the ring's newest key (read from its header, without opening it):
+ * a value kept at rest can then be sealed again under the newest key before an older one
+ * leaves the ring.
+ */
+export function sealedByCurrentKey(ring: KeyRing, token: string): boolean {
+  // 16 base64url characters hold the first 12 bytes, the whole header among them.
+  const header = Buffer.from(token.slice(0, 16), 'base64url');
+  return header.length >= HEADER_BYTES && header.subarray(2, HEADER_BYTES).equals(ring.current.id);
 }
 
 /** Opens a box sealed for `purpose` by any key on the ring. Never throws. */

@@ -93,6 +93,47 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ALTER TABLE accounts ADD COLUMN credential_version INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 5,
+    name: 'authenticator apps, recovery codes, passkeys and their challenges',
+    // Rows of an account go with it (ON DELETE CASCADE), so deleting the account row deletes
+    // them too; the stores also remove them explicitly, as Redis must. A challenge belongs to
+    // a live socket, not an account: it dies by its expiry or its single use.
+    up: `
+      CREATE TABLE two_factor (
+        account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+        secret TEXT,
+        enabled_at INTEGER,
+        last_step INTEGER NOT NULL DEFAULT 0,
+        pending_secret TEXT,
+        pending_at INTEGER
+      ) WITHOUT ROWID;
+
+      CREATE TABLE recovery_codes (
+        account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        code_hash TEXT NOT NULL,
+        PRIMARY KEY (account_id, code_hash)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE passkeys (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        public_key BLOB NOT NULL,
+        counter INTEGER NOT NULL,
+        transports TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX passkeys_by_account ON passkeys (account_id, created_at);
+
+      CREATE TABLE passkey_challenges (
+        key TEXT PRIMARY KEY,
+        challenge TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ]);
 
 /** Thrown when a file was written by a newer Baton whose schema this one cannot read. */

@@ -13,6 +13,9 @@
  *                            those ended since the account's last sign-in
  *   <prefix>handoff:<id>     string "1": a redeemed handoff, expiring with the handoff
  *
+ * Authenticator apps and recovery codes (redis-two-factor.ts), passkeys and their challenges
+ * (redis-passkeys.ts) keep their keys under the same prefix; those modules list them.
+ *
  * Redis expires keys on its own clock, so there is nothing to sweep. The two account keys
  * are written by one Lua script; on a Redis Cluster they would need a shared hash tag, which
  * is why only a single Redis (or a primary with replicas) is supported.
@@ -27,6 +30,9 @@ import {
   RedisUnavailableError,
   withTimeout,
 } from './redis-connection.ts';
+import { redisChallengeStore, redisPasskeyStore } from './redis-passkeys.ts';
+import { defineScript } from './redis-script.ts';
+import { redisTwoFactorStore } from './redis-two-factor.ts';
 import type {
   Account,
   AccountStore,
@@ -207,23 +213,6 @@ end
 return ended
 `;
 
-/** A Lua script's command: keys then arguments, resolving with what the script returns. */
-type ScriptCall<Reply> = (...args: string[]) => Promise<Reply>;
-
-/** Registers a Lua script (sent once, then run by its SHA) and returns a function that runs it. */
-function defineScript<Reply = number>(
-  client: Redis,
-  name: string,
-  lua: string,
-  numberOfKeys: number,
-): ScriptCall<Reply> {
-  client.defineCommand(name, { lua, numberOfKeys });
-  const command = (client as unknown as Record<string, ScriptCall<Reply>>)[name];
-  if (typeof command !== 'function')
-    throw new Error(`ioredis did not define the script command ${name}`);
-  return command.bind(client);
-}
-
 /**
  * Opens a store on the Redis at `url`. Returns at once: the connection is made in the
  * background, and every call fails within about a second while Redis is unreachable.
@@ -245,6 +234,9 @@ export function openRedisStore(options: RedisStoreOptions): RedisStore {
     accounts: accountStore(client, prefix, now),
     sessions: sessionStore(client, prefix),
     handoffs: handoffLedger(client, prefix, now),
+    twoFactor: redisTwoFactorStore(client, prefix),
+    passkeys: redisPasskeyStore(client, prefix),
+    challenges: redisChallengeStore(client, prefix, now),
     ping: () => ping(connection),
     close: () => connection.close(),
   };

@@ -109,11 +109,117 @@ export interface HandoffLedger {
   ): Promise<RedeemResult>;
 }
 
+/** An account's authenticator-app (TOTP) state as stored; see server/two-factor/. */
+export interface TwoFactorRecord {
+  /** The TOTP secret, sealed with the key ring (never in clear); null while it is off. */
+  sealedSecret: string | null;
+  /** When it was turned on (ms epoch); null while it is off. */
+  enabledAt: number | null;
+  /** The newest TOTP time step accepted (0 before any): older and equal steps are refused. */
+  lastStep: number;
+  /** A secret offered by a setup not yet confirmed with a code, sealed, and when. */
+  pending: { sealedSecret: string; createdAt: number } | null;
+  /** How many recovery codes are still unused. */
+  recoveryCodesLeft: number;
+}
+
+export interface TwoFactorStore {
+  /** The account's state, or null when nothing was ever stored for it (or all was removed). */
+  get(accountId: string): Promise<TwoFactorRecord | null>;
+  /** Files a setup's secret as pending, replacing any pending one; what is on stays on. */
+  setPending(accountId: string, sealedSecret: string, createdAt: number): Promise<void>;
+  /**
+   * Turns it on with the pending secret, only while the pending secret is still
+   * `sealedSecret` (a setup begun again in another tab wins), in one step: the secret becomes
+   * the account's, `step` the last accepted one, and `recoveryCodeHashes` replace any codes.
+   * Resolves false, changing nothing, when that secret is no longer pending.
+   */
+  enable(
+    accountId: string,
+    sealedSecret: string,
+    step: number,
+    recoveryCodeHashes: readonly string[],
+    enabledAt: number,
+  ): Promise<boolean>;
+  /**
+   * Records `step` as accepted when it is on and `step` is newer than the last accepted one,
+   * atomically: of any number of callers racing with one step, exactly one gets true.
+   */
+  acceptStep(accountId: string, step: number): Promise<boolean>;
+  /** Uses up the recovery code with this hash: true for exactly one caller, while it is on. */
+  useRecoveryCode(accountId: string, codeHash: string): Promise<boolean>;
+  /** Replaces every recovery code while it is on; false (nothing written) while it is off. */
+  replaceRecoveryCodes(accountId: string, codeHashes: readonly string[]): Promise<boolean>;
+  /**
+   * Replaces the sealed secret with the same secret sealed under a newer key, only while it
+   * is still `previous` (so a disable or a new setup in between is not undone).
+   */
+  reseal(accountId: string, previous: string, sealedSecret: string): Promise<boolean>;
+  /**
+   * Removes the secret, any pending one, the last step and the recovery codes: turning it
+   * off, and what deleting the account must do. Resolves true when it was on.
+   */
+  disable(accountId: string): Promise<boolean>;
+}
+
+/** A WebAuthn credential (passkey) as stored; see server/passkeys/. */
+export interface StoredPasskey {
+  /** The credential id, base64url: unique across all accounts. */
+  id: string;
+  accountId: string;
+  /** The COSE-encoded public key, as @simplewebauthn/server returns it. */
+  publicKey: Uint8Array;
+  /** The authenticator's signature counter at its last use (0 for those that keep none). */
+  counter: number;
+  /** How the browser can reach the authenticator ('internal', 'hybrid', 'usb'...). */
+  transports: string[];
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface PasskeyStore {
+  /** Files a new credential; false, writing nothing, when its id is already filed. */
+  add(passkey: StoredPasskey): Promise<boolean>;
+  findById(id: string): Promise<StoredPasskey | null>;
+  /** The account's passkeys, oldest first. */
+  listForAccount(accountId: string): Promise<StoredPasskey[]>;
+  /** Renames one of the account's passkeys; false when the account has no such passkey. */
+  rename(accountId: string, id: string, name: string): Promise<boolean>;
+  /**
+   * Notes a sign-in with the passkey: its counter becomes `counter` and `lastUsedAt` moves,
+   * only when the counter moved forward (or the authenticator keeps none: both 0), checked
+   * and written in one step, so two assertions with one counter value succeed once.
+   */
+  recordUse(id: string, counter: number, usedAt: number): Promise<boolean>;
+  /** Removes one of the account's passkeys; false when the account has no such passkey. */
+  remove(accountId: string, id: string): Promise<boolean>;
+  /** Removes all of the account's passkeys (deleting the account); resolves with how many. */
+  removeAll(accountId: string): Promise<number>;
+}
+
+/**
+ * Short-lived, single-use WebAuthn challenges, filed under a key that names the ceremony and
+ * the live socket that asked (server/passkeys/challenges.ts composes it).
+ */
+export interface ChallengeStore {
+  /** Keeps `challenge` under `key` until `expiresAt` (ms epoch), replacing any there. */
+  put(key: string, challenge: string, expiresAt: number): Promise<void>;
+  /**
+   * Removes and returns the challenge under `key`: exactly one of any number of racing
+   * callers gets it; null when there is none or it has expired.
+   */
+  take(key: string): Promise<string | null>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'redis';
   readonly accounts: AccountStore;
   readonly sessions: SessionStore;
   readonly handoffs: HandoffLedger;
+  readonly twoFactor: TwoFactorStore;
+  readonly passkeys: PasskeyStore;
+  readonly challenges: ChallengeStore;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -112,13 +112,16 @@ function guard<T extends object>(part: T, name: string): T {
   return guarded as T;
 }
 
-/** Wraps a store so that its accounts, sessions and ledger fail with StoreUnavailableError on an outage. */
+/** Wraps a store so that every part of it fails with StoreUnavailableError on an outage. */
 export function failClosed(store: Store): Store {
   return {
     kind: store.kind,
     accounts: guard(store.accounts, 'accounts'),
     sessions: guard(store.sessions, 'sessions'),
     handoffs: guard(store.handoffs, 'handoffs'),
+    twoFactor: guard(store.twoFactor, 'twoFactor'),
+    passkeys: guard(store.passkeys, 'passkeys'),
+    challenges: guard(store.challenges, 'challenges'),
     ping: () => store.ping(),
     close: () => store.close(),
   };

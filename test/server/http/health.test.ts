@@ -14,6 +14,9 @@ function brokenRedis(): Store {
     accounts: real.accounts,
     sessions: real.sessions,
     handoffs: real.handoffs,
+    twoFactor: real.twoFactor,
+    passkeys: real.passkeys,
+    challenges: real.challenges,
     ping: () =>
       Promise.reject(
         new RedisUnavailableError(

@@ -38,6 +38,9 @@ function holdableStore(file: string) {
     accounts: real.accounts,
     sessions,
     handoffs: real.handoffs,
+    twoFactor: real.twoFactor,
+    passkeys: real.passkeys,
+    challenges: real.challenges,
     ping: () => real.ping(),
     close: () => real.close(),
   };

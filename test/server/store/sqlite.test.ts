@@ -236,7 +236,15 @@ describe('migrate', () => {
 
     expect(migrate(db)).toEqual(MIGRATIONS);
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST);
-    expect(tables(db)).toEqual(['accounts', 'handoffs', 'sessions']);
+    expect(tables(db)).toEqual([
+      'accounts',
+      'handoffs',
+      'passkey_challenges',
+      'passkeys',
+      'recovery_codes',
+      'sessions',
+      'two_factor',
+    ]);
   });
 
   it('applies nothing to a database that is already current', () => {
@@ -264,7 +272,7 @@ describe('migrate', () => {
     db.prepare("INSERT INTO sessions VALUES ('ref-3', 'not json', 100)").run();
     db.prepare("INSERT INTO handoffs VALUES ('handoff-1', 200)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([2, 3, 4]);
+    expect(migrate(db).map((m) => m.version)).toEqual([2, 3, 4, 5]);
     expect(
       db.prepare('SELECT key, data, expires_at, account_id FROM sessions ORDER BY key').all(),
     ).toEqual([
@@ -286,10 +294,28 @@ describe('migrate', () => {
     migrate(db, MIGRATIONS.slice(0, 3));
     db.prepare("INSERT INTO accounts VALUES ('a', 'a@example.com', 'hash', 1)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([4]);
+    expect(migrate(db).map((m) => m.version)).toEqual([4, 5]);
     expect(db.prepare('SELECT id, password_hash, credential_version FROM accounts').all()).toEqual([
       { id: 'a', password_hash: 'hash', credential_version: 0 },
     ]);
+  });
+
+  it("deletes an account's second factors with the account row (version 5)", () => {
+    const db = memory();
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    db.prepare(
+      "INSERT INTO accounts (id, email, password_hash, created_at) VALUES ('a', 'a@x', 'h', 1)",
+    ).run();
+    db.prepare("INSERT INTO two_factor (account_id, secret) VALUES ('a', 'sealed')").run();
+    db.prepare("INSERT INTO recovery_codes VALUES ('a', 'hash')").run();
+    db.prepare("INSERT INTO passkeys VALUES ('cred', 'a', x'01', 0, '[]', 'Key', 1, NULL)").run();
+
+    db.prepare("DELETE FROM accounts WHERE id = 'a'").run();
+
+    for (const table of ['two_factor', 'recovery_codes', 'passkeys']) {
+      expect(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get()).toBe(0);
+    }
   });
 
   it('rolls a failing migration back whole, keeping the ones before it', () => {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/store.ts';
+import { describeFactorCases } from './factor-cases.ts';
 
 /** Long enough that no test outlives it. */
 const LONG_TTL_MS = 60_000;
@@ -655,5 +656,7 @@ export function describeStore(
         expect(await store.handoffs.consume(id, expiresAt)).toBe(true);
       });
     });
+
+    describeFactorCases({ store: () => store, twin, passTime, now });
   });
 }

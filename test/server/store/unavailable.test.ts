@@ -49,6 +49,9 @@ function switchable(store: Store): Switchable {
     accounts: part(store.accounts, 'accounts'),
     sessions: part(store.sessions, 'sessions'),
     handoffs: part(store.handoffs, 'handoffs'),
+    twoFactor: part(store.twoFactor, 'twoFactor'),
+    passkeys: part(store.passkeys, 'passkeys'),
+    challenges: part(store.challenges, 'challenges'),
     ping: async () => {
       fail('ping');
       await store.ping();

@@ -1,0 +1,39 @@
+/**
+ * WebAuthn challenges kept between the options a live socket asked for and the answer it
+ * sends back: filed under the ceremony and that socket's own id (and, for a registration,
+ * the account), so only the socket that asked can use one; taken out when used, whatever
+ * the outcome, so each is used once; and short-lived.
+ */
+import type { ChallengeStore } from '../store/store.ts';
+
+export type Ceremony = 'register' | 'sign-in';
+
+/** Who asked: the live socket (LivePeer.id) and, for a registration, its account. */
+export interface ChallengeBinding {
+  socketId: string;
+  accountId?: string | null;
+}
+
+export interface Challenges {
+  /** Keeps the challenge for `ttlMs`, replacing the one this binding had for the ceremony. */
+  keep(ceremony: Ceremony, binding: ChallengeBinding, challenge: string): Promise<void>;
+  /** Takes it out: the challenge once, then null; null too once expired or for another binding. */
+  take(ceremony: Ceremony, binding: ChallengeBinding): Promise<string | null>;
+}
+
+export function createChallenges(options: {
+  store: ChallengeStore;
+  now: () => number;
+  ttlMs: number;
+}): Challenges {
+  const { store, now, ttlMs } = options;
+  const key = (ceremony: Ceremony, binding: ChallengeBinding) =>
+    ceremony === 'register'
+      ? `register:${binding.accountId ?? ''}:${binding.socketId}`
+      : `sign-in:${binding.socketId}`;
+  return {
+    keep: (ceremony, binding, challenge) =>
+      store.put(key(ceremony, binding), challenge, now() + ttlMs),
+    take: (ceremony, binding) => store.take(key(ceremony, binding)),
+  };
+}
