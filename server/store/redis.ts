@@ -12,6 +12,10 @@
  *                            each time a session is filed, so it holds the live ones plus
  *                            those ended since the account's last sign-in
  *   <prefix>handoff:<id>     string "1": a redeemed handoff, expiring with the handoff
+ *   <prefix>token:<sha256>   hash: an emailed token's purpose, accountId, email,
+ *                            credentialVersion and expiresAt, expiring with it (redis-tokens.ts)
+ *   <prefix>mailbox          list: the dev mailbox's emails as JSON, newest first
+ *                            (redis-mailbox.ts)
  *
  * Redis expires keys on its own clock, so there is nothing to sweep. The two account keys
  * are written by one Lua script; on a Redis Cluster they would need a shared hash tag, which
@@ -27,6 +31,9 @@ import {
   RedisUnavailableError,
   withTimeout,
 } from './redis-connection.ts';
+import { redisMailbox } from './redis-mailbox.ts';
+import { defineScript } from './redis-script.ts';
+import { redisTokens } from './redis-tokens.ts';
 import type {
   Account,
   AccountStore,
@@ -207,23 +214,6 @@ end
 return ended
 `;
 
-/** A Lua script's command: keys then arguments, resolving with what the script returns. */
-type ScriptCall<Reply> = (...args: string[]) => Promise<Reply>;
-
-/** Registers a Lua script (sent once, then run by its SHA) and returns a function that runs it. */
-function defineScript<Reply = number>(
-  client: Redis,
-  name: string,
-  lua: string,
-  numberOfKeys: number,
-): ScriptCall<Reply> {
-  client.defineCommand(name, { lua, numberOfKeys });
-  const command = (client as unknown as Record<string, ScriptCall<Reply>>)[name];
-  if (typeof command !== 'function')
-    throw new Error(`ioredis did not define the script command ${name}`);
-  return command.bind(client);
-}
-
 /**
  * Opens a store on the Redis at `url`. Returns at once: the connection is made in the
  * background, and every call fails within about a second while Redis is unreachable.
@@ -245,6 +235,8 @@ export function openRedisStore(options: RedisStoreOptions): RedisStore {
     accounts: accountStore(client, prefix, now),
     sessions: sessionStore(client, prefix),
     handoffs: handoffLedger(client, prefix, now),
+    tokens: redisTokens(client, prefix, now),
+    mailbox: redisMailbox(client, prefix),
     ping: () => ping(connection),
     close: () => connection.close(),
   };

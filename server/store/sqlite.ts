@@ -12,6 +12,8 @@ import Database from 'better-sqlite3';
 import { normalizeEmail } from '../../shared/forms.ts';
 import { type GroupCommit, groupCommit } from './group-commit.ts';
 import { migrate } from './migrations.ts';
+import { sqliteMailbox } from './sqlite-mailbox.ts';
+import { sqliteTokens } from './sqlite-tokens.ts';
 import type {
   Account,
   AccountStore,
@@ -26,7 +28,7 @@ import type {
 
 export type SqliteStore = Store & {
   readonly kind: 'sqlite';
-  /** Deletes expired sessions and ledger rows (group-committed); resolves with how many. */
+  /** Deletes expired sessions, ledger rows and tokens (group-committed); resolves with how many. */
   sweepExpired(): Promise<number>;
 };
 
@@ -67,12 +69,13 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
   const sweepHandoffs = db.prepare<[number]>('DELETE FROM handoffs WHERE expires_at <= ?');
   const selectOne = db.prepare<[], number>('SELECT 1').pluck();
   const write = groupCommit(db);
+  const tokens = sqliteTokens(db, now, write);
   // Inside a group commit, like every other write: it shares the batch's one transaction
   // and never takes the write lock on its own.
   const sweepExpired = (): Promise<number> =>
     write(() => {
       const at = now();
-      return sweepSessions.run(at).changes + sweepHandoffs.run(at).changes;
+      return sweepSessions.run(at).changes + sweepHandoffs.run(at).changes + tokens.sweep(at);
     });
 
   const timer = setInterval(() => {
@@ -90,6 +93,8 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
     accounts: accountStore(db, now),
     sessions: sessionStore(db, now, write, rows),
     handoffs: handoffLedger(db, now, write, rows),
+    tokens: tokens.tokens,
+    mailbox: sqliteMailbox(db, write),
     sweepExpired,
     async ping() {
       const one = selectOne.get();

@@ -112,13 +112,15 @@ function guard<T extends object>(part: T, name: string): T {
   return guarded as T;
 }
 
-/** Wraps a store so that its accounts, sessions and ledger fail with StoreUnavailableError on an outage. */
+/** Wraps a store so that its accounts, sessions, ledger, tokens and mailbox fail with StoreUnavailableError on an outage. */
 export function failClosed(store: Store): Store {
   return {
     kind: store.kind,
     accounts: guard(store.accounts, 'accounts'),
     sessions: guard(store.sessions, 'sessions'),
     handoffs: guard(store.handoffs, 'handoffs'),
+    tokens: guard(store.tokens, 'tokens'),
+    mailbox: guard(store.mailbox, 'mailbox'),
     ping: () => store.ping(),
     close: () => store.close(),
   };

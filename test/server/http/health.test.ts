@@ -14,6 +14,8 @@ function brokenRedis(): Store {
     accounts: real.accounts,
     sessions: real.sessions,
     handoffs: real.handoffs,
+    tokens: real.tokens,
+    mailbox: real.mailbox,
     ping: () =>
       Promise.reject(
         new RedisUnavailableError(

@@ -38,6 +38,8 @@ function holdableStore(file: string) {
     accounts: real.accounts,
     sessions,
     handoffs: real.handoffs,
+    tokens: real.tokens,
+    mailbox: real.mailbox,
     ping: () => real.ping(),
     close: () => real.close(),
   };

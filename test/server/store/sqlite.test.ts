@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -27,7 +27,17 @@ const suiteDir = makeTempDir();
 describeStore(
   'sqlite (file)',
   ({ now }) => openSqliteStore({ file: path.join(suiteDir, 'suite.db'), now }),
-  { cleanup: async () => removeTempDir(suiteDir), shared: true },
+  {
+    cleanup: async () => removeTempDir(suiteDir),
+    shared: true,
+    // The file and its write-ahead log, byte for byte: whatever a copy of them would hold.
+    contents: async () => {
+      const file = path.join(suiteDir, 'suite.db');
+      return Buffer.concat(
+        [file, `${file}-wal`].filter((part) => existsSync(part)).map((part) => readFileSync(part)),
+      );
+    },
+  },
 );
 describeStore('sqlite (:memory:)', ({ now }) => openSqliteStore({ file: ':memory:', now }));
 
