@@ -306,9 +306,12 @@ function mailUrl(env: Env, production: boolean): MailUrl {
 /** `Name <address>` or a bare address, on one line (a line break would forge headers). */
 const MAIL_FROM_SHAPE = /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@"]+@[^\s<>@]+)$/;
 
+/** MAIL_FROM when unset. */
+export const DEFAULT_MAIL_FROM = 'Baton <no-reply@localhost>';
+
 function mailFrom(env: Env): string {
   const raw = env.MAIL_FROM;
-  if (raw === undefined || raw.trim() === '') return 'Baton <no-reply@localhost>';
+  if (raw === undefined || raw.trim() === '') return DEFAULT_MAIL_FROM;
   const value = raw.trim();
   if (!MAIL_FROM_SHAPE.test(value)) {
     throw new ConfigError(
