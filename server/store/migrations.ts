@@ -97,7 +97,8 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     version: 5,
     name: 'emailed tokens (hashes only) and the dev mailbox',
     // A token row is keyed by the token's SHA-256: the token itself is never stored. The
-    // mailbox keeps its order in seq, so "newest first" does not depend on the clock.
+    // mailbox keeps its order in seq, so "newest first" does not depend on the clock (only
+    // the oldest rows are ever deleted, so a new row's seq is always the largest).
     up: `
       CREATE TABLE tokens (
         hash TEXT PRIMARY KEY,
@@ -109,7 +110,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ) WITHOUT ROWID;
 
       CREATE TABLE mailbox (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
         recipient TEXT NOT NULL,
         subject TEXT NOT NULL,

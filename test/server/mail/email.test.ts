@@ -83,14 +83,14 @@ describe('passwordChangedNotice', () => {
     expect(notice.kind).toBe('password-changed');
     expect(notice.to).toBe('ada&lovelace@example.com');
     expect(notice.text).toBe(
-      [
+      `${[
         'Hello,',
         'The password of your Baton account (ada&lovelace@example.com) was changed on Wed, 05 Mar 2025 10:00:00 GMT.',
         'If you changed it, there is nothing more to do.',
         'If it was not you, someone else knows your password. Reset it now: resetting it signs every browser out of your account, including theirs.',
         'Reset your password:\nhttps://baton.example/forgot-password',
         '— Baton',
-      ].join('\n\n') + '\n',
+      ].join('\n\n')}\n`,
     );
   });
 

@@ -246,7 +246,7 @@ describe('migrate', () => {
 
     expect(migrate(db)).toEqual(MIGRATIONS);
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST);
-    expect(tables(db)).toEqual(['accounts', 'handoffs', 'sessions']);
+    expect(tables(db)).toEqual(['accounts', 'handoffs', 'mailbox', 'sessions', 'tokens']);
   });
 
   it('applies nothing to a database that is already current', () => {
@@ -274,7 +274,7 @@ describe('migrate', () => {
     db.prepare("INSERT INTO sessions VALUES ('ref-3', 'not json', 100)").run();
     db.prepare("INSERT INTO handoffs VALUES ('handoff-1', 200)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([2, 3, 4]);
+    expect(migrate(db).map((m) => m.version)).toEqual([2, 3, 4, 5]);
     expect(
       db.prepare('SELECT key, data, expires_at, account_id FROM sessions ORDER BY key').all(),
     ).toEqual([
@@ -296,7 +296,7 @@ describe('migrate', () => {
     migrate(db, MIGRATIONS.slice(0, 3));
     db.prepare("INSERT INTO accounts VALUES ('a', 'a@example.com', 'hash', 1)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([4]);
+    expect(migrate(db).map((m) => m.version)).toEqual([4, 5]);
     expect(db.prepare('SELECT id, password_hash, credential_version FROM accounts').all()).toEqual([
       { id: 'a', password_hash: 'hash', credential_version: 0 },
     ]);

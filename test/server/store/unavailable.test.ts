@@ -49,6 +49,8 @@ function switchable(store: Store): Switchable {
     accounts: part(store.accounts, 'accounts'),
     sessions: part(store.sessions, 'sessions'),
     handoffs: part(store.handoffs, 'handoffs'),
+    tokens: part(store.tokens, 'tokens'),
+    mailbox: part(store.mailbox, 'mailbox'),
     ping: async () => {
       fail('ping');
       await store.ping();
