@@ -190,9 +190,8 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     ...options.passwordChecks,
   });
   const mailConfig: MailConfig = {
-    url: { kind: 'mailbox' },
-    from: DEFAULT_MAIL_FROM,
-    ...options.mail,
+    url: options.mail?.url ?? { kind: 'mailbox' },
+    from: options.mail?.from ?? DEFAULT_MAIL_FROM,
   };
   const mailer = createMailQueue({
     transport:
