@@ -17,10 +17,17 @@ import {
   type PasswordHasher,
 } from './accounts/password.ts';
 import { createPasswordGate, type PasswordGateOptions } from './accounts/password-gate.ts';
-import { type Config, DEFAULT_LIMITS, type RateLimits } from './config.ts';
+import {
+  type Config,
+  DEFAULT_LIMITS,
+  DEFAULT_MAIL_FROM,
+  type MailConfig,
+  type RateLimits,
+} from './config.ts';
 import { redeemHandoff } from './handoff/redeem.ts';
 import { addActionRoutes } from './http/actions.ts';
 import { koaProxyOptions } from './http/client-ip.ts';
+import { addDevMailboxRoutes } from './http/dev-mailbox.ts';
 import { trackConnections } from './http/drain.ts';
 import { requestLog } from './http/errors.ts';
 import { formBody } from './http/form-body.ts';
@@ -32,6 +39,9 @@ import { createLimiters, type Limiters } from './limits/limits.ts';
 import { attachLiveSocket, type LiveSocketServer } from './live/door.ts';
 import { SocketRegistry } from './live/registry.ts';
 import type { Logger } from './logger.ts';
+import { createAccountMail } from './mail/account-mail.ts';
+import { openMailTransport } from './mail/open.ts';
+import { createMailQueue, type Mailer, type MailQueueOptions } from './mail/queue.ts';
 import { createBindingCookie } from './session/binding.ts';
 import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
@@ -77,6 +87,18 @@ export interface BatonOptions {
   limiters?: Limiters;
   /** Relaxes the CSP for Vite's dev server. */
   devServer?: boolean;
+  /**
+   * Where emails go (MAIL_URL) and who sends them (MAIL_FROM). Default: the store's dev
+   * mailbox, from `Baton <no-reply@localhost>`. Links in emails are built on `origins[0]`.
+   */
+  mail?: Partial<MailConfig>;
+  /**
+   * The mail queue's transport (instead of the one `mail.url` names) and timing; tests
+   * pass their own timers to fire retries at once.
+   */
+  mailQueue?: Partial<Pick<MailQueueOptions, 'transport' | 'retryDelaysMs' | 'schedule'>>;
+  /** NODE_ENV=production: the dev mailbox is never served, whatever `mail.url` says. */
+  production?: boolean;
   /** The live socket's walls (see live/door.ts DOOR_DEFAULTS). */
   live?: {
     heartbeatMs?: number;
@@ -98,13 +120,15 @@ export interface Baton {
   app: Koa;
   server: Server;
   live: LiveSocketServer;
+  /** The mail queue (`idle()` tells a test when every email has been handed over). */
+  mailer: Mailer;
   /** Listens and resolves with the bound address (use port 0 in tests). */
   listen(port: number, host?: string): Promise<AddressInfo>;
   /**
    * Shuts down gracefully: stops accepting, closes live sockets with `code` (1012, service
    * restart, tells clients to reconnect, e.g. to another instance), lets in-flight requests
-   * finish for up to `graceMs`, then cuts what is left. Does not close the store (its owner
-   * does).
+   * finish for up to `graceMs`, then cuts what is left; emails being sent get a second more.
+   * Does not close the store (its owner does).
    */
   close(options?: { code?: number; graceMs?: number }): Promise<void>;
 }
@@ -122,6 +146,8 @@ export function optionsFromConfig(
   | 'limits'
   | 'argon2'
   | 'passwordChecks'
+  | 'mail'
+  | 'production'
 > {
   return {
     origins: config.publicOrigins,
@@ -135,6 +161,8 @@ export function optionsFromConfig(
     limits: config.limits,
     argon2: config.argon2,
     passwordChecks: config.passwordChecks,
+    mail: config.mail,
+    production: config.production,
   };
 }
 
@@ -161,7 +189,21 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     initialHashMs: Math.max(1, performance.now() - decoyStarted),
     ...options.passwordChecks,
   });
-  const forms: FormDeps = { store, hasher, gate, limiters, decoyHash, events };
+  const mailConfig: MailConfig = {
+    url: options.mail?.url ?? { kind: 'mailbox' },
+    from: options.mail?.from ?? DEFAULT_MAIL_FROM,
+  };
+  const mailer = createMailQueue({
+    transport:
+      options.mailQueue?.transport ??
+      openMailTransport(mailConfig.url, { mailbox: store.mailbox, now }),
+    from: mailConfig.from,
+    logger: options.logger,
+    retryDelaysMs: options.mailQueue?.retryDelaysMs,
+    schedule: options.mailQueue?.schedule,
+  });
+  const mail = createAccountMail({ mailer, origin: () => firstOrigin(options.origins), now });
+  const forms: FormDeps = { store, hasher, gate, limiters, decoyHash, events, mail };
 
   const app = new Koa(koaProxyOptions(options.trustProxy ?? 0));
   // koa-session signs its cookie with these (keygrip: the first signs, all verify).
@@ -181,6 +223,9 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   addPageRoutes(router, pageDeps);
   addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger, now });
   router.get('/healthz', healthCheck(store, options.logger));
+  if (mailConfig.url.kind === 'mailbox' && !options.production) {
+    addDevMailboxRoutes(router, store.mailbox);
+  }
   router.post(
     '/handoff',
     redeemHandoff({
@@ -253,6 +298,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     app,
     server,
     live,
+    mailer,
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -273,8 +319,16 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
           for (const ws of live.clients) ws.terminate();
         },
       });
+      await mailer.close({ graceMs: Math.min(graceMs, 1_000) });
     },
   };
+}
+
+/** The first PUBLIC_ORIGIN, which every email link is built on. */
+function firstOrigin(origins: readonly string[]): string {
+  const origin = origins[0];
+  if (origin === undefined) throw new TypeError('email links need an origin: origins is empty');
+  return origin;
 }
 
 /**

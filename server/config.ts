@@ -32,6 +32,30 @@ export interface Config {
   argon2: Argon2Params;
   /** Caps on password checks in flight (load shedding, see accounts/password-gate.ts). */
   passwordChecks: PasswordChecks;
+  /** Where emails go (MAIL_URL) and who sends them (MAIL_FROM). */
+  mail: MailConfig;
+}
+
+/**
+ * MAIL_URL: `mailbox:` keeps every email in the store (development), or an SMTP server.
+ * `secure` is `smtps:` (TLS from the first byte); `smtp:` upgrades with STARTTLS when the
+ * server offers it.
+ */
+export type MailUrl =
+  | { kind: 'mailbox' }
+  | {
+      kind: 'smtp';
+      secure: boolean;
+      host: string;
+      port: number;
+      /** Present when the URL carries a user name; the password may be empty. */
+      auth?: { user: string; pass: string };
+    };
+
+export interface MailConfig {
+  url: MailUrl;
+  /** The sender of every email, e.g. `Baton <no-reply@example.com>`. */
+  from: string;
 }
 
 /** How many password checks may be in flight, and how long one may expect to queue. */
@@ -59,6 +83,13 @@ export interface RateLimits {
   openSocketsPerIp?: number;
   /** Frames per live socket per 10 seconds. */
   framesPerSocket: number;
+  /**
+   * Emails asked for (reset, sign-in link, confirmation) per address per hour. Optional
+   * here, like the next, so a test may set only the limits it exercises.
+   */
+  emailsPerAddress?: number;
+  /** Emails asked for per client IP per hour. */
+  emailsPerIp?: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Required<RateLimits>> = Object.freeze({
@@ -68,6 +99,8 @@ export const DEFAULT_LIMITS: Readonly<Required<RateLimits>> = Object.freeze({
   socketsPerIp: 120,
   openSocketsPerIp: 64,
   framesPerSocket: 100,
+  emailsPerAddress: 5,
+  emailsPerIp: 30,
 });
 
 export class ConfigError extends Error {
@@ -198,6 +231,98 @@ function secureOrigins(list: readonly string[]): boolean {
   return https.length > 0;
 }
 
+/** The SMTP ports nodemailer assumes when a URL names none. */
+const SMTP_DEFAULT_PORTS = { smtp: 587, smtps: 465 } as const;
+
+const MAIL_URL_RULE =
+  'must be mailbox: or smtp://[user:pass@]host:port or smtps://[user:pass@]host:port';
+
+/** A MAIL_URL as it may be shown: the password, if any, replaced. */
+function shownMailUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password !== '') url.password = '***';
+    return JSON.stringify(url.toString());
+  } catch {
+    // Unparsable: anything after the scheme could be a password.
+    return raw.includes('@') ? `a malformed ${raw.split(':')[0]} URL` : JSON.stringify(raw);
+  }
+}
+
+/**
+ * MAIL_URL, checked in full at start. With NODE_ENV=production it must name an SMTP
+ * server: the mailbox would keep working links in the store and show them to anyone.
+ */
+function mailUrl(env: Env, production: boolean): MailUrl {
+  const raw = env.MAIL_URL?.trim() || 'mailbox:';
+  if (raw === 'mailbox:') {
+    if (!production) return { kind: 'mailbox' };
+    throw new ConfigError(
+      'MAIL_URL',
+      'must be smtp://… or smtps://… with NODE_ENV=production (mailbox: keeps emails in the store, for development only)',
+      env.MAIL_URL?.trim() ? '"mailbox:"' : '"mailbox:", the default',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('MAIL_URL', MAIL_URL_RULE, shownMailUrl(raw));
+  }
+  const scheme = url.protocol.slice(0, -1);
+  if (
+    (scheme !== 'smtp' && scheme !== 'smtps') ||
+    url.hostname === '' ||
+    (url.pathname !== '' && url.pathname !== '/') ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw new ConfigError('MAIL_URL', MAIL_URL_RULE, shownMailUrl(raw));
+  }
+  const port = url.port === '' ? SMTP_DEFAULT_PORTS[scheme] : Number(url.port);
+  // A password without a user name would be dropped without a word.
+  if (port < 1 || (url.username === '' && url.password !== '')) {
+    throw new ConfigError('MAIL_URL', MAIL_URL_RULE, shownMailUrl(raw));
+  }
+  let auth: { user: string; pass: string } | undefined;
+  try {
+    // Written percent-encoded in the URL (a "@" in a password is %40).
+    if (url.username !== '') {
+      auth = { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
+    }
+  } catch {
+    throw new ConfigError('MAIL_URL', MAIL_URL_RULE, shownMailUrl(raw));
+  }
+  return {
+    kind: 'smtp',
+    secure: scheme === 'smtps',
+    // An IPv6 host comes bracketed; the socket wants it bare.
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    ...(auth ? { auth } : {}),
+  };
+}
+
+/** `Name <address>` or a bare address, on one line (a line break would forge headers). */
+const MAIL_FROM_SHAPE = /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@"]+@[^\s<>@]+)$/;
+
+/** MAIL_FROM when unset. */
+export const DEFAULT_MAIL_FROM = 'Baton <no-reply@localhost>';
+
+function mailFrom(env: Env): string {
+  const raw = env.MAIL_FROM;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_MAIL_FROM;
+  const value = raw.trim();
+  if (!MAIL_FROM_SHAPE.test(value)) {
+    throw new ConfigError(
+      'MAIL_FROM',
+      'must be an address like "Baton <no-reply@example.com>" or "no-reply@example.com"',
+      JSON.stringify(raw),
+    );
+  }
+  return value;
+}
+
 /**
  * argon2's own bounds, except memory: 4 GiB is far past what a sign-in should cost. argon2
  * refuses less than 8 KiB per lane, so that is checked here, at start, not at the first hash.
@@ -229,6 +354,7 @@ export function loadConfig(env: Env = process.env): Config {
   const publicOrigins = Object.freeze(origins(env, port));
   const D = DEFAULT_LIMITS;
   const G = PASSWORD_GATE_DEFAULTS;
+  const production = env.NODE_ENV === 'production';
   return Object.freeze({
     port,
     host,
@@ -237,7 +363,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretKeys: Object.freeze(secrets(env)),
     publicOrigins,
     handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 60, 1, 3600),
-    production: env.NODE_ENV === 'production',
+    production,
     secureCookies: secureOrigins(publicOrigins),
     trustProxy: proxyHops(env),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 7 * 24 * 60),
@@ -255,6 +381,8 @@ export function loadConfig(env: Env = process.env): Config {
       socketsPerIp: integer(env, 'LIMIT_SOCKETS_PER_IP', D.socketsPerIp, 1, 1_000_000),
       openSocketsPerIp: integer(env, 'LIMIT_OPEN_SOCKETS_PER_IP', D.openSocketsPerIp, 1, 1_000_000),
       framesPerSocket: integer(env, 'LIMIT_FRAMES_PER_SOCKET', D.framesPerSocket, 1, 1_000_000),
+      emailsPerAddress: integer(env, 'LIMIT_EMAILS_PER_ADDRESS', D.emailsPerAddress, 1, 1_000_000),
+      emailsPerIp: integer(env, 'LIMIT_EMAILS_PER_IP', D.emailsPerIp, 1, 1_000_000),
     }),
     argon2: argon2(env),
     passwordChecks: Object.freeze({
@@ -263,5 +391,6 @@ export function loadConfig(env: Env = process.env): Config {
       queueLimit: integer(env, 'PASSWORD_QUEUE_LIMIT', G.queueLimit, 1, 100_000),
       maxWaitMs: integer(env, 'PASSWORD_QUEUE_MAX_WAIT_MS', G.maxWaitMs, 1, 60_000),
     }),
+    mail: Object.freeze({ url: Object.freeze(mailUrl(env, production)), from: mailFrom(env) }),
   });
 }

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const address = await baton.listen(config.port, config.host);
   const shown = address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `http://${shown === '127.0.0.1' ? 'localhost' : shown}:${address.port}`;
-  logger.info({ url, store: store.kind }, 'Baton is listening');
+  logger.info({ url, store: store.kind, mail: config.mail.url.kind }, 'Baton is listening');
   console.log(`Baton is running at ${url}`);
 
   const shutdown = async (signal: string) => {

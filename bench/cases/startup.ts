@@ -74,6 +74,8 @@ async function measure(dir: string, variant: Variant, round: number): Promise<Sa
       NODE_ENV: 'production',
       PORT: '0',
       SECRET_KEYS: SECRET,
+      // Production refuses the dev mailbox; nothing is sent while starting, so no server listens.
+      MAIL_URL: 'smtp://127.0.0.1:1025',
       DATA_DIR: path.join(dir, `data-${variant}-${round}`),
       LOG_LEVEL: 'warn',
     },

@@ -37,6 +37,8 @@ export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>)
       destroy: (key) => opened.sessions.destroy(key),
       destroyForAccount: (accountId, keep) => opened.sessions.destroyForAccount(accountId, keep),
     },
+    tokens: opened.tokens,
+    mailbox: opened.mailbox,
     ping: () => opened.ping(),
     close: () => opened.close(),
     handoffs: {

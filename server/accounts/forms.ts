@@ -13,6 +13,7 @@ import {
   refund,
   take,
 } from '../limits/limits.ts';
+import type { AccountMail } from '../mail/account-mail.ts';
 import type { SessionEvents } from '../session/events.ts';
 import type { Account, Store } from '../store/store.ts';
 import type { PasswordHasher } from './password.ts';
@@ -30,6 +31,8 @@ export interface FormDeps {
   limiters: Limiters;
   /** Where ended sessions are announced, so every instance closes their sockets. */
   events: SessionEvents;
+  /** Queues the emails about the account (never waits for them to be sent). */
+  mail: AccountMail;
 }
 
 /** Who is submitting. */
@@ -308,6 +311,7 @@ async function changePassword(
     await Promise.all(
       ended.map((ref) => deps.events.publish({ type: 'ended', ref, reason: 'revoked' })),
     );
+    deps.mail.passwordChanged(account.email);
     return {
       ok: true,
       accountId: account.id,

@@ -1,7 +1,7 @@
 /**
  * The outermost middleware: a request id on every response, one log line per request
  * (method, path, status, time; never bodies, cookies or query strings, which may carry
- * secrets), and one place that turns errors into responses: a store outage is a 503
+ * secrets, nor the token in an emailed link's path), and one place that turns errors into responses: a store outage is a 503
  * logged at warn, anything else a plain 500 logged at error.
  *
  * An error response leaves the browser as it was: whatever headers the request had set
@@ -14,6 +14,7 @@ import type Koa from 'koa';
 import type { Logger } from '../logger.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
 import { securityHeaderList } from './guards.ts';
+import { loggedPath } from './logged-path.ts';
 import { sendUnavailable } from './unavailable.ts';
 
 const REQUEST_ID = 'x-request-id';
@@ -64,7 +65,7 @@ export function requestLog(logger: Logger): Koa.Middleware {
           {
             reqId: id,
             method: ctx.method,
-            path: ctx.path,
+            path: loggedPath(ctx.path),
             status: ctx.status,
             ms: Math.round(performance.now() - started),
           },

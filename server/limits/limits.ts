@@ -3,7 +3,7 @@
  * store-backed limiter (Redis) can be passed in so every instance counts together.
  */
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RateLimits } from '../config.ts';
+import { DEFAULT_LIMITS, type RateLimits } from '../config.ts';
 import { storeFailure } from '../store/unavailable.ts';
 
 export interface Limiters {
@@ -12,6 +12,10 @@ export interface Limiters {
   signupsPerIp: RateLimiterAbstract;
   socketsPerIp: RateLimiterAbstract;
   framesPerSocket: RateLimiterAbstract;
+  /** Emails asked for per address (normalized) per hour (see email-allowance.ts). */
+  emailsPerAddress: RateLimiterAbstract;
+  /** Emails asked for per client IP per hour. */
+  emailsPerIp: RateLimiterAbstract;
 }
 
 /** A refusal: how long until the limit lets the caller through again. */
@@ -42,6 +46,16 @@ export function createLimiters(
     signupsPerIp: make({ keyPrefix: 'signup-ip', points: limits.signupsPerIp, duration: 60 * 60 }),
     socketsPerIp: make({ keyPrefix: 'socket-ip', points: limits.socketsPerIp, duration: 60 }),
     framesPerSocket: make({ keyPrefix: 'frames', points: limits.framesPerSocket, duration: 10 }),
+    emailsPerAddress: make({
+      keyPrefix: 'email-address',
+      points: limits.emailsPerAddress ?? DEFAULT_LIMITS.emailsPerAddress,
+      duration: 60 * 60,
+    }),
+    emailsPerIp: make({
+      keyPrefix: 'email-ip',
+      points: limits.emailsPerIp ?? DEFAULT_LIMITS.emailsPerIp,
+      duration: 60 * 60,
+    }),
   };
 }
 

@@ -134,6 +134,33 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'emailed tokens (hashes only) and the dev mailbox',
+    // A token row is keyed by the token's SHA-256: the token itself is never stored. The
+    // mailbox keeps its order in seq, so "newest first" does not depend on the clock (only
+    // the oldest rows are ever deleted, so a new row's seq is always the largest).
+    up: `
+      CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        email TEXT NOT NULL,
+        credential_version INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE mailbox (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        html TEXT NOT NULL,
+        sent_at INTEGER NOT NULL
+      );
+    `,
+  },
 ]);
 
 /** Thrown when a file was written by a newer Baton whose schema this one cannot read. */

@@ -12,6 +12,10 @@
  *                            each time a session is filed, so it holds the live ones plus
  *                            those ended since the account's last sign-in
  *   <prefix>handoff:<id>     string "1": a redeemed handoff, expiring with the handoff
+ *   <prefix>token:<sha256>   hash: an emailed token's purpose, accountId, email,
+ *                            credentialVersion and expiresAt, expiring with it (redis-tokens.ts)
+ *   <prefix>mailbox          list: the dev mailbox's emails as JSON, newest first
+ *                            (redis-mailbox.ts)
  *
  * Authenticator apps and recovery codes (redis-two-factor.ts), passkeys and their challenges
  * (redis-passkeys.ts) keep their keys under the same prefix; those modules list them.
@@ -30,8 +34,10 @@ import {
   RedisUnavailableError,
   withTimeout,
 } from './redis-connection.ts';
+import { redisMailbox } from './redis-mailbox.ts';
 import { redisChallengeStore, redisPasskeyStore } from './redis-passkeys.ts';
 import { defineScript } from './redis-script.ts';
+import { redisTokens } from './redis-tokens.ts';
 import { redisTwoFactorStore } from './redis-two-factor.ts';
 import type {
   Account,
@@ -237,6 +243,8 @@ export function openRedisStore(options: RedisStoreOptions): RedisStore {
     twoFactor: redisTwoFactorStore(client, prefix),
     passkeys: redisPasskeyStore(client, prefix),
     challenges: redisChallengeStore(client, prefix, now),
+    tokens: redisTokens(client, prefix, now),
+    mailbox: redisMailbox(client, prefix),
     ping: () => ping(connection),
     close: () => connection.close(),
   };

@@ -12,7 +12,9 @@ import Database from 'better-sqlite3';
 import { normalizeEmail } from '../../shared/forms.ts';
 import { type GroupCommit, groupCommit } from './group-commit.ts';
 import { migrate } from './migrations.ts';
+import { sqliteMailbox } from './sqlite-mailbox.ts';
 import { sqliteChallengeStore, sqlitePasskeyStore } from './sqlite-passkeys.ts';
+import { sqliteTokens } from './sqlite-tokens.ts';
 import { sqliteTwoFactorStore } from './sqlite-two-factor.ts';
 import type {
   Account,
@@ -29,8 +31,8 @@ import type {
 export type SqliteStore = Store & {
   readonly kind: 'sqlite';
   /**
-   * Deletes expired sessions, ledger rows and passkey challenges (group-committed); resolves
-   * with how many.
+   * Deletes expired sessions, ledger rows, passkey challenges and tokens (group-committed);
+   * resolves with how many.
    */
   sweepExpired(): Promise<number>;
 };
@@ -73,12 +75,18 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
   const selectOne = db.prepare<[], number>('SELECT 1').pluck();
   const write = groupCommit(db);
   const challenges = sqliteChallengeStore(db, now, write);
+  const tokens = sqliteTokens(db, now, write);
   // Inside a group commit, like every other write: it shares the batch's one transaction
   // and never takes the write lock on its own.
   const sweepExpired = (): Promise<number> =>
     write(() => {
       const at = now();
-      return sweepSessions.run(at).changes + sweepHandoffs.run(at).changes + challenges.sweep(at);
+      return (
+        sweepSessions.run(at).changes +
+        sweepHandoffs.run(at).changes +
+        challenges.sweep(at) +
+        tokens.sweep(at)
+      );
     });
 
   const timer = setInterval(() => {
@@ -99,6 +107,8 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
     twoFactor: sqliteTwoFactorStore(db, write),
     passkeys: sqlitePasskeyStore(db, write),
     challenges: { put: challenges.put, take: challenges.take },
+    tokens: tokens.tokens,
+    mailbox: sqliteMailbox(db, write),
     sweepExpired,
     async ping() {
       const one = selectOne.get();

@@ -12,7 +12,8 @@ export interface Account {
   createdAt: number;
   /**
    * Moves on whenever the account's credentials change (a password change): a handoff
-   * sealed under an older version no longer redeems (see `HandoffLedger.redeem`).
+   * sealed under an older version no longer redeems (see `HandoffLedger.redeem`), and no
+   * emailed token issued under an older version is accepted (`TokenStore`).
    */
   credentialVersion: number;
 }
@@ -212,6 +213,73 @@ export interface ChallengeStore {
   take(key: string): Promise<string | null>;
 }
 
+/** What an emailed token lets its holder do; a token serves only its own purpose. */
+export type TokenPurpose = 'reset-password' | 'login-link' | 'confirm-email' | 'change-email';
+
+/**
+ * A token sent by email, as the store keeps it: never the token itself, only its SHA-256
+ * (server/tokens/tokens.ts), so a copy of the store redeems nothing.
+ */
+export interface TokenRecord {
+  /** SHA-256 of the token text, base64url. */
+  hash: string;
+  purpose: TokenPurpose;
+  accountId: string;
+  /** The address the token was sent to (for `change-email`, the new address). */
+  email: string;
+  /**
+   * The account's credential version when the token was issued: once it moves on (a password
+   * change, or an email change, which must move it on too), the token is dead.
+   */
+  credentialVersion: number;
+  /** ms since the epoch, by the store's clock. */
+  expiresAt: number;
+}
+
+/**
+ * A token looked up: `unknown` (never issued, already used, or issued for another purpose),
+ * `expired`, or `stale` (the account is gone or its credential version has moved on).
+ */
+export type TokenCheck =
+  | { ok: true; token: TokenRecord }
+  | { ok: false; reason: 'unknown' | 'expired' | 'stale' };
+
+export interface TokenStore {
+  /** Stores a token until its expiry. */
+  put(token: TokenRecord): Promise<void>;
+  /** Looks a token up without using it (to show the page a link opens); writes nothing. */
+  check(hash: string, purpose: TokenPurpose): Promise<TokenCheck>;
+  /**
+   * Uses a token: one atomic step checks it as `check` does and deletes it, so it resolves
+   * `ok` for exactly one caller however many race, on every instance. A dead token (expired,
+   * stale) is deleted too. A token of another purpose is left as it is (`unknown`).
+   */
+  consume(hash: string, purpose: TokenPurpose): Promise<TokenCheck>;
+}
+
+/**
+ * An email kept by the `mailbox:` transport (MAIL_URL), shown at /dev/mailbox. It holds
+ * working links in clear: development only, never served in production.
+ */
+export interface MailboxEmail {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** ms since the epoch. */
+  sentAt: number;
+}
+
+/** How many emails the mailbox keeps; adding one more drops the oldest. */
+export const MAILBOX_LIMIT = 500;
+
+export interface MailboxStore {
+  add(email: MailboxEmail): Promise<void>;
+  /** Every email kept (at most `MAILBOX_LIMIT`), newest first. */
+  list(): Promise<MailboxEmail[]>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'redis';
   readonly accounts: AccountStore;
@@ -220,6 +288,8 @@ export interface Store {
   readonly twoFactor: TwoFactorStore;
   readonly passkeys: PasskeyStore;
   readonly challenges: ChallengeStore;
+  readonly tokens: TokenStore;
+  readonly mailbox: MailboxStore;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -122,6 +122,8 @@ export function failClosed(store: Store): Store {
     twoFactor: guard(store.twoFactor, 'twoFactor'),
     passkeys: guard(store.passkeys, 'passkeys'),
     challenges: guard(store.challenges, 'challenges'),
+    tokens: guard(store.tokens, 'tokens'),
+    mailbox: guard(store.mailbox, 'mailbox'),
     ping: () => store.ping(),
     close: () => store.close(),
   };

@@ -86,6 +86,37 @@ export async function deleteKeys(prefix: string): Promise<number> {
 }
 
 /**
+ * Every key under `prefix` and every value it holds (strings, hashes, lists, sets, sorted
+ * sets), as bytes: what a copy of the Redis would give away.
+ */
+export async function dumpKeys(prefix: string): Promise<Buffer> {
+  const redis = inspectRedis();
+  try {
+    const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    const parts: Buffer[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next.toString();
+      for (const key of keys) {
+        parts.push(key);
+        const type = await redis.type(key);
+        if (type === 'string') parts.push((await redis.getBuffer(key)) ?? Buffer.alloc(0));
+        else if (type === 'hash') {
+          for (const [field, value] of Object.entries(await redis.hgetallBuffer(key)))
+            parts.push(Buffer.from(field), value);
+        } else if (type === 'list') parts.push(...(await redis.lrangeBuffer(key, 0, -1)));
+        else if (type === 'set') parts.push(...(await redis.smembersBuffer(key)));
+        else if (type === 'zset') parts.push(...(await redis.zrangeBuffer(key, '0', '-1')));
+      }
+    } while (cursor !== '0');
+    return Buffer.concat(parts);
+  } finally {
+    await redis.quit();
+  }
+}
+
+/**
  * A TCP proxy in front of the test Redis, so a test can make "Redis" go away and come back
  * without touching the real one.
  */

@@ -393,6 +393,7 @@ describe('the live connection handler under random frames', () => {
           limiters,
           decoyHash: await hasher.hash('decoy'),
           events: createLocalSessionEvents(),
+          mail: { passwordChanged: () => {} },
         },
         limiters,
         ring: createKeyRing([TEST_SECRET]),

@@ -36,9 +36,12 @@ describe('loadConfig', () => {
         socketsPerIp: 120,
         openSocketsPerIp: 64,
         framesPerSocket: 100,
+        emailsPerAddress: 5,
+        emailsPerIp: 30,
       },
       argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
       passwordChecks: { perIp: 4, perAccount: 2, queueLimit: 256, maxWaitMs: 2000 },
+      mail: { url: { kind: 'mailbox' }, from: 'Baton <no-reply@localhost>' },
     });
   });
 
@@ -73,6 +76,10 @@ describe('loadConfig', () => {
       PASSWORD_CHECKS_PER_ACCOUNT: '3',
       PASSWORD_QUEUE_LIMIT: '100',
       PASSWORD_QUEUE_MAX_WAIT_MS: '1500',
+      LIMIT_EMAILS_PER_ADDRESS: '3',
+      LIMIT_EMAILS_PER_IP: '12',
+      MAIL_URL: 'smtps://mailer:s3cret@mail.baton.example:2465',
+      MAIL_FROM: 'Baton <accounts@baton.example>',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -93,9 +100,21 @@ describe('loadConfig', () => {
         socketsPerIp: 60,
         openSocketsPerIp: 32,
         framesPerSocket: 40,
+        emailsPerAddress: 3,
+        emailsPerIp: 12,
       },
       argon2: { memoryCost: 65536, timeCost: 3, parallelism: 2 },
       passwordChecks: { perIp: 8, perAccount: 3, queueLimit: 100, maxWaitMs: 1500 },
+      mail: {
+        url: {
+          kind: 'smtp',
+          secure: true,
+          host: 'mail.baton.example',
+          port: 2465,
+          auth: { user: 'mailer', pass: 's3cret' },
+        },
+        from: 'Baton <accounts@baton.example>',
+      },
     });
   });
 
@@ -172,5 +191,93 @@ describe('loadConfig', () => {
       'STORE_URL must be sqlite:<file> or redis://host:port/db (received "postgres://x")',
     );
     expect(failure({ STORE_URL: 'redis://:hunter2@[bad' })).not.toContain('hunter2');
+  });
+
+  describe('MAIL_URL', () => {
+    const RULE =
+      'MAIL_URL must be mailbox: or smtp://[user:pass@]host:port or smtps://[user:pass@]host:port';
+
+    it('reads an SMTP server, its port defaulting to 587 (smtp) or 465 (smtps)', () => {
+      expect(loadConfig({ MAIL_URL: 'smtp://127.0.0.1:1025' }).mail.url).toEqual({
+        kind: 'smtp',
+        secure: false,
+        host: '127.0.0.1',
+        port: 1025,
+      });
+      expect(loadConfig({ MAIL_URL: 'smtp://mail.example.com' }).mail.url).toMatchObject({
+        secure: false,
+        port: 587,
+      });
+      expect(loadConfig({ MAIL_URL: 'smtps://mail.example.com/' }).mail.url).toMatchObject({
+        secure: true,
+        port: 465,
+      });
+      expect(loadConfig({ MAIL_URL: 'smtp://[::1]:25' }).mail.url).toMatchObject({
+        host: '::1',
+        port: 25,
+      });
+    });
+
+    it('decodes a percent-encoded user name and password', () => {
+      expect(
+        loadConfig({ MAIL_URL: 'smtp://me%40example.com:p%40ss%3Aw@host:25' }).mail.url,
+      ).toEqual({
+        kind: 'smtp',
+        secure: false,
+        host: 'host',
+        port: 25,
+        auth: { user: 'me@example.com', pass: 'p@ss:w' },
+      });
+    });
+
+    it('refuses anything else, naming the rule and the value without its password', () => {
+      const cases: Array<[string, string]> = [
+        ['http://mail.example.com', '"http://mail.example.com/"'],
+        ['smtp:/mail.example.com', '"smtp:/mail.example.com"'],
+        ['smtp://mail.example.com:25/path', '"smtp://mail.example.com:25/path"'],
+        ['smtp://mail.example.com:25?tls=off', '"smtp://mail.example.com:25?tls=off"'],
+        ['smtp://user:hunter2@mail.example.com:0', '"smtp://user:***@mail.example.com:0"'],
+        ['smtp://:hunter2@mail.example.com:25', '"smtp://:***@mail.example.com:25"'],
+        ['smtp://user:%E0hunter2@mail.example.com:25', '"smtp://user:***@mail.example.com:25"'],
+        ['smtp://user:hunter2@[bad', 'a malformed smtp URL'],
+        ['mailbox', '"mailbox"'],
+      ];
+      for (const [value, shown] of cases) {
+        expect(failure({ MAIL_URL: value })).toBe(`${RULE} (received ${shown})`);
+      }
+    });
+
+    it('must name an SMTP server in production, saying why, set or not', () => {
+      const why =
+        'MAIL_URL must be smtp://… or smtps://… with NODE_ENV=production (mailbox: keeps emails in the store, for development only)';
+      expect(failure({ NODE_ENV: 'production' })).toBe(`${why} (received "mailbox:", the default)`);
+      expect(failure({ NODE_ENV: 'production', MAIL_URL: 'mailbox:' })).toBe(
+        `${why} (received "mailbox:")`,
+      );
+      expect(
+        loadConfig({ NODE_ENV: 'production', MAIL_URL: 'smtp://mail.example.com:587' }).mail.url
+          .kind,
+      ).toBe('smtp');
+    });
+  });
+
+  describe('MAIL_FROM', () => {
+    it('takes a name and address, or a bare address', () => {
+      for (const from of [
+        'Baton <no-reply@example.com>',
+        'no-reply@example.com',
+        '"Baton, Inc." <no-reply@example.com>',
+      ]) {
+        expect(loadConfig({ MAIL_FROM: from }).mail.from).toBe(from);
+      }
+    });
+
+    it('refuses anything else, a line break above all (it would add headers)', () => {
+      for (const from of ['Baton', 'Baton <no-reply>', 'Baton\r\nBcc: x@example.com <a@b.c>']) {
+        expect(failure({ MAIL_FROM: from })).toBe(
+          `MAIL_FROM must be an address like "Baton <no-reply@example.com>" or "no-reply@example.com" (received ${JSON.stringify(from)})`,
+        );
+      }
+    });
   });
 });

@@ -71,6 +71,7 @@ function setUp() {
     limiters,
     decoyHash: 'plain:decoy',
     events: createLocalSessionEvents(),
+    mail: { passwordChanged: () => {} },
   };
   return { drive, deps, gate, limiters };
 }

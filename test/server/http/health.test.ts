@@ -17,6 +17,8 @@ function brokenRedis(): Store {
     twoFactor: real.twoFactor,
     passkeys: real.passkeys,
     challenges: real.challenges,
+    tokens: real.tokens,
+    mailbox: real.mailbox,
     ping: () =>
       Promise.reject(
         new RedisUnavailableError(

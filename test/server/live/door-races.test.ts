@@ -41,6 +41,8 @@ function holdableStore(file: string) {
     twoFactor: real.twoFactor,
     passkeys: real.passkeys,
     challenges: real.challenges,
+    tokens: real.tokens,
+    mailbox: real.mailbox,
     ping: () => real.ping(),
     close: () => real.close(),
   };

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../server/config.ts';
+import { takeEmailAllowance } from '../../../server/limits/email-allowance.ts';
 import { createLimiters, type Limiters, take } from '../../../server/limits/limits.ts';
 import { openRedisStore, type RedisStore } from '../../../server/store/redis.ts';
 import { redisLimiterFactory } from '../../../server/store/redis-limiters.ts';
@@ -16,7 +17,7 @@ const skip = await redisSkipReason();
 
 describe.skipIf(skip !== null)('redisLimiterFactory', () => {
   const prefix = uniquePrefix();
-  const limits = { ...DEFAULT_LIMITS, signupsPerIp: 3, framesPerSocket: 2 };
+  const limits = { ...DEFAULT_LIMITS, signupsPerIp: 3, framesPerSocket: 2, emailsPerAddress: 2 };
   const stores: RedisStore[] = [];
   let redis: Redis;
   /** Two instances' limiter sets on one Redis. */
@@ -52,6 +53,17 @@ describe.skipIf(skip !== null)('redisLimiterFactory', () => {
     expect(results.slice(0, 3)).toEqual([null, null, null]);
     expect(results[3]?.retryAfterSeconds).toBeGreaterThan(3_500);
     expect(results[3]?.retryAfterSeconds).toBeLessThanOrEqual(3_600);
+  });
+
+  it('counts the emails asked for one address across instances against one limit', async () => {
+    const address = `${prefix}someone@example.com`;
+
+    expect(await takeEmailAllowance(a, '192.0.2.30', address)).toBeNull();
+    expect(await takeEmailAllowance(b, '192.0.2.31', address)).toBeNull();
+    expect(await takeEmailAllowance(a, '192.0.2.32', address)).not.toBeNull();
+    const pttl = await redis.pttl(`${prefix}limit:email-address:${address}`);
+    expect(pttl).toBeGreaterThan(59 * 60_000);
+    expect(pttl).toBeLessThanOrEqual(60 * 60_000);
   });
 
   it('keeps the counters under the store prefix, expiring with their window', async () => {

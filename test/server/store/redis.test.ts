@@ -6,6 +6,7 @@ import { openRedisStore, type RedisStore } from '../../../server/store/redis.ts'
 import { isOutage } from '../../../server/store/unavailable.ts';
 import {
   deleteKeys,
+  dumpKeys,
   inspectRedis,
   REDIS_URL,
   redisSkipReason,
@@ -28,6 +29,7 @@ describe.skipIf(skip !== null)('on Redis', () => {
   describeStore('redis', ({ now }) => openRedisStore({ url: REDIS_URL, prefix, now }), {
     shared: true,
     realExpiry: true,
+    contents: () => dumpKeys(prefix),
   });
 
   describe('openRedisStore', () => {

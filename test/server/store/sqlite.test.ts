@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -27,7 +27,17 @@ const suiteDir = makeTempDir();
 describeStore(
   'sqlite (file)',
   ({ now }) => openSqliteStore({ file: path.join(suiteDir, 'suite.db'), now }),
-  { cleanup: async () => removeTempDir(suiteDir), shared: true },
+  {
+    cleanup: async () => removeTempDir(suiteDir),
+    shared: true,
+    // The file and its write-ahead log, byte for byte: whatever a copy of them would hold.
+    contents: async () => {
+      const file = path.join(suiteDir, 'suite.db');
+      return Buffer.concat(
+        [file, `${file}-wal`].filter((part) => existsSync(part)).map((part) => readFileSync(part)),
+      );
+    },
+  },
 );
 describeStore('sqlite (:memory:)', ({ now }) => openSqliteStore({ file: ':memory:', now }));
 
@@ -239,10 +249,12 @@ describe('migrate', () => {
     expect(tables(db)).toEqual([
       'accounts',
       'handoffs',
+      'mailbox',
       'passkey_challenges',
       'passkeys',
       'recovery_codes',
       'sessions',
+      'tokens',
       'two_factor',
     ]);
   });
@@ -272,7 +284,7 @@ describe('migrate', () => {
     db.prepare("INSERT INTO sessions VALUES ('ref-3', 'not json', 100)").run();
     db.prepare("INSERT INTO handoffs VALUES ('handoff-1', 200)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([2, 3, 4, 5]);
+    expect(migrate(db).map((m) => m.version)).toEqual([2, 3, 4, 5, 6]);
     expect(
       db.prepare('SELECT key, data, expires_at, account_id FROM sessions ORDER BY key').all(),
     ).toEqual([
@@ -294,7 +306,7 @@ describe('migrate', () => {
     migrate(db, MIGRATIONS.slice(0, 3));
     db.prepare("INSERT INTO accounts VALUES ('a', 'a@example.com', 'hash', 1)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([4, 5]);
+    expect(migrate(db).map((m) => m.version)).toEqual([4, 5, 6]);
     expect(db.prepare('SELECT id, password_hash, credential_version FROM accounts').all()).toEqual([
       { id: 'a', password_hash: 'hash', credential_version: 0 },
     ]);

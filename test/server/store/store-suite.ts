@@ -10,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/store.ts';
 import { describeFactorCases } from './factor-cases.ts';
+import { describeMailboxCases } from './mailbox-cases.ts';
+import { describeTokenCases } from './token-cases.ts';
 
 /** Long enough that no test outlives it. */
 const LONG_TTL_MS = 60_000;
@@ -32,6 +34,24 @@ export interface StoreSuiteOptions {
   shared?: boolean;
   /** The store expires sessions on a clock of its own (Redis PX) that tests cannot move. */
   realExpiry?: boolean;
+  /**
+   * Everything the backing store holds, as bytes (the database files, or every key and value
+   * under the prefix), to prove what it never holds. Absent: those cases skip.
+   */
+  contents?: () => Promise<Buffer>;
+}
+
+/** What the case files beside this suite get to work with (see token-cases.ts). */
+export interface StoreHarness {
+  /** This test's store. */
+  store(): Store;
+  /** A second store on the same data, or the same store when the data cannot be shared. */
+  twin(): Promise<Store>;
+  /** The clock every store of the test reads. */
+  now(): number;
+  /** Moves that clock only (for what the store decides by it: no real wait). */
+  moveClock(ms: number): void;
+  contents?: () => Promise<Buffer>;
 }
 
 /**
@@ -658,5 +678,16 @@ export function describeStore(
     });
 
     describeFactorCases({ store: () => store, twin, passTime, now });
+    const harness: StoreHarness = {
+      store: () => store,
+      twin,
+      now,
+      moveClock: (ms) => {
+        clock += ms;
+      },
+      contents: options.contents,
+    };
+    describeTokenCases(harness);
+    describeMailboxCases(harness);
   });
 }

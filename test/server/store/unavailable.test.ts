@@ -52,6 +52,8 @@ function switchable(store: Store): Switchable {
     twoFactor: part(store.twoFactor, 'twoFactor'),
     passkeys: part(store.passkeys, 'passkeys'),
     challenges: part(store.challenges, 'challenges'),
+    tokens: part(store.tokens, 'tokens'),
+    mailbox: part(store.mailbox, 'mailbox'),
     ping: async () => {
       fail('ping');
       await store.ping();
