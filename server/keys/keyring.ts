@@ -7,7 +7,7 @@
 import { hkdfSync } from 'node:crypto';
 
 /** What a derived key is for. Each purpose gets its own HKDF `info`, so keys never overlap. */
-export type KeyPurpose = 'handoff' | 'flash' | 'cookie';
+export type KeyPurpose = 'handoff' | 'flash' | 'cookie' | 'return';
 
 export const KEY_ID_BYTES = 8;
 

@@ -17,7 +17,7 @@ import { randomBytesFast } from './random.ts';
 export const BOX_VERSION = 1;
 
 /** The purposes a box can be sealed for, with their header byte. */
-export const BOX_PURPOSES = { handoff: 1, flash: 2 } as const satisfies Partial<
+export const BOX_PURPOSES = { handoff: 1, flash: 2, return: 3 } as const satisfies Partial<
   Record<KeyPurpose, number>
 >;
 export type BoxPurpose = keyof typeof BOX_PURPOSES;

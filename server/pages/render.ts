@@ -28,7 +28,12 @@ export function pageTitle(data: PageData): string {
  */
 export function pageDataForClient(data: PageData): PageData {
   if (data.page === 'account') {
-    return { page: data.page, email: data.email, flash: flashForClient(data.flash) };
+    return {
+      page: data.page,
+      email: data.email,
+      flash: flashForClient(data.flash),
+      signedInEmail: data.signedInEmail ?? null,
+    };
   }
   return {
     page: data.page,
@@ -36,6 +41,7 @@ export function pageDataForClient(data: PageData): PageData {
     errors: errorsForClient(data.errors),
     formError: data.formError && { code: data.formError.code, message: data.formError.message },
     flash: flashForClient(data.flash),
+    signedInEmail: data.signedInEmail ?? null,
   };
 }
 

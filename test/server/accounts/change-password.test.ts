@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../server/config.ts';
 import type { Fields } from '../../../shared/protocol.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
-import { cloneBrowser, submitOverSocket } from '../../helpers/live-forms.ts';
+import { cloneBrowser, pageData, submitOverSocket } from '../../helpers/live-forms.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
 
 const OLD = 'the old password 1';
@@ -116,13 +116,19 @@ describe('POST /change-password without JavaScript', () => {
 
     await browser.post('/change-password', { password: OLD, newPassword: NEW });
 
-    // The socket sends the page to /login; the dead cookie makes that page say why.
+    // The socket sends the page to /login; the dead cookie makes that page say why, in a
+    // neutral notice.
     const login = await other.fetch('/login');
     expect(login.status).toBe(200);
-    expect(await login.text()).toContain('Your session has ended. Log in again to continue.');
+    expect(pageData(await login.text()).flash).toEqual([
+      {
+        kind: 'notice',
+        text: 'You were signed out because your password was changed. Log in again to continue.',
+      },
+    ]);
     expect(other.cookies.get('baton.sid')).toBeUndefined();
-    expect(await (await other.fetch('/login')).text()).not.toContain('Your session has ended');
-    expect(await (await browser.fetch('/account')).text()).not.toContain('Your session has ended');
+    expect(pageData(await (await other.fetch('/login')).text()).flash).toEqual([]);
+    expect(await (await browser.fetch('/account')).text()).not.toContain('signed out');
   });
 
   it('leaves alone the cookies of another tab that follows the change with the replaced cookie', async () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { hashBinding, openHandoff, sealHandoff } from '../../../server/handoff/seal.ts';
+import {
+  hashBinding,
+  openHandoff,
+  type SealHandoffInput,
+  sealHandoff,
+} from '../../../server/handoff/seal.ts';
 import { createKeyRing } from '../../../server/keys/keyring.ts';
 import { sealBox } from '../../../server/keys/sealed-box.ts';
 
@@ -8,10 +13,10 @@ const SECRET_B = `${'b'.repeat(32)}-second-secret-for-tests`;
 const ring = createKeyRing([SECRET_A]);
 const NOW = 1_800_000_000_000;
 
-const input = {
+const input: SealHandoffInput = {
   binding: 'binding-value-of-the-browser-that-opened-the-socket',
   destination: '/account',
-  session: { accountId: 'acc-1', credentialVersion: 0 },
+  change: { kind: 'sign-in', accountId: 'acc-1', credentialVersion: 0, remember: false },
   flash: [{ kind: 'info' as const, text: 'Welcome back!' }],
 };
 
@@ -33,7 +38,7 @@ describe('sealHandoff / openHandoff', () => {
       exp: NOW + 60_000,
       bind: hashBinding(input.binding),
       dest: '/account',
-      session: { accountId: 'acc-1', credentialVersion: 0 },
+      change: { kind: 'sign-in', accountId: 'acc-1', credentialVersion: 0, remember: false },
       flash: [{ kind: 'info', text: 'Welcome back!' }],
     });
   });
