@@ -179,6 +179,42 @@ describe('POST /change-password without JavaScript', () => {
     expect(await logsIn(email, OLD)).toBe(true);
   });
 
+  it('shows both errors when the current password is wrong and the new one breaks a rule', async () => {
+    const { browser, email } = await signedIn();
+
+    const response = await browser.post('/change-password', {
+      password: 'not my password',
+      newPassword: 'short',
+    });
+
+    expect(response.status).toBe(422);
+    expect(pageData(await response.text())).toMatchObject({
+      errors: {
+        password: 'This is not your current password.',
+        newPassword: 'Use at least 8 characters.',
+      },
+      formError: { code: 'form.invalid' },
+    });
+    const right = await browser.post('/change-password', { password: OLD, newPassword: 'short' });
+    expect(pageData(await right.text()).errors).toEqual({
+      newPassword: 'Use at least 8 characters.',
+    });
+    expect(await logsIn(email, OLD)).toBe(true);
+  });
+
+  it('counts the current password checked beside a refused new one as a failed sign-in', async () => {
+    const { browser } = await signedIn();
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const response = await browser.post('/change-password', {
+        password: `wrong guess ${attempt}`,
+        newPassword: 'short',
+      });
+      expect(response.status).toBe(422);
+    }
+    const limited = await browser.post('/change-password', { password: OLD, newPassword: 'short' });
+    expect(limited.status).toBe(429);
+  });
+
   it('counts wrong current passwords as failed sign-ins, under the same per-account limit', async () => {
     const { browser, email } = await signedIn();
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -235,6 +271,24 @@ describe('change-password over the live socket', () => {
       (await browser.post('/handoff', { handoff: reply.handoff })).headers.get('location'),
     ).toBe('/account');
     expect((await browser.fetch('/account')).status).toBe(200);
+  });
+
+  it('refuses a wrong current password and a refused new one with both errors', async () => {
+    const { browser } = await signedIn();
+    const reply = await submitOverSocket(browser, 'change-password', {
+      password: 'not my password',
+      newPassword: 'short',
+    });
+    expect(reply).toEqual({
+      type: 'refused',
+      ref: 1,
+      code: 'form.invalid',
+      message: 'Check the highlighted fields and try again.',
+      errors: {
+        password: 'This is not your current password.',
+        newPassword: 'Use at least 8 characters.',
+      },
+    });
   });
 
   it('validates both fields as the person types', async () => {
