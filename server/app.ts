@@ -9,6 +9,8 @@ import os from 'node:os';
 import Router from '@koa/router';
 import Koa from 'koa';
 import serveStatic from 'koa-static';
+import { FORMS, type FormSpec } from '../shared/forms.ts';
+import type { FormName } from '../shared/protocol.ts';
 import { DEFAULT_SUDO_MS, type FormDeps, type FormHandler, HANDLERS } from './accounts/forms.ts';
 import {
   type Argon2Params,
@@ -43,8 +45,6 @@ import {
   type SessionTimeouts,
 } from './session/session.ts';
 import type { SessionStore, Store } from './store/store.ts';
-import { FORMS, type FormSpec } from '../shared/forms.ts';
-import type { FormName } from '../shared/protocol.ts';
 import { failClosed } from './store/unavailable.ts';
 
 export interface BatonOptions {

@@ -35,7 +35,12 @@ function operations(): Record<Variant, { op: Op; check: () => Promise<void> }> {
   const input: SealHandoffInput = {
     binding: randomBytes(32).toString('base64url'),
     destination: '/account',
-    change: { kind: 'sign-in', accountId: '6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f', credentialVersion: 0, remember: false },
+    change: {
+      kind: 'sign-in',
+      accountId: '6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f',
+      credentialVersion: 0,
+      remember: false,
+    },
     flash: [{ kind: 'info', text: 'Welcome back! You are signed in.' }],
   };
   // The baselines seal exactly the JSON Baton seals: the claims of one real handoff.

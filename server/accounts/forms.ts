@@ -111,7 +111,10 @@ export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
  * always) when only the new one broke a rule, so a person with both wrong hears of both.
  */
 const ALSO_WHEN_INVALID: Partial<
-  Record<FormName, (deps: FormDeps, fields: Required<Fields>, who: Submitter) => Promise<Refused | null>>
+  Record<
+    FormName,
+    (deps: FormDeps, fields: Required<Fields>, who: Submitter) => Promise<Refused | null>
+  >
 > = {
   'change-password': checkCurrentPassword,
 };

@@ -41,7 +41,12 @@ import {
 } from '../session/session.ts';
 import type { AccountStore, HandoffLedger, SessionStore } from '../store/store.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
-import { type HandoffClaims, type HandoffOpenError, openHandoff, type SealedChange } from './seal.ts';
+import {
+  type HandoffClaims,
+  type HandoffOpenError,
+  openHandoff,
+  type SealedChange,
+} from './seal.ts';
 
 export type RedeemError =
   | HandoffOpenError

@@ -5,10 +5,10 @@
  */
 import { hash } from 'node:crypto';
 import * as v from 'valibot';
-import type { KeyRing } from '../keys/keyring.ts';
-import { randomBytesFast } from '../keys/random.ts';
 import type { PagePath } from '../../shared/page.ts';
 import { checkDestination, isPagePath, type SessionChange } from '../accounts/outcome.ts';
+import type { KeyRing } from '../keys/keyring.ts';
+import { randomBytesFast } from '../keys/random.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
 import { FlashList } from '../session/flash.ts';
 

@@ -9,8 +9,8 @@
  */
 import type { Flash } from '../../shared/page.ts';
 import type { SessionEndReason } from '../../shared/protocol.ts';
-import type { SessionEvents } from './events.ts';
 import type { SessionStore } from '../store/store.ts';
+import type { SessionEvents } from './events.ts';
 
 /** What a page says when it finds this browser's session gone, and cannot say why. */
 export const SESSION_ENDED: Flash = {

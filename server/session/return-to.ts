@@ -34,11 +34,13 @@ export interface ReturnTo {
 export function createReturnTo(names: CookieNames, ring: KeyRing): ReturnTo {
   const attributes = cookieAttributes(names);
   const clear = (ctx: Koa.Context) => {
-    if (ctx.cookies.get(names.returnTo, UNSIGNED)) ctx.cookies.set(names.returnTo, null, attributes);
+    if (ctx.cookies.get(names.returnTo, UNSIGNED))
+      ctx.cookies.set(names.returnTo, null, attributes);
   };
   return {
     set(ctx, path, now) {
-      if (!isPagePath(path)) throw new TypeError(`Not one of Baton's pages: ${JSON.stringify(path)}`);
+      if (!isPagePath(path))
+        throw new TypeError(`Not one of Baton's pages: ${JSON.stringify(path)}`);
       const payload = JSON.stringify({ path, exp: now + RETURN_TO_MS });
       const token = sealBox(ring, 'return', Buffer.from(payload, 'utf8'));
       ctx.cookies.set(names.returnTo, token, { ...attributes, maxAge: RETURN_TO_MS });

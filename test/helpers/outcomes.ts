@@ -2,9 +2,10 @@
  * The two ways a form's outcome reaches the session, side by side, for tests that must hold
  * on both: the live socket's sealed handoff, redeemed by POST /handoff, and the plain post.
  */
-import type { Fields, FormName } from '../../shared/protocol.ts';
+
 import { sessionRef } from '../../server/session/session-id.ts';
 import type { Store } from '../../server/store/store.ts';
+import type { Fields, FormName } from '../../shared/protocol.ts';
 import { BrowserSession } from './browser-session.ts';
 import { submitOverSocket } from './live-forms.ts';
 

@@ -40,7 +40,9 @@ beforeAll(async () => {
   server = await startServer({
     store: inspect.store,
     logger: createLogger({ level: 'info', destination: logs.destination }),
-    forms: { handlers: { login: scripted('login'), 'change-password': scripted('change-password') } },
+    forms: {
+      handlers: { login: scripted('login'), 'change-password': scripted('change-password') },
+    },
   });
 });
 afterAll(async () => {

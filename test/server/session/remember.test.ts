@@ -34,7 +34,11 @@ afterEach(async () => {
 
 async function start() {
   const clock = testClock();
-  server = await startServer({ now: clock.now, timeouts: TIMEOUTS, forms: { handlers: { login: logIn } } });
+  server = await startServer({
+    now: clock.now,
+    timeouts: TIMEOUTS,
+    forms: { handlers: { login: logIn } },
+  });
   return { clock, url: server.url };
 }
 
