@@ -9,7 +9,9 @@ import os from 'node:os';
 import Router from '@koa/router';
 import Koa from 'koa';
 import serveStatic from 'koa-static';
-import type { FormDeps } from './accounts/forms.ts';
+import { FORMS, type FormSpec } from '../shared/forms.ts';
+import type { FormName } from '../shared/protocol.ts';
+import { DEFAULT_SUDO_MS, type FormDeps, type FormHandler, HANDLERS } from './accounts/forms.ts';
 import {
   type Argon2Params,
   createPasswordHasher,
@@ -46,10 +48,10 @@ import { createBindingCookie } from './session/binding.ts';
 import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
 import { createFlashCookie } from './session/flash.ts';
+import { createReturnTo } from './session/return-to.ts';
 import {
   createSessionMiddleware,
   DEFAULT_TIMEOUTS,
-  SESSION_ENDED,
   type SessionTimeouts,
 } from './session/session.ts';
 import type { SessionStore, Store } from './store/store.ts';
@@ -82,6 +84,16 @@ export interface BatonOptions {
    */
   trustProxy?: number;
   timeouts?: SessionTimeouts;
+  /** How recent a sign-in or password confirmation sensitive forms need (SUDO_MINUTES), in ms. */
+  sudoMs?: number;
+  /**
+   * Replaces forms' descriptions or handlers, by name (tests: a form that asks for "Remember
+   * me", signs out, or needs a recent authentication). The client still renders FORMS.
+   */
+  forms?: {
+    specs?: Partial<Record<FormName, FormSpec>>;
+    handlers?: Partial<Record<FormName, FormHandler>>;
+  };
   limits?: RateLimits;
   /** Limiters to use instead of in-memory ones built from `limits` (e.g. Redis-backed). */
   limiters?: Limiters;
@@ -143,6 +155,7 @@ export function optionsFromConfig(
   | 'secureCookies'
   | 'trustProxy'
   | 'timeouts'
+  | 'sudoMs'
   | 'limits'
   | 'argon2'
   | 'passwordChecks'
@@ -157,7 +170,9 @@ export function optionsFromConfig(
     timeouts: {
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionAbsoluteHours * 3_600_000,
+      rememberMs: config.rememberDays * 86_400_000,
     },
+    sudoMs: config.sudoMinutes * 60_000,
     limits: config.limits,
     argon2: config.argon2,
     passwordChecks: config.passwordChecks,
@@ -180,6 +195,10 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const limiters = options.limiters ?? createLimiters(options.limits ?? DEFAULT_LIMITS);
   const binding = createBindingCookie(names);
   const flash = createFlashCookie(names, ring);
+  const returnTo = createReturnTo(names, ring);
+  const sudoMs = options.sudoMs ?? DEFAULT_SUDO_MS;
+  const specs = { ...FORMS, ...options.forms?.specs };
+  const handlers = { ...HANDLERS, ...options.forms?.handlers };
   // Verified when an email is unknown, so that case costs what a wrong password costs. Its
   // time is the password gate's first guess at how long a hash takes.
   const decoyStarted = performance.now();
@@ -203,7 +222,19 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     schedule: options.mailQueue?.schedule,
   });
   const mail = createAccountMail({ mailer, origin: () => firstOrigin(options.origins), now });
-  const forms: FormDeps = { store, hasher, gate, limiters, decoyHash, events, mail };
+  const forms: FormDeps = {
+    store,
+    hasher,
+    gate,
+    limiters,
+    decoyHash,
+    events,
+    mail,
+    sudoMs,
+    now,
+    specs,
+    handlers,
+  };
 
   const app = new Koa(koaProxyOptions(options.trustProxy ?? 0));
   // koa-session signs its cookie with these (keygrip: the first signs, all verify).
@@ -213,15 +244,15 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     timeouts,
     names,
     onExpired: (ref) => void events.publish({ type: 'ended', ref, reason: 'expired' }),
-    onEnded: (ctx) => flash.set(ctx, [SESSION_ENDED]),
+    onEnded: (ctx, notice) => flash.set(ctx, [notice]),
     now,
   });
   const forms16k = formBody({ limitBytes: 16 * 1024 });
 
   const router = new Router();
-  const pageDeps = { store, binding, flash, template };
+  const pageDeps = { store, binding, flash, returnTo, sudoMs, specs, template, now };
   addPageRoutes(router, pageDeps);
-  addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger, now });
+  addActionRoutes(router, { ...pageDeps, forms, events, names, timeouts, logger: options.logger });
   router.get('/healthz', healthCheck(store, options.logger));
   if (mailConfig.url.kind === 'mailbox' && !options.production) {
     addDevMailboxRoutes(router, store.mailbox);
@@ -231,6 +262,10 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     redeemHandoff({
       ring,
       ledger: store.handoffs,
+      sessions: store.sessions,
+      accounts: store.accounts,
+      names,
+      returnTo,
       timeouts,
       binding,
       flash,

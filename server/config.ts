@@ -27,6 +27,10 @@ export interface Config {
   trustProxy: number;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
+  /** A "Remember me" session's idle and absolute limit, in days. */
+  rememberDays: number;
+  /** How long after a sign-in or a password confirmation sensitive pages open without asking again. */
+  sudoMinutes: number;
   limits: RateLimits;
   /** argon2id parameters for new password hashes. */
   argon2: Argon2Params;
@@ -368,6 +372,9 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: proxyHops(env),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 7 * 24 * 60),
     sessionAbsoluteHours: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 90 * 24),
+    // Browsers cap a cookie's lifetime at 400 days.
+    rememberDays: integer(env, 'REMEMBER_DAYS', 30, 1, 400),
+    sudoMinutes: integer(env, 'SUDO_MINUTES', 10, 1, 24 * 60),
     limits: Object.freeze({
       loginFailsPerAccount: integer(
         env,

@@ -16,8 +16,12 @@ export interface FieldSpec {
   hint?: string;
 }
 
-/** Who may use a form: a signed-in person is sent on from the other kind, and vice versa. */
-export type Audience = 'signed-out' | 'signed-in';
+/**
+ * Who may use a form. A signed-out visitor of a `signed-in` form goes to /login (and comes
+ * back after signing in); a signed-in visitor of a `signed-out` form goes to /account;
+ * `anyone` serves both.
+ */
+export type Audience = 'signed-out' | 'signed-in' | 'anyone';
 
 export interface FormSpec {
   name: FormName;
@@ -29,6 +33,14 @@ export interface FormSpec {
   /** The button's label while a submit is in flight. */
   progressLabel: string;
   audience: Audience;
+  /** The button does something that cannot be undone (deleting an account): styled as dangerous. */
+  danger?: boolean;
+  /**
+   * Needs a recent authentication (a sign-in or a password confirmation within
+   * SUDO_MINUTES): otherwise the page sends the person to /confirm-password and back, and a
+   * submit is refused with `auth.recent-required`. Only for `signed-in` forms.
+   */
+  recentAuth?: boolean;
   fields: readonly FieldSpec[];
   /** A link to the other form, shown under the button. */
   alternate: { prompt: string; label: string; href: string };
@@ -90,6 +102,18 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
         autocomplete: 'new-password',
         hint: 'At least 8 characters.',
       },
+    ],
+    alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
+  },
+  'confirm-password': {
+    name: 'confirm-password',
+    title: 'Confirm your password',
+    action: '/confirm-password',
+    submitLabel: 'Confirm',
+    progressLabel: 'Confirming…',
+    audience: 'signed-in',
+    fields: [
+      { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
     ],
     alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
   },

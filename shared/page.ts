@@ -4,7 +4,13 @@
  */
 import type { FieldErrors, FormName } from './protocol.ts';
 
-export type FlashKind = 'info' | 'error';
+/**
+ * How a flash reads: `info` for good news (signed in, saved), `error` for what went wrong,
+ * `notice` for neutral news that is neither (a session that ended elsewhere, a page that
+ * needs a sign-in first).
+ */
+export type FlashKind = 'info' | 'notice' | 'error';
+export const FLASH_KINDS = ['info', 'notice', 'error'] as const satisfies readonly FlashKind[];
 export interface Flash {
   kind: FlashKind;
   text: string;
@@ -15,15 +21,33 @@ export interface FormError {
   message: string;
 }
 
-export type PageData =
-  | {
-      page: FormName;
-      values: { email: string };
-      errors: FieldErrors;
-      formError: FormError | null;
-      flash: Flash[];
-    }
-  | { page: 'account'; email: string; flash: Flash[] };
+/**
+ * The paths of Baton's own pages: the only places a form's outcome may send a person, and
+ * the only pages a sign-in may return to (server/accounts/outcome.ts holds the list).
+ */
+export type PagePath = '/account' | `/${FormName}`;
+
+/** What every page carries for its header, whichever page it is. */
+export interface PageCommon {
+  /**
+   * The signed-in account's email, or null when signed out. The server always sets it
+   * (server/http/pages.ts sendPage); optional in the type only so page data written before
+   * the header (client tests) still type-checks. Absent reads as signed out.
+   */
+  signedInEmail?: string | null;
+}
+
+export type PageData = PageCommon &
+  (
+    | {
+        page: FormName;
+        values: { email: string };
+        errors: FieldErrors;
+        formError: FormError | null;
+        flash: Flash[];
+      }
+    | { page: 'account'; email: string; flash: Flash[] }
+  );
 
 export const PAGE_DATA_ID = 'baton-page';
 

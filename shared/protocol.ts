@@ -14,7 +14,7 @@ import * as v from 'valibot';
 /** Largest frame either end accepts, in bytes. The server's `maxPayload` is set from it. */
 export const MAX_FRAME_BYTES = 8 * 1024;
 
-export const FORM_NAMES = ['login', 'signup', 'change-password'] as const;
+export const FORM_NAMES = ['login', 'signup', 'change-password', 'confirm-password'] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;
 

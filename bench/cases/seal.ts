@@ -35,7 +35,12 @@ function operations(): Record<Variant, { op: Op; check: () => Promise<void> }> {
   const input: SealHandoffInput = {
     binding: randomBytes(32).toString('base64url'),
     destination: '/account',
-    session: { accountId: '6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f', credentialVersion: 0 },
+    change: {
+      kind: 'sign-in',
+      accountId: '6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f',
+      credentialVersion: 0,
+      remember: false,
+    },
     flash: [{ kind: 'info', text: 'Welcome back! You are signed in.' }],
   };
   // The baselines seal exactly the JSON Baton seals: the claims of one real handoff.
@@ -98,7 +103,7 @@ function operations(): Record<Variant, { op: Op; check: () => Promise<void> }> {
       },
       async check() {
         const opened = openHandoff(ring, sealHandoff(ring, input, { ttlSeconds: 60 }));
-        if (!opened.ok || opened.claims.session.accountId !== input.session.accountId)
+        if (!opened.ok || opened.claims.change.kind !== input.change.kind)
           throw new Error('Baton did not give back what it sealed');
       },
     },
@@ -274,7 +279,7 @@ function batonSteps(quick: boolean): string {
     {
       binding,
       destination: '/account',
-      session: { accountId: 'a', credentialVersion: 0 },
+      change: { kind: 'sign-in', accountId: 'a', credentialVersion: 0, remember: false },
       flash: [],
     },
     { ttlSeconds: 60 },
@@ -294,7 +299,7 @@ function batonSteps(quick: boolean): string {
           {
             binding,
             destination: '/account',
-            session: { accountId: 'a', credentialVersion: 0 },
+            change: { kind: 'sign-in', accountId: 'a', credentialVersion: 0, remember: false },
             flash: [],
           },
           { ttlSeconds: 60 },

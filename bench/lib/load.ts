@@ -45,7 +45,7 @@ export function mintHandoffs(
       {
         binding: browser.binding,
         destination: '/account',
-        session: { accountId, credentialVersion: 0 },
+        change: { kind: 'sign-in', accountId, credentialVersion: 0, remember: false },
         flash: [{ kind: 'info', text: 'Welcome back! You are signed in.' }],
       },
       // Long enough that no handoff expires while it waits for its round.

@@ -37,7 +37,7 @@ export async function signedInBrowsers(
         {
           binding,
           destination: '/account',
-          session: { accountId, credentialVersion: 0 },
+          change: { kind: 'sign-in', accountId, credentialVersion: 0, remember: false },
           flash: [],
         },
         { ttlSeconds: 900 },

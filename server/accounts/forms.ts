@@ -2,7 +2,7 @@
  * What happens when a person submits a form: one handler per form, shared by the live
  * socket and the plain HTTP post, so the two paths cannot drift apart.
  */
-import { FORMS, normalizeEmail } from '../../shared/forms.ts';
+import { FORMS, type FormSpec, normalizeEmail } from '../../shared/forms.ts';
 import type { Flash } from '../../shared/page.ts';
 import type { FieldErrors, Fields, FormName } from '../../shared/protocol.ts';
 import {
@@ -14,11 +14,16 @@ import {
   take,
 } from '../limits/limits.ts';
 import type { AccountMail } from '../mail/account-mail.ts';
+import { announceEnded } from '../session/ended.ts';
 import type { SessionEvents } from '../session/events.ts';
+import { authenticatedSince, type SessionFields } from '../session/session.ts';
 import type { Account, Store } from '../store/store.ts';
+import type { Accepted } from './outcome.ts';
 import type { PasswordHasher } from './password.ts';
 import type { GatePass, PasswordGate } from './password-gate.ts';
 import { checkFormFields } from './rules.ts';
+
+export type { Accepted, SessionChange } from './outcome.ts';
 
 export interface FormDeps {
   store: Store;
@@ -33,7 +38,18 @@ export interface FormDeps {
   events: SessionEvents;
   /** Queues the emails about the account (never waits for them to be sent). */
   mail: AccountMail;
+  /** How recent an authentication a `recentAuth` form needs (SUDO_MINUTES), in ms; 10 minutes by default. */
+  sudoMs?: number;
+  /** The clock sudo mode is judged by (see BatonOptions.now). */
+  now?: () => number;
+  /** The forms' descriptions: FORMS, unless a test says otherwise. */
+  specs?: Readonly<Record<FormName, FormSpec>>;
+  /** The forms' handlers: HANDLERS, unless a test says otherwise. */
+  handlers?: Readonly<Record<FormName, FormHandler>>;
 }
+
+/** SUDO_MINUTES' default, in ms. */
+export const DEFAULT_SUDO_MS = 10 * 60 * 1000;
 
 /** Who is submitting. */
 export interface Submitter {
@@ -45,16 +61,6 @@ export interface Submitter {
   sessionRef: string | null;
 }
 
-/** A form that was accepted: who to sign in, where to send them, what to tell them. */
-export interface Accepted {
-  ok: true;
-  accountId: string;
-  /** The account's credential version the form was accepted under (sealed into a handoff). */
-  credentialVersion: number;
-  destination: '/account';
-  flash: Flash[];
-}
-
 export interface Refused {
   ok: false;
   code:
@@ -63,6 +69,7 @@ export interface Refused {
     | 'account.email-taken'
     | 'account.wrong-password'
     | 'auth.required'
+    | 'auth.recent-required'
     | 'rate.limited'
     | 'server.busy';
   message: string;
@@ -84,17 +91,35 @@ export const WELCOME_NEW: Flash = {
 };
 export const PASSWORD_CHANGED: Flash = { kind: 'info', text: 'Your password is changed.' };
 
-/** A form's own work, run once its fields passed the rules (so every field it has is set). */
-type FormHandler = (
+/**
+ * A form's own work, run once its fields passed the rules (so every field it has is set).
+ * It answers with a Refused, or with an Accepted naming the session change (outcome.ts).
+ */
+export type FormHandler = (
   deps: FormDeps,
   fields: Required<Fields>,
   who: Submitter,
 ) => Promise<FormOutcome>;
 
-const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
+export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
   login: (deps, fields, who) => logIn(deps, normalizeEmail(fields.email), fields.password, who),
   signup: (deps, fields, who) => signUp(deps, normalizeEmail(fields.email), fields.password, who),
   'change-password': changePassword,
+  'confirm-password': confirmPassword,
+};
+
+/**
+ * Work a form does even when the rules refused some fields, adding its own errors to
+ * theirs: change-password checks the current password (counted as an attempt first, as
+ * always) when only the new one broke a rule, so a person with both wrong hears of both.
+ */
+const ALSO_WHEN_INVALID: Partial<
+  Record<
+    FormName,
+    (deps: FormDeps, fields: Required<Fields>, who: Submitter) => Promise<Refused | null>
+  >
+> = {
+  'change-password': checkCurrentPassword,
 };
 
 const AUTH_REQUIRED: Refused = {
@@ -103,6 +128,21 @@ const AUTH_REQUIRED: Refused = {
   message: 'Your session has ended. Log in again to continue.',
   errors: {},
 };
+
+const RECENT_AUTH_REQUIRED: Refused = {
+  ok: false,
+  code: 'auth.recent-required',
+  message: 'Confirm your password to continue.',
+  errors: {},
+};
+
+/** Whether the submitter's session proved who they are within SUDO_MINUTES (read afresh from the store). */
+async function recentlyAuthenticated(deps: FormDeps, who: Submitter): Promise<boolean> {
+  if (!who.sessionRef || !who.accountId) return false;
+  const fields = (await deps.store.sessions.get(who.sessionRef)) as SessionFields | null;
+  if (fields?.accountId !== who.accountId) return false;
+  return authenticatedSince(fields, (deps.now ?? Date.now)(), deps.sudoMs ?? DEFAULT_SUDO_MS);
+}
 
 /**
  * Runs the form's rules and, if they pass, its handler: the one place both the live socket
@@ -114,13 +154,28 @@ export async function submitForm(
   fields: Fields,
   who: Submitter,
 ): Promise<FormOutcome> {
-  if (FORMS[form].audience === 'signed-in' && !who.accountId) return AUTH_REQUIRED;
-  const errors = checkFormFields(form, fields);
-  if (Object.keys(errors).length > 0)
-    return { ok: false, code: 'form.invalid', message: INVALID, errors };
+  const spec = (deps.specs ?? FORMS)[form];
+  if (spec.audience === 'signed-in' && !who.accountId) return AUTH_REQUIRED;
+  if (spec.recentAuth && !(await recentlyAuthenticated(deps, who))) return RECENT_AUTH_REQUIRED;
   // Fields the form does not have are empty: a handler reads only its own.
   const complete = { email: '', password: '', newPassword: '', ...fields };
-  return HANDLERS[form](deps, complete, who);
+  const errors = checkFormFields(form, fields);
+  if (Object.keys(errors).length > 0) {
+    const also = await ALSO_WHEN_INVALID[form]?.(deps, complete, who);
+    if (also && also.code !== 'account.wrong-password') return also;
+    return {
+      ok: false,
+      code: 'form.invalid',
+      message: INVALID,
+      errors: { ...errors, ...also?.errors },
+    };
+  }
+  return (deps.handlers ?? HANDLERS)[form](deps, complete, who);
+}
+
+/** The submitter's account, for forms only a signed-in person uses. */
+async function submitterAccount(deps: FormDeps, who: Submitter): Promise<Account | null> {
+  return who.accountId ? deps.store.accounts.findById(who.accountId) : null;
 }
 
 function limited(wait: { retryAfterSeconds: number }, what: string): Refused {
@@ -148,12 +203,12 @@ function busy(retryAfterSeconds: number): Refused {
  * Runs a form's password work holding a pass from the gate (per client IP, per account and
  * in all); when none is given, answers busy at once, before anything is counted or written.
  */
-async function withPass(
+async function withPass<T extends { ok: boolean }>(
   deps: FormDeps,
   who: Submitter,
   email: string,
-  work: (pass: GatePass) => Promise<FormOutcome>,
-): Promise<FormOutcome> {
+  work: (pass: GatePass) => Promise<T | Refused>,
+): Promise<T | Refused> {
   const admission = deps.gate.admit(who.ip, email);
   if (!admission.ok) return busy(admission.retryAfterSeconds);
   try {
@@ -200,6 +255,21 @@ async function checkCredentials(
   return { ok: true, account };
 }
 
+/** Signs `account` in (for this browser's session: "Remember me" comes with its checkbox). */
+function signedIn(account: Account, welcome: Flash): Accepted {
+  return {
+    ok: true,
+    change: {
+      kind: 'sign-in',
+      accountId: account.id,
+      credentialVersion: account.credentialVersion,
+      remember: false,
+    },
+    destination: '/account',
+    flash: [welcome],
+  };
+}
+
 async function logIn(
   deps: FormDeps,
   email: string,
@@ -209,13 +279,7 @@ async function logIn(
   return withPass(deps, who, email, async (pass) => {
     const checked = await checkCredentials(deps, email, password, who, pass);
     if (!checked.ok) return checked;
-    return {
-      ok: true,
-      accountId: checked.account.id,
-      credentialVersion: checked.account.credentialVersion,
-      destination: '/account',
-      flash: [WELCOME_BACK],
-    };
+    return signedIn(checked.account, WELCOME_BACK);
   });
 }
 
@@ -231,13 +295,7 @@ async function signUp(
     const hash = await pass.run(() => deps.hasher.hash(password));
     const account = await deps.store.accounts.create(email, hash);
     if (!account) return signUpAgain(deps, email, password, who, pass);
-    return {
-      ok: true,
-      accountId: account.id,
-      credentialVersion: account.credentialVersion,
-      destination: '/account',
-      flash: [WELCOME_NEW],
-    };
+    return signedIn(account, WELCOME_NEW);
   });
 }
 
@@ -261,13 +319,7 @@ async function signUpAgain(
 ): Promise<FormOutcome> {
   const checked = await checkCredentials(deps, email, password, who, pass);
   if (checked.ok && Date.now() - checked.account.createdAt < RESUBMIT_WINDOW_MS) {
-    return {
-      ok: true,
-      accountId: checked.account.id,
-      credentialVersion: checked.account.credentialVersion,
-      destination: '/account',
-      flash: [WELCOME_NEW],
-    };
+    return signedIn(checked.account, WELCOME_NEW);
   }
   if (!checked.ok && checked.code === 'rate.limited') return checked;
   return {
@@ -278,46 +330,113 @@ async function signUpAgain(
   };
 }
 
+const WRONG_CURRENT_PASSWORD: Refused = {
+  ok: false,
+  code: 'account.wrong-password',
+  message: 'Your current password was not right. Nothing was changed.',
+  errors: { password: 'This is not your current password.' },
+};
+
+/**
+ * Checks the signed-in account's password under the sign-in limits (a wrong one counts as
+ * a failed sign-in, so no form that asks for it is a way to guess it).
+ */
+async function checkOwnPassword(
+  deps: FormDeps,
+  account: Account,
+  password: string,
+  who: Submitter,
+  pass: GatePass,
+): Promise<{ ok: true; account: Account } | Refused> {
+  const checked = await checkCredentials(deps, account.email, password, who, pass);
+  if (!checked.ok && checked.code === 'account.bad-credentials') return WRONG_CURRENT_PASSWORD;
+  return checked;
+}
+
+/**
+ * Change-password with a new password the rules refused: checks the current one anyway
+ * (when it was given), so both mistakes show at once. Resolves null when it is right (or
+ * absent), the wrong-password refusal when it is wrong, or a limit or busy refusal.
+ */
+async function checkCurrentPassword(
+  deps: FormDeps,
+  fields: Required<Fields>,
+  who: Submitter,
+): Promise<Refused | null> {
+  if (fields.password === '') return null;
+  const account = await submitterAccount(deps, who);
+  if (!account) return AUTH_REQUIRED;
+  const checked = await withPass(deps, who, account.email, (pass) =>
+    checkOwnPassword(deps, account, fields.password, who, pass),
+  );
+  return checked.ok ? null : checked;
+}
+
 /**
  * Changes the signed-in account's password: the current one is checked under the same
  * limits as a log in (a wrong one counts as a failed sign-in, so this form is no way to
  * guess it), then the new one is hashed and stored, and every other session of the account
  * ends, on every instance, with its sockets (someone who knew the old password is signed
- * out). Accepted, it signs the person in again (a new session id, as at every sign-in).
+ * out; their next page says the password was changed). Accepted, it signs the person in
+ * again (a new session id, as at every sign-in).
  */
 async function changePassword(
   deps: FormDeps,
   fields: Required<Fields>,
   who: Submitter,
 ): Promise<FormOutcome> {
-  const account = who.accountId ? await deps.store.accounts.findById(who.accountId) : null;
+  const account = await submitterAccount(deps, who);
   if (!account) return AUTH_REQUIRED;
   return withPass(deps, who, account.email, async (pass) => {
-    const checked = await checkCredentials(deps, account.email, fields.password, who, pass);
-    if (!checked.ok) {
-      if (checked.code !== 'account.bad-credentials') return checked;
-      return {
-        ok: false,
-        code: 'account.wrong-password',
-        message: 'Your current password was not right. Nothing was changed.',
-        errors: { password: 'This is not your current password.' },
-      };
-    }
+    const checked = await checkOwnPassword(deps, account, fields.password, who, pass);
+    if (!checked.ok) return checked;
     const hash = await pass.run(() => deps.hasher.hash(fields.newPassword));
     // A new credential version: handoffs sealed before this change no longer redeem.
     const credentialVersion = await deps.store.accounts.changePassword(account.id, hash);
     if (credentialVersion === null) return AUTH_REQUIRED;
     const ended = await deps.store.sessions.destroyForAccount(account.id, who.sessionRef);
-    await Promise.all(
-      ended.map((ref) => deps.events.publish({ type: 'ended', ref, reason: 'revoked' })),
-    );
+    await announceEnded(deps.store.sessions, deps.events, ended, 'revoked');
     deps.mail.passwordChanged(account.email);
     return {
       ok: true,
-      accountId: account.id,
-      credentialVersion,
+      change: { kind: 'sign-in', accountId: account.id, credentialVersion, remember: false },
       destination: '/account',
       flash: [PASSWORD_CHANGED],
+    };
+  });
+}
+
+/**
+ * Confirms the signed-in person's password (sudo mode): checked under the sign-in limits,
+ * and accepted as the `confirm` change, which moves the session's time of last
+ * authentication to now. The destination gives way to the page that asked for it.
+ */
+async function confirmPassword(
+  deps: FormDeps,
+  fields: Required<Fields>,
+  who: Submitter,
+): Promise<FormOutcome> {
+  const account = await submitterAccount(deps, who);
+  if (!account) return AUTH_REQUIRED;
+  return withPass(deps, who, account.email, async (pass) => {
+    const checked = await checkOwnPassword(deps, account, fields.password, who, pass);
+    if (!checked.ok) {
+      if (checked.code !== 'account.wrong-password') return checked;
+      return {
+        ...checked,
+        message: 'That password was not right.',
+        errors: { password: 'This is not your password.' },
+      };
+    }
+    return {
+      ok: true,
+      change: {
+        kind: 'confirm',
+        accountId: account.id,
+        credentialVersion: checked.account.credentialVersion,
+      },
+      destination: '/account',
+      flash: [],
     };
   });
 }

@@ -11,27 +11,50 @@
  * or nothing. Only then is koa-session handed the new id (adoptSession), to set the cookie.
  * So a refusal, or a store that fails part-way, leaves the handoff unused, the browser's
  * session and cookie as they were, and the person can simply try again.
+ *
+ * That is the `sign-in` change. The others (accounts/outcome.ts) consume the id first and
+ * then change the session the socket had, and no other: `confirm` moves its time of last
+ * authentication with a touch that never brings back a session ended meanwhile (and checks
+ * the credential version, as a sign-in does); `sign-out` ends it and closes its sockets;
+ * `none` only shows the flash. A sign-out or a none grants nothing, so neither is refused
+ * for a password change or a deletion since: refusing a sign-out would leave the person
+ * signed in.
  */
 import type Koa from 'koa';
-import type { Flash } from '../../shared/page.ts';
+import type { Flash, PagePath } from '../../shared/page.ts';
 import { seeOther } from '../http/see-other.ts';
 import { sendUnavailable } from '../http/unavailable.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import type { Logger } from '../logger.ts';
 import { type BindingCookie, bindingMatches } from '../session/binding.ts';
+import type { CookieNames } from '../session/cookies.ts';
 import { announceSignIn, type SessionEvents } from '../session/events.ts';
 import type { FlashCookie } from '../session/flash.ts';
-import { adoptSession, draftSession, type SessionTimeouts } from '../session/session.ts';
-import type { HandoffLedger } from '../store/store.ts';
+import type { ReturnTo } from '../session/return-to.ts';
+import {
+  adoptSession,
+  confirmSession,
+  currentSessionRef,
+  draftSession,
+  type SessionTimeouts,
+  signOut,
+} from '../session/session.ts';
+import type { AccountStore, HandoffLedger, SessionStore } from '../store/store.ts';
 import { isStoreUnavailable } from '../store/unavailable.ts';
-import { type HandoffOpenError, openHandoff } from './seal.ts';
+import {
+  type HandoffClaims,
+  type HandoffOpenError,
+  openHandoff,
+  type SealedChange,
+} from './seal.ts';
 
 export type RedeemError =
   | HandoffOpenError
   | 'handoff.missing'
   | 'handoff.wrong-browser'
   | 'handoff.used'
-  | 'handoff.stale';
+  | 'handoff.stale'
+  | 'handoff.session-ended';
 
 /** Plain words for each refusal, shown to the person on the login page. */
 export const REDEEM_MESSAGES: Readonly<Record<RedeemError, string>> = {
@@ -45,12 +68,21 @@ export const REDEEM_MESSAGES: Readonly<Record<RedeemError, string>> = {
   'handoff.used': 'That sign-in was already used. Please log in again.',
   'handoff.stale':
     'That sign-in was started before your password or account changed. Please log in again.',
+  'handoff.session-ended':
+    'That was started in a session that has since ended. Please log in again.',
 };
 
 export interface RedeemOptions {
   ring: KeyRing;
   /** Where the handoff is consumed and its session written, in one step. */
   ledger: HandoffLedger;
+  /** Sessions a confirm or a sign-out changes. */
+  sessions: SessionStore;
+  /** Where a confirm checks the credential version it was sealed under. */
+  accounts: AccountStore;
+  names: CookieNames;
+  /** The page a sign-in or a confirm returns to, when one is waiting. */
+  returnTo: ReturnTo;
   /** How long the new session lasts (its stored lifetime is the absolute timeout). */
   timeouts: SessionTimeouts;
   binding: BindingCookie;
@@ -63,8 +95,9 @@ export interface RedeemOptions {
 
 /**
  * Middleware for `POST /handoff` (form field `handoff`). Expects the body parsed.
- * Success: new session, flash set, 303 to the sealed destination. Any failure: no session
- * change, 303 to `/login` with a flash saying what went wrong.
+ * Success: the sealed session change made, flash set, 303 to the sealed destination (after
+ * a sign-in or a confirm, to the page waiting to be returned to, if any). Any failure: no
+ * session change, 303 to `/login` with a flash saying what went wrong.
  */
 export function redeemHandoff(options: RedeemOptions): Koa.Middleware {
   const now = options.now ?? Date.now;
@@ -80,7 +113,8 @@ export function redeemHandoff(options: RedeemOptions): Koa.Middleware {
       outcome = await redeem(options, ctx, handoff, now());
     } catch (error) {
       if (!isStoreUnavailable(error)) throw error;
-      // Fail closed: nothing was consumed or written, so the same handoff can be retried.
+      // Fail closed. A sign-in consumed and wrote nothing, so the same handoff can be
+      // retried; the other changes may have consumed it, and the person starts again.
       options.logger.warn(
         { code: error.code, err: error },
         'handoff not redeemed: store unavailable',
@@ -100,20 +134,56 @@ export function redeemHandoff(options: RedeemOptions): Koa.Middleware {
   };
 }
 
+type Redeemed = { ok: true; destination: PagePath } | { ok: false; code: RedeemError };
+
 async function redeem(
   options: RedeemOptions,
   ctx: Koa.Context,
   token: string | null,
   now: number,
-): Promise<{ ok: true; destination: string } | { ok: false; code: RedeemError }> {
+): Promise<Redeemed> {
   if (!token) return { ok: false, code: 'handoff.missing' };
   const opened = openHandoff(options.ring, token, now);
   if (!opened.ok) return opened;
   const { claims } = opened;
   if (!bindingMatches(options.binding.read(ctx), claims.bind))
     return { ok: false, code: 'handoff.wrong-browser' };
-  const { accountId, credentialVersion } = claims.session;
-  const draft = draftSession(ctx, accountId, now, options.timeouts);
+  const { change } = claims;
+  const applied = await apply(options, ctx, claims, change, now);
+  if (!applied.ok) return applied;
+  options.flash.set(ctx, claims.flash);
+  return { ok: true, destination: applied.destination };
+}
+
+/** Applies the sealed change; the handoff is consumed in the same step or just before. */
+function apply(
+  options: RedeemOptions,
+  ctx: Koa.Context,
+  claims: HandoffClaims,
+  change: SealedChange,
+  now: number,
+): Promise<Redeemed> {
+  switch (change.kind) {
+    case 'sign-in':
+      return signIn(options, ctx, claims, change, now);
+    case 'confirm':
+      return confirm(options, ctx, claims, change, now);
+    case 'sign-out':
+      return signOutHere(options, ctx, claims, change);
+    case 'none':
+      return consumeOnly(options, claims);
+  }
+}
+
+async function signIn(
+  options: RedeemOptions,
+  ctx: Koa.Context,
+  claims: HandoffClaims,
+  change: Extract<SealedChange, { kind: 'sign-in' }>,
+  now: number,
+): Promise<Redeemed> {
+  const { accountId, credentialVersion, remember } = change;
+  const draft = draftSession(ctx, { accountId, remember }, now, options.timeouts);
   // The one store step: credentials still current, id unused, new session written, the
   // replaced one gone; or nothing at all.
   const result = await options.ledger.redeem(claims.id, claims.exp, draft.write, draft.replaces, {
@@ -122,10 +192,62 @@ async function redeem(
   });
   if (result === 'used') return { ok: false, code: 'handoff.used' };
   if (result === 'stale') return { ok: false, code: 'handoff.stale' };
-  await adoptSession(ctx, draft);
-  options.flash.set(ctx, claims.flash);
+  await adoptSession(ctx, draft, options.timeouts);
   // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.
-  const change = { binding: claims.bind, replaced: draft.replaces };
-  announceSignIn(options.events, change, options.logger, ctx.res);
+  const signedIn = { binding: claims.bind, replaced: draft.replaces };
+  announceSignIn(options.events, signedIn, options.logger, ctx.res);
+  return { ok: true, destination: options.returnTo.take(ctx, now) ?? claims.dest };
+}
+
+/**
+ * A password confirmation: only for the session it was sealed in (the browser still holds
+ * it), only while the account is at the sealed credential version, once.
+ */
+async function confirm(
+  options: RedeemOptions,
+  ctx: Koa.Context,
+  claims: HandoffClaims,
+  change: Extract<SealedChange, { kind: 'confirm' }>,
+  now: number,
+): Promise<Redeemed> {
+  if (currentSessionRef(ctx, options.names) !== change.sessionRef)
+    return { ok: false, code: 'handoff.session-ended' };
+  const account = await options.accounts.findById(change.accountId);
+  if (account?.credentialVersion !== change.credentialVersion)
+    return { ok: false, code: 'handoff.stale' };
+  if (!(await options.ledger.consume(claims.id, claims.exp)))
+    return { ok: false, code: 'handoff.used' };
+  // A touch: a session revoked since the check above (by a password change, a deletion or
+  // a sign-out elsewhere) is gone, and stays gone.
+  if (!(await confirmSession(ctx, now, options.timeouts)))
+    return { ok: false, code: 'handoff.session-ended' };
+  return { ok: true, destination: options.returnTo.take(ctx, now) ?? claims.dest };
+}
+
+/** Ends the session the socket had; the browser's cookie goes too when it still names it. */
+async function signOutHere(
+  options: RedeemOptions,
+  ctx: Koa.Context,
+  claims: HandoffClaims,
+  change: Extract<SealedChange, { kind: 'sign-out' }>,
+): Promise<Redeemed> {
+  if (!(await options.ledger.consume(claims.id, claims.exp)))
+    return { ok: false, code: 'handoff.used' };
+  const ref = change.sessionRef;
+  if (ref !== null && currentSessionRef(ctx, options.names) === ref) {
+    await signOut(ctx, options.sessions, options.names);
+  } else if (ref !== null) {
+    // The browser has moved on to another session since (signed in again in another tab):
+    // that one stays, the one the form was sent from ends.
+    await options.sessions.destroy(ref);
+  }
+  options.returnTo.clear(ctx);
+  if (ref !== null) await options.events.publish({ type: 'ended', ref, reason: 'signed-out' });
+  return { ok: true, destination: claims.dest };
+}
+
+async function consumeOnly(options: RedeemOptions, claims: HandoffClaims): Promise<Redeemed> {
+  if (!(await options.ledger.consume(claims.id, claims.exp)))
+    return { ok: false, code: 'handoff.used' };
   return { ok: true, destination: claims.dest };
 }

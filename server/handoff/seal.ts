@@ -5,16 +5,75 @@
  */
 import { hash } from 'node:crypto';
 import * as v from 'valibot';
+import type { PagePath } from '../../shared/page.ts';
+import { checkDestination, isPagePath, type SessionChange } from '../accounts/outcome.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import { randomBytesFast } from '../keys/random.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
 import { FlashList } from '../session/flash.ts';
 
-const Destination = v.pipe(
-  v.string(),
-  v.startsWith('/'),
-  v.check((s) => !s.startsWith('//'), 'must be a path'),
-);
+/** A page path from Baton's own list (accounts/outcome.ts); never `//host` nor a URL. */
+const Destination = v.custom<PagePath>(isPagePath, "must be one of Baton's own page paths");
+
+const CredentialVersion = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/**
+ * The session change a handoff carries (accounts/outcome.ts SessionChange), with what
+ * redeeming it must check: the credential version for those that grant something, and the
+ * session it applies to (its ref, as the socket knew it) for those that change one.
+ */
+export const SealedChange = v.variant('kind', [
+  v.strictObject({
+    kind: v.literal('sign-in'),
+    accountId: v.string(),
+    credentialVersion: CredentialVersion,
+    remember: v.boolean(),
+  }),
+  v.strictObject({
+    kind: v.literal('confirm'),
+    accountId: v.string(),
+    credentialVersion: CredentialVersion,
+    /** The session whose time of last authentication moves: the socket's own. */
+    sessionRef: v.string(),
+  }),
+  v.strictObject({
+    kind: v.literal('sign-out'),
+    /** The session that ends: the socket's own (null if it had none). */
+    sessionRef: v.nullable(v.string()),
+  }),
+  v.strictObject({ kind: v.literal('none') }),
+]);
+export type SealedChange = v.InferOutput<typeof SealedChange>;
+
+/**
+ * What a socket seals for an accepted form's change: the change itself, and for `confirm`
+ * and `sign-out` the socket's session, so that redeeming changes that session and no other.
+ * Throws when a `confirm` comes from a socket without a session (a handler bug: confirming
+ * needs a signed-in person).
+ */
+export function sealedChange(change: SessionChange, sessionRef: string | null): SealedChange {
+  switch (change.kind) {
+    case 'sign-in':
+      return {
+        kind: 'sign-in',
+        accountId: change.accountId,
+        credentialVersion: change.credentialVersion,
+        remember: change.remember,
+      };
+    case 'confirm':
+      if (sessionRef === null) throw new Error('A confirm outcome needs a signed-in session');
+      return {
+        kind: 'confirm',
+        accountId: change.accountId,
+        credentialVersion: change.credentialVersion,
+        sessionRef,
+      };
+    case 'sign-out':
+      return { kind: 'sign-out', sessionRef };
+    case 'none':
+      return { kind: 'none' };
+  }
+}
 
 /** The claims inside a sealed handoff. Times are milliseconds since the epoch. */
 export const HandoffClaims = v.strictObject({
@@ -24,16 +83,10 @@ export const HandoffClaims = v.strictObject({
   exp: v.number(),
   /** SHA-256 (base64url) of the binding cookie of the browser that opened the socket. */
   bind: v.string(),
-  /** Path to redirect to once redeemed; always a same-origin path chosen by the server. */
+  /** Page to redirect to once redeemed; always one of Baton's own pages, chosen by the server. */
   dest: Destination,
-  /**
-   * The session to write, and the account's credential version when the form was accepted:
-   * a password change or an account deletion since then refuses the handoff.
-   */
-  session: v.strictObject({
-    accountId: v.string(),
-    credentialVersion: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  }),
+  /** What redeeming does to the browser's session. */
+  change: SealedChange,
   flash: FlashList,
 });
 export type HandoffClaims = v.InferOutput<typeof HandoffClaims>;
@@ -58,8 +111,8 @@ export function hashBinding(binding: string): string {
 export interface SealHandoffInput {
   /** The raw binding cookie of the browser that opened the socket. */
   binding: string;
-  destination: HandoffClaims['dest'];
-  session: HandoffClaims['session'];
+  destination: PagePath;
+  change: SealedChange;
   flash: HandoffClaims['flash'];
 }
 
@@ -80,18 +133,20 @@ function handoffId(now: number): string {
 /**
  * Seals a handoff valid for `ttlSeconds`.
  * @example
- * const token = sealHandoff(ring, { binding, destination: '/account', session: { accountId, credentialVersion: 0 }, flash: [] }, { ttlSeconds: 60 });
+ * const change = { kind: 'sign-in', accountId, credentialVersion: 0, remember: false } as const;
+ * const token = sealHandoff(ring, { binding, destination: '/account', change, flash: [] }, { ttlSeconds: 60 });
  */
 export function sealHandoff(
   ring: KeyRing,
   input: SealHandoffInput,
   options: { ttlSeconds: number; now?: number },
 ): string {
-  // Checked at sealing too: a bad destination is a server bug and must never leave it, and a
-  // flash opening would refuse should fail here, plainly. The rest is built here from typed
-  // values (the session field by field); opening checks all of it.
-  v.parse(Destination, input.destination);
+  // Checked at sealing too: a destination that is not one of Baton's pages is a server bug
+  // and must never leave it (DestinationError says which value), and a flash or change that
+  // opening would refuse should fail here, plainly. Opening checks all of it again.
+  checkDestination(input.destination);
   v.parse(FlashList, input.flash);
+  v.parse(SealedChange, input.change);
   const now = options.now ?? Date.now();
   const claims: HandoffClaims = {
     id: handoffId(now),
@@ -99,10 +154,7 @@ export function sealHandoff(
     exp: now + options.ttlSeconds * 1000,
     bind: hashBinding(input.binding),
     dest: input.destination,
-    session: {
-      accountId: input.session.accountId,
-      credentialVersion: input.session.credentialVersion,
-    },
+    change: input.change,
     flash: input.flash,
   };
   return sealBox(ring, 'handoff', Buffer.from(JSON.stringify(claims), 'utf8'));

@@ -1,20 +1,30 @@
 /**
- * The POST routes: the forms without JavaScript and sign-out. The form
- * posts run the same handler as the live socket's submit (accounts/forms.ts) and sign in
- * through the same function as a redeemed handoff (session/session.ts).
+ * The POST routes: the forms without JavaScript and sign-out. The form posts run the same
+ * handler as the live socket's submit (accounts/forms.ts) and apply its session change
+ * (accounts/outcome.ts) at once, through the same session functions a redeemed handoff
+ * uses (session/session.ts).
  */
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import * as v from 'valibot';
 import { FORMS } from '../../shared/forms.ts';
+import type { Flash, PagePath } from '../../shared/page.ts';
 import { Fields, type FormName } from '../../shared/protocol.ts';
 import { type FormDeps, type Refused, submitForm } from '../accounts/forms.ts';
+import { type Accepted, checkDestination } from '../accounts/outcome.ts';
 import { hashBinding } from '../handoff/seal.ts';
 import type { Logger } from '../logger.ts';
 import type { CookieNames } from '../session/cookies.ts';
 import { announceSignIn, type SessionEvents } from '../session/events.ts';
-import { currentAccountId, currentSessionRef, signIn, signOut } from '../session/session.ts';
-import { type PageDeps, sendPage } from './pages.ts';
+import {
+  confirmSession,
+  currentAccountId,
+  currentSessionRef,
+  type SessionTimeouts,
+  signIn,
+  signOut,
+} from '../session/session.ts';
+import { confirmFirst, logInFirst, type PageDeps, sendPage } from './pages.ts';
 import { seeOther } from './see-other.ts';
 
 export interface ActionDeps extends PageDeps {
@@ -22,9 +32,12 @@ export interface ActionDeps extends PageDeps {
   events: SessionEvents;
   names: CookieNames;
   logger: Logger;
-  /** The clock sign-ins are stamped with (see BatonOptions.now). */
-  now?: () => number;
+  /** How long a session signed in here lasts (remembered or not). */
+  timeouts: SessionTimeouts;
 }
+
+/** What /login says after `POST /logout`. */
+export const LOGGED_OUT: Flash = { kind: 'info', text: 'You have been logged out.' };
 
 function body(ctx: Koa.Context): Record<string, unknown> {
   return (ctx.request as { body?: Record<string, unknown> }).body ?? {};
@@ -53,7 +66,51 @@ const TOO_LARGE: Refused = {
   errors: {},
 };
 
+/**
+ * Makes an accepted form's session change on this request, queues its flash and resolves
+ * with where to go; null when a confirm finds its session gone (ended meanwhile). The
+ * destination is checked before anything changes: one that is not Baton's own page is a
+ * server bug (DestinationError, a 500), and nothing happens.
+ */
+async function applyAccepted(
+  ctx: Koa.Context,
+  deps: ActionDeps,
+  outcome: Accepted,
+): Promise<PagePath | null> {
+  const destination = checkDestination(outcome.destination);
+  const now = (deps.now ?? Date.now)();
+  const { change } = outcome;
+  switch (change.kind) {
+    case 'sign-in': {
+      const who = { accountId: change.accountId, remember: change.remember };
+      const replaced = await signIn(ctx, who, now, deps.timeouts);
+      deps.flash.set(ctx, outcome.flash);
+      const binding = deps.binding.read(ctx);
+      const signedIn = { binding: binding ? hashBinding(binding) : null, replaced };
+      announceSignIn(deps.events, signedIn, deps.logger, ctx.res);
+      return deps.returnTo.take(ctx, now) ?? destination;
+    }
+    case 'confirm': {
+      const same = currentAccountId(ctx) === change.accountId;
+      if (!same || !(await confirmSession(ctx, now, deps.timeouts))) return null;
+      deps.flash.set(ctx, outcome.flash);
+      return deps.returnTo.take(ctx, now) ?? destination;
+    }
+    case 'sign-out': {
+      const ref = await signOut(ctx, deps.store.sessions, deps.names);
+      deps.returnTo.clear(ctx);
+      if (ref) await deps.events.publish({ type: 'ended', ref, reason: 'signed-out' });
+      deps.flash.set(ctx, outcome.flash);
+      return destination;
+    }
+    case 'none':
+      deps.flash.set(ctx, outcome.flash);
+      return destination;
+  }
+}
+
 function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
+  const spec = (deps.specs ?? FORMS)[form];
   return async (ctx) => {
     const parsed = v.safeParse(Fields, postedFields(form, body(ctx)));
     const fields = parsed.success ? parsed.output : {};
@@ -65,23 +122,24 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
     };
     const outcome = parsed.success ? await submitForm(deps.forms, form, fields, who) : TOO_LARGE;
     if (outcome.ok) {
-      const replaced = await signIn(ctx, outcome.accountId, (deps.now ?? Date.now)());
-      deps.flash.set(ctx, outcome.flash);
-      const binding = deps.binding.read(ctx);
-      const change = { binding: binding ? hashBinding(binding) : null, replaced };
-      announceSignIn(deps.events, change, deps.logger, ctx.res);
-      return seeOther(ctx, outcome.destination);
+      const destination = await applyAccepted(ctx, deps, outcome);
+      if (destination !== null) return seeOther(ctx, destination);
+      return logInFirst(ctx, deps, spec.action);
     }
     if (outcome.code === 'auth.required') {
+      // Signed out meanwhile: back here once signed in again.
       deps.flash.set(ctx, [{ kind: 'error', text: outcome.message }]);
-      return seeOther(ctx, '/login');
+      return spec.audience === 'signed-in'
+        ? logInFirst(ctx, deps, spec.action)
+        : seeOther(ctx, '/login');
     }
+    if (outcome.code === 'auth.recent-required') return confirmFirst(ctx, deps, spec.action);
     // Over a limit (429) or too busy to check a password now (503): say when to come back.
     const status = WAIT_STATUS[outcome.code] ?? 422;
     if (outcome.retryAfterSeconds !== undefined) {
       ctx.set('Retry-After', String(outcome.retryAfterSeconds));
     }
-    sendPage(
+    await sendPage(
       ctx,
       deps,
       {
@@ -98,11 +156,14 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
 
 /** Adds a POST route for every form and `POST /logout`. Bodies must be parsed before. */
 export function addActionRoutes(router: Router, deps: ActionDeps): void {
-  for (const spec of Object.values(FORMS)) router.post(spec.action, formPost(deps, spec.name));
+  for (const spec of Object.values(deps.specs ?? FORMS))
+    router.post(spec.action, formPost(deps, spec.name));
   router.post('/logout', async (ctx) => {
     const ref = await signOut(ctx, deps.store.sessions, deps.names);
+    deps.returnTo.clear(ctx);
     if (ref) await deps.events.publish({ type: 'ended', ref, reason: 'signed-out' });
     ctx.set('Cache-Control', 'no-store');
+    deps.flash.set(ctx, [LOGGED_OUT]);
     seeOther(ctx, '/login');
   });
 }

@@ -4,13 +4,14 @@
  */
 import type Router from '@koa/router';
 import type Koa from 'koa';
-import { FORMS } from '../../shared/forms.ts';
-import { type Flash, OTHER_TAB_QUERY, type PageData } from '../../shared/page.ts';
+import { FORMS, type FormSpec } from '../../shared/forms.ts';
+import { type Flash, OTHER_TAB_QUERY, type PageData, type PagePath } from '../../shared/page.ts';
 import type { FormName } from '../../shared/protocol.ts';
 import { renderDocument } from '../pages/render.ts';
 import type { BindingCookie } from '../session/binding.ts';
 import type { FlashCookie } from '../session/flash.ts';
-import { currentAccountId } from '../session/session.ts';
+import type { ReturnTo } from '../session/return-to.ts';
+import { authenticatedSince, currentAccountId, type SessionFields } from '../session/session.ts';
 import type { Account, Store } from '../store/store.ts';
 import { seeOther } from './see-other.ts';
 
@@ -18,17 +19,46 @@ export interface PageDeps {
   store: Store;
   binding: BindingCookie;
   flash: FlashCookie;
+  /** The page a signed-out visitor asked for, to land on after signing in. */
+  returnTo: ReturnTo;
+  /** How recent an authentication a `recentAuth` page needs (SUDO_MINUTES), in ms. */
+  sudoMs: number;
+  /** The forms' descriptions (FORMS unless a test says otherwise). */
+  specs?: Readonly<Record<FormName, FormSpec>>;
   /** The HTML template (the built client/index.html). */
   template: () => string;
+  /** The clock sudo mode and return paths are judged by (see BatonOptions.now). */
+  now?: () => number;
 }
 
-/** Sends a rendered page. Pages carry personal data and a fresh binding: never cached. */
-export function sendPage(ctx: Koa.Context, deps: PageDeps, data: PageData, status = 200): void {
+/** What /login says to a signed-out visitor of a page that needs a sign-in. */
+export const LOG_IN_FIRST: Flash = { kind: 'notice', text: 'You must log in to see that page.' };
+/** What /confirm-password says to a visitor of a page that needs a recent authentication. */
+export const CONFIRM_FIRST: Flash = {
+  kind: 'notice',
+  text: 'Confirm your password to continue.',
+};
+
+/**
+ * Sends a rendered page. Pages carry personal data and a fresh binding: never cached.
+ * Every page says who is signed in (for its header): the caller may pass it when it has
+ * read the account already; otherwise it is read here.
+ */
+export async function sendPage(
+  ctx: Koa.Context,
+  deps: PageDeps,
+  data: PageData,
+  status = 200,
+): Promise<void> {
+  const signedInEmail =
+    data.signedInEmail !== undefined
+      ? data.signedInEmail
+      : ((await signedInAccount(ctx, deps.store))?.email ?? null);
   deps.binding.ensure(ctx);
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
-  ctx.body = renderDocument(deps.template(), data);
+  ctx.body = renderDocument(deps.template(), { ...data, signedInEmail });
 }
 
 /**
@@ -46,31 +76,64 @@ export async function signedInAccount(ctx: Koa.Context, store: Store): Promise<A
   return id ? store.accounts.findById(id) : null;
 }
 
+/**
+ * Sends a signed-out visitor of a signed-in page to /login, to come back to `page` once
+ * signed in (the path is sealed into a cookie, never put in the URL). The notice is left
+ * out when this request already says why (the session it carried has ended), and a tab
+ * following another tab's sign-in sets no cookie at all: it holds a cookie that sign-in
+ * replaced, and the flash and return path it would set belong to the tab that signed in.
+ */
+export function logInFirst(ctx: Koa.Context, deps: PageDeps, page: PagePath): void {
+  if (ctx.query[OTHER_TAB_QUERY.name] !== OTHER_TAB_QUERY.value) {
+    deps.returnTo.set(ctx, page, (deps.now ?? Date.now)());
+    if (deps.flash.queued(ctx).length === 0) deps.flash.set(ctx, [LOG_IN_FIRST]);
+  }
+  seeOther(ctx, '/login');
+}
+
+/** Sends a visitor whose last authentication is too old to /confirm-password, to come back to `page`. */
+export function confirmFirst(ctx: Koa.Context, deps: PageDeps, page: PagePath): void {
+  deps.returnTo.set(ctx, page, (deps.now ?? Date.now)());
+  deps.flash.set(ctx, [CONFIRM_FIRST]);
+  seeOther(ctx, FORMS['confirm-password'].action);
+}
+
 /** A form's page; a person the form is not for goes where they belong instead. */
 function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
-  const forSignedIn = FORMS[page].audience === 'signed-in';
+  const spec = (deps.specs ?? FORMS)[page];
   return async (ctx) => {
-    const signedIn = (await signedInAccount(ctx, deps.store)) !== null;
-    if (signedIn !== forSignedIn) return seeOther(ctx, signedIn ? '/account' : '/login');
-    sendPage(ctx, deps, {
+    const account = await signedInAccount(ctx, deps.store);
+    if (spec.audience === 'signed-in' && !account) return logInFirst(ctx, deps, spec.action);
+    if (spec.audience === 'signed-out' && account) return seeOther(ctx, '/account');
+    const now = (deps.now ?? Date.now)();
+    if (spec.recentAuth && !authenticatedSince(ctx.session as SessionFields, now, deps.sudoMs))
+      return confirmFirst(ctx, deps, spec.action);
+    await sendPage(ctx, deps, {
       page,
       values: { email: '' },
       errors: {},
       formError: null,
       flash: takeFlash(ctx, deps),
+      signedInEmail: account?.email ?? null,
     });
   };
 }
 
-/** Adds `GET /`, a page for every form (`/login`, `/signup`, `/change-password`) and `/account`. */
+/** Adds `GET /`, a page for every form (`/login`, `/signup`, `/change-password`, …) and `/account`. */
 export function addPageRoutes(router: Router, deps: PageDeps): void {
   router.get('/', async (ctx) => {
     seeOther(ctx, (await signedInAccount(ctx, deps.store)) ? '/account' : '/login');
   });
-  for (const spec of Object.values(FORMS)) router.get(spec.action, formPage(deps, spec.name));
+  for (const spec of Object.values(deps.specs ?? FORMS))
+    router.get(spec.action, formPage(deps, spec.name));
   router.get('/account', async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
-    if (!account) return seeOther(ctx, '/login');
-    sendPage(ctx, deps, { page: 'account', email: account.email, flash: takeFlash(ctx, deps) });
+    if (!account) return logInFirst(ctx, deps, '/account');
+    await sendPage(ctx, deps, {
+      page: 'account',
+      email: account.email,
+      flash: takeFlash(ctx, deps),
+      signedInEmail: account.email,
+    });
   });
 }

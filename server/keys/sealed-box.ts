@@ -17,9 +17,12 @@ import { randomBytesFast } from './random.ts';
 export const BOX_VERSION = 1;
 
 /** The purposes a box can be sealed for, with their header byte. */
-export const BOX_PURPOSES = { handoff: 1, flash: 2, 'two-factor': 3 } as const satisfies Partial<
-  Record<KeyPurpose, number>
->;
+export const BOX_PURPOSES = {
+  handoff: 1,
+  flash: 2,
+  'two-factor': 3,
+  return: 4,
+} as const satisfies Partial<Record<KeyPurpose, number>>;
 export type BoxPurpose = keyof typeof BOX_PURPOSES;
 
 const HEADER_BYTES = 2 + KEY_ID_BYTES;

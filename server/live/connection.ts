@@ -6,7 +6,7 @@ import type { RawData, WebSocket } from 'ws';
 import { ClientMessage, parseFrame, type ServerMessage } from '../../shared/protocol.ts';
 import { type FormDeps, submitForm } from '../accounts/forms.ts';
 import { checkFormFields } from '../accounts/rules.ts';
-import { sealHandoff } from '../handoff/seal.ts';
+import { sealedChange, sealHandoff } from '../handoff/seal.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import { type Limiters, take } from '../limits/limits.ts';
 import type { Logger } from '../logger.ts';
@@ -175,7 +175,8 @@ async function submit(
     {
       binding: peer.binding,
       destination: outcome.destination,
-      session: { accountId: outcome.accountId, credentialVersion: outcome.credentialVersion },
+      // A confirm or a sign-out applies to this socket's session: the one the page had.
+      change: sealedChange(outcome.change, peer.sessionRef),
       flash: outcome.flash,
     },
     { ttlSeconds: deps.handoffTtlSeconds, now: deps.now?.() },

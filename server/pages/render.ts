@@ -28,7 +28,12 @@ export function pageTitle(data: PageData): string {
  */
 export function pageDataForClient(data: PageData): PageData {
   if (data.page === 'account') {
-    return { page: data.page, email: data.email, flash: flashForClient(data.flash) };
+    return {
+      page: data.page,
+      email: data.email,
+      flash: flashForClient(data.flash),
+      ...header(data),
+    };
   }
   return {
     page: data.page,
@@ -36,8 +41,13 @@ export function pageDataForClient(data: PageData): PageData {
     errors: errorsForClient(data.errors),
     formError: data.formError && { code: data.formError.code, message: data.formError.message },
     flash: flashForClient(data.flash),
+    ...header(data),
   };
 }
+
+/** What the header needs, when the page data says (the server's pages always do). */
+const header = (data: PageData): Pick<PageData, 'signedInEmail'> =>
+  data.signedInEmail === undefined ? {} : { signedInEmail: data.signedInEmail };
 
 const flashForClient = (flash: readonly Flash[]): Flash[] =>
   flash.map((each) => ({ kind: each.kind, text: each.text }));

@@ -12,6 +12,8 @@ export interface CookieNames {
   binding: string;
   /** Flash messages for the next page, sealed so the browser can neither read nor forge them. */
   flash: string;
+  /** The page a signed-out visitor asked for, sealed, to land on after signing in. */
+  returnTo: string;
   secure: boolean;
 }
 
@@ -22,6 +24,7 @@ export function cookieNames(secure: boolean): CookieNames {
     session: `${prefix}baton.sid`,
     binding: `${prefix}baton.bind`,
     flash: `${prefix}baton.flash`,
+    returnTo: `${prefix}baton.return`,
     secure,
   });
 }

@@ -4,25 +4,30 @@
  */
 import type Koa from 'koa';
 import * as v from 'valibot';
-import type { Flash } from '../../shared/page.ts';
+import { FLASH_KINDS, type Flash } from '../../shared/page.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
 import { type CookieNames, cookieAttributes, UNSIGNED } from './cookies.ts';
 
 /** A list of flash messages, as a sealed flash cookie or a handoff's claims carry it. */
 export const FlashList = v.array(
-  v.strictObject({ kind: v.picklist(['info', 'error']), text: v.string() }),
+  v.strictObject({ kind: v.picklist(FLASH_KINDS), text: v.string() }),
 );
 const MAX_AGE_MS = 5 * 60 * 1000;
 
 export interface FlashCookie {
-  /** Queues messages for the next page this browser loads. */
+  /**
+   * Queues messages for the next page this browser loads, after any this request queued
+   * already (a session found ended, then the page that needs a sign-in, both say so).
+   */
   set(ctx: Koa.Context, flash: readonly Flash[]): void;
   /**
    * Returns the queued messages (the request's, then any this request set) and clears
    * them, so a reload shows none.
    */
   take(ctx: Koa.Context): Flash[];
+  /** The messages this request has queued so far. */
+  queued(ctx: Koa.Context): readonly Flash[];
 }
 
 export function createFlashCookie(names: CookieNames, ring: KeyRing): FlashCookie {
@@ -41,12 +46,14 @@ export function createFlashCookie(names: CookieNames, ring: KeyRing): FlashCooki
     }
   };
   return {
-    set(ctx, flash) {
-      if (flash.length === 0) return;
+    set(ctx, more) {
+      if (more.length === 0) return;
+      const flash = [...(queued.get(ctx) ?? []), ...more];
       queued.set(ctx, flash);
       const token = sealBox(ring, 'flash', Buffer.from(JSON.stringify(flash), 'utf8'));
       ctx.cookies.set(names.flash, token, { ...attributes, maxAge: MAX_AGE_MS });
     },
+    queued: (ctx) => queued.get(ctx) ?? [],
     take(ctx) {
       const setHere = queued.get(ctx) ?? [];
       queued.delete(ctx);

@@ -12,6 +12,7 @@ import createSession from 'koa-session';
 import { type Flash, OTHER_TAB_QUERY } from '../../shared/page.ts';
 import type { SessionStore, SessionWrite } from '../store/store.ts';
 import { type CookieNames, cookieAttributes } from './cookies.ts';
+import { ENDED_NOTICES, endedNotice } from './ended.ts';
 import { newSessionId, sessionRef } from './session-id.ts';
 
 /** What Baton keeps in a session. */
@@ -19,35 +20,76 @@ export interface SessionFields {
   accountId?: string;
   /** When the person signed in (ms): the absolute timeout counts from here. */
   signedInAt?: number;
+  /**
+   * When the person last proved who they are (ms): the sign-in, or a password confirmation
+   * since. Sudo mode (SUDO_MINUTES, see `authenticatedSince`) counts from here.
+   */
+  authAt?: number;
+  /** Signed in with "Remember me": a persistent cookie and the REMEMBER_DAYS limits. */
+  remember?: boolean;
   /** Last request seen (ms, updated at most once a minute): the idle timeout counts from here. */
   seenAt?: number;
 }
 
-/** What the next page says when it finds this browser's session ended (see `onEnded`). */
-export const SESSION_ENDED: Flash = {
-  kind: 'info',
-  text: 'Your session has ended. Log in again to continue.',
-};
-
-/** How long a session lives: without a request (`idleMs`) and at most (`absoluteMs`). */
+/**
+ * How long a session lives: without a request (`idleMs`) and at most (`absoluteMs`); a
+ * "Remember me" session lives `rememberMs` for both (REMEMBER_DAYS; 30 days when absent).
+ */
 export interface SessionTimeouts {
   idleMs: number;
   absoluteMs: number;
+  rememberMs?: number;
 }
 
-export const DEFAULT_TIMEOUTS: Readonly<SessionTimeouts> = Object.freeze({
+export const DEFAULT_TIMEOUTS: Readonly<Required<SessionTimeouts>> = Object.freeze({
   idleMs: 30 * 60 * 1000,
   absoluteMs: 12 * 60 * 60 * 1000,
+  rememberMs: 30 * 24 * 60 * 60 * 1000,
 });
+
+/** The idle and absolute limits of one session: its own kind's. */
+export function limitsOf(fields: SessionFields, timeouts: SessionTimeouts): SessionTimeouts {
+  if (!fields.remember) return timeouts;
+  const rememberMs = timeouts.rememberMs ?? DEFAULT_TIMEOUTS.rememberMs;
+  return { idleMs: rememberMs, absoluteMs: rememberMs };
+}
+
+/**
+ * The cookie's lifetime (koa-session's documented `Session#maxAge`): a remembered session's
+ * cookie lasts as long as the session may; any other ends with the browser.
+ */
+function cookieMaxAge(fields: SessionFields, timeouts: SessionTimeouts): number | 'session' {
+  return fields.remember ? limitsOf(fields, timeouts).absoluteMs : 'session';
+}
+
+/** Sets this request's session cookie lifetime from its fields (before koa-session saves it). */
+function setCookieLifetime(ctx: Koa.Context, timeouts: SessionTimeouts): void {
+  const session = ctx.session as unknown as SessionFields & { maxAge: number | 'session' };
+  session.maxAge = cookieMaxAge(session, timeouts);
+}
 
 /** Writing `seenAt` on every request would cost a store write per page; once a minute is enough. */
 const SEEN_RESOLUTION_MS = 60 * 1000;
 
 /** When a signed-in session ends by itself, in ms since the epoch (the sooner of both timeouts). */
 export function sessionDeadline(fields: SessionFields, timeouts: SessionTimeouts): number {
+  const limits = limitsOf(fields, timeouts);
   const signedInAt = fields.signedInAt ?? 0;
   const seenAt = fields.seenAt ?? signedInAt;
-  return Math.min(signedInAt + timeouts.absoluteMs, seenAt + timeouts.idleMs);
+  return Math.min(signedInAt + limits.absoluteMs, seenAt + limits.idleMs);
+}
+
+/**
+ * Whether the person proved who they are (signed in, or confirmed their password) within
+ * `withinMs` of `now`: what sudo mode asks of sensitive pages and forms.
+ */
+export function authenticatedSince(
+  fields: SessionFields | null,
+  now: number,
+  withinMs: number,
+): boolean {
+  const at = fields?.authAt ?? fields?.signedInAt;
+  return typeof at === 'number' && now - at <= withinMs;
 }
 
 /**
@@ -83,7 +125,11 @@ const adoptedId = (ctx: Koa.Context): string | undefined => stateOf(ctx)[ADOPTED
  * Adapts the store to koa-session's external store interface (get/set/destroy, each told
  * the request's context), keyed by the session's ref.
  */
-function externalStore(sessions: SessionStore) {
+function externalStore(sessions: SessionStore, timeouts: SessionTimeouts) {
+  // How long the store keeps a session: its own kind's absolute limit from now, which is
+  // never less than it has left. koa-session's own figure is 'session' for a cookie that
+  // ends with the browser, which no store can expire by.
+  const ttlOf = (data: Record<string, unknown>) => limitsOf(data, timeouts).absoluteMs;
   // koa-session documents that it passes the request's context; without it an adopted
   // session could not be recognised, so refuse rather than write or destroy a session twice.
   const contextOf = (options?: { ctx?: Koa.Context }): Koa.Context => {
@@ -95,7 +141,7 @@ function externalStore(sessions: SessionStore) {
     async set(
       id: string,
       data: Record<string, unknown>,
-      maxAge: number,
+      _maxAge: number | 'session',
       options: { ctx?: Koa.Context },
     ) {
       const state = stateOf(contextOf(options));
@@ -103,10 +149,10 @@ function externalStore(sessions: SessionStore) {
       if (state[ADOPTED] === id) return;
       const touch = state[TOUCH];
       if (touch) {
-        touch.alive = await sessions.touch(sessionRef(id), data, maxAge);
+        touch.alive = await sessions.touch(sessionRef(id), data, ttlOf(data));
         return;
       }
-      await sessions.set(sessionRef(id), data, maxAge);
+      await sessions.set(sessionRef(id), data, ttlOf(data));
       const replaced = state[DEFERRED_DESTROY];
       if (typeof replaced === 'string') await sessions.destroy(replaced);
     },
@@ -133,11 +179,12 @@ export interface SessionOptions {
   onExpired: (ref: string) => void;
   /**
    * Called on a page request (GET) whose session cookie names a session that has ended:
-   * timed out, or gone from the store (revoked by a password change, swept). The cookie
+   * timed out, or gone from the store (revoked by a password change, signed out on
+   * another device, swept), with the neutral notice that says why (./ended.ts). The cookie
    * is already cleared. A sign-out in this browser clears the cookie itself, so it does
    * not usually get here.
    */
-  onEnded?: (ctx: Koa.Context) => void;
+  onEnded?: (ctx: Koa.Context, notice: Flash) => void;
   now?: () => number;
 }
 
@@ -157,19 +204,23 @@ export function createSessionMiddleware(
       key: options.names.session,
       signed: true,
       autoCommit: false,
-      // The cookie and the stored data last as long as the absolute timeout allows.
-      maxAge: options.timeouts.absoluteMs,
+      // A cookie that ends with the browser, unless the session says "Remember me"
+      // (setCookieLifetime); the store keeps the data for the session's absolute limit.
+      maxAge: 'session',
       // 256 random bits after the time (session-id.ts): the default UUID has 122 and no order.
       // Drawn from the pooled CSPRNG: koa-session draws one for every request without a session.
       // An adopted session's id was drawn by the step that wrote it (see adoptSession).
       genid: (ctx: unknown) => adoptedId(ctx as Koa.Context) ?? newSessionId(now()),
-      store: externalStore(options.sessions),
+      store: externalStore(options.sessions, options.timeouts),
     },
     app,
   ) as Koa.Middleware;
 
-  const ended = (ctx: Koa.Context) => {
-    if (ctx.method === 'GET') options.onEnded?.(ctx);
+  // Only a page (GET) says why: a form post answers with its own outcome. The marker of
+  // why a session ended elsewhere is read (and removed) only then.
+  const ended = async (ctx: Koa.Context, ref: string | null, known?: Flash) => {
+    if (ctx.method !== 'GET' || !options.onEnded) return;
+    options.onEnded(ctx, known ?? (await endedNotice(options.sessions, ref)));
   };
   const guard: Koa.Middleware = async (ctx, next) => {
     const fields = ctx.session as (SessionFields & { isNew?: boolean }) | null;
@@ -179,14 +230,18 @@ export function createSessionMiddleware(
         const ref = await signOut(ctx, options.sessions, options.names);
         ctx.session = null;
         if (ref) options.onExpired(ref);
-        ended(ctx);
+        await ended(ctx, ref, ENDED_NOTICES.expired);
       } else if (at - (fields.seenAt ?? 0) >= SEEN_RESOLUTION_MS) {
         fields.seenAt = at;
+        // A session adopted from a handoff was stored without koa-session's own note of
+        // its cookie's lifetime; saying it here keeps a remembered cookie persistent.
+        setCookieLifetime(ctx, options.timeouts);
         if (!(await touch(ctx))) {
           // Signed out (or revoked) elsewhere since this request read the session.
+          const ref = currentSessionRef(ctx, options.names);
           clearSessionCookie(ctx, options.names);
           ctx.session = null;
-          ended(ctx);
+          await ended(ctx, ref);
         }
       }
     } else if (
@@ -197,8 +252,9 @@ export function createSessionMiddleware(
       // A validly signed cookie but no stored session: it ended while this browser was away.
       // Not on a tab following a sign-in in another tab: that sign-in replaced this cookie,
       // and clearing it here could clear the new one the browser has just been given.
+      const ref = currentSessionRef(ctx, options.names);
       clearSessionCookie(ctx, options.names);
-      ended(ctx);
+      await ended(ctx, ref);
     }
     await next();
   };
@@ -236,20 +292,33 @@ export function storedSessionRef(ctx: Koa.Context): string | null {
   return sessionRef(session.externalKey);
 }
 
-/** The fields of a session signed in to `accountId` at `now`. */
-function signedInFields(accountId: string, now: number): SessionFields {
-  return { accountId, signedInAt: now, seenAt: now };
+/** Who a sign-in signs in, and for how long (see SessionFields). */
+export interface SignInFields {
+  accountId: string;
+  remember: boolean;
+}
+
+/** The fields of a session signed in at `now`: signing in is also an authentication. */
+function signedInFields(who: SignInFields, now: number): SessionFields {
+  return {
+    accountId: who.accountId,
+    signedInAt: now,
+    authAt: now,
+    seenAt: now,
+    remember: who.remember,
+  };
 }
 
 /**
- * Signs `accountId` in: replaces whatever session the browser had with a new one under a
+ * Signs `who` in: replaces whatever session the browser had with a new one under a
  * new id (so a session id planted before sign-in is worthless after it), written once.
  * Resolves with the ref of the session it replaced, if any, so its sockets can be told.
  */
 export async function signIn(
   ctx: Koa.Context,
-  accountId: string,
-  now = Date.now(),
+  who: SignInFields,
+  now: number,
+  timeouts: SessionTimeouts,
 ): Promise<string | null> {
   const replaced = storedSessionRef(ctx);
   // koa-session marks a session `isNew` when the store had none for this request (no cookie,
@@ -257,7 +326,8 @@ export async function signIn(
   // has never left the server, so no one can have planted it. Saving under it is as safe
   // as regenerating, without deleting a row that was never written.
   const fresh = (ctx.session as { isNew?: boolean } | null)?.isNew === true;
-  ctx.session = signedInFields(accountId, now) as Record<string, unknown>;
+  ctx.session = signedInFields(who, now) as Record<string, unknown>;
+  setCookieLifetime(ctx, timeouts);
   const session = ctx.session as unknown as { regenerate(): Promise<void>; save(): Promise<void> };
   // regenerate: destroys the old id in the store, draws a new id, saves, sets the cookie;
   // the destroy is deferred until the save has written the new session (DEFERRED_DESTROY).
@@ -282,10 +352,10 @@ export interface SessionDraft {
   fresh: boolean;
 }
 
-/** Drafts the session that signs `accountId` in on this request, for the caller to write. */
+/** Drafts the session that signs `who` in on this request, for the caller to write. */
 export function draftSession(
   ctx: Koa.Context,
-  accountId: string,
+  who: SignInFields,
   now: number,
   timeouts: SessionTimeouts,
 ): SessionDraft {
@@ -294,10 +364,11 @@ export function draftSession(
   // left the server, so it can be used as it is, sparing koa-session a regenerate.
   const drawn = current?.isNew === true ? current.externalKey : undefined;
   const id = drawn ?? newSessionId(now);
-  const data = signedInFields(accountId, now) as Record<string, unknown>;
+  const fields = signedInFields(who, now);
+  const data = fields as Record<string, unknown>;
   return {
     id,
-    write: { key: sessionRef(id), data, ttlMs: timeouts.absoluteMs },
+    write: { key: sessionRef(id), data, ttlMs: limitsOf(fields, timeouts).absoluteMs },
     replaces: storedSessionRef(ctx),
     fresh: drawn !== undefined,
   };
@@ -309,11 +380,35 @@ export function draftSession(
  * first when the browser had a session) and sets the cookie, and the store adapter writes
  * and destroys nothing for it.
  */
-export async function adoptSession(ctx: Koa.Context, draft: SessionDraft): Promise<void> {
+export async function adoptSession(
+  ctx: Koa.Context,
+  draft: SessionDraft,
+  timeouts: SessionTimeouts,
+): Promise<void> {
   stateOf(ctx)[ADOPTED] = draft.id;
   ctx.session = { ...draft.write.data };
+  setCookieLifetime(ctx, timeouts);
   const session = ctx.session as unknown as { regenerate(): Promise<void>; save(): Promise<void> };
   await (draft.fresh ? session.save() : session.regenerate());
+}
+
+/**
+ * Records that the person proved who they are again (a password confirmation): the
+ * session's time of last authentication moves to `now`, under the same id. The write is a
+ * touch, so a session that ended meanwhile (signed out or revoked elsewhere) is never
+ * brought back: resolves false then, having changed nothing.
+ */
+export async function confirmSession(
+  ctx: Koa.Context,
+  now: number,
+  timeouts: SessionTimeouts,
+): Promise<boolean> {
+  const fields = ctx.session as SessionFields | null;
+  if (!fields?.accountId) return false;
+  fields.authAt = now;
+  fields.seenAt = now;
+  setCookieLifetime(ctx, timeouts);
+  return touch(ctx);
 }
 
 /** Tells the browser to drop its session cookie and the cookie's signature. */

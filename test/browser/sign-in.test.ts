@@ -187,7 +187,10 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     await elsewhere.waitForURL(`${server.url}/login`);
     await expect
       .poll(() =>
-        elsewhere.getByRole('status').filter({ hasText: 'Your session has ended' }).count(),
+        elsewhere
+          .getByRole('status')
+          .filter({ hasText: 'You were signed out because your password was changed.' })
+          .count(),
       )
       .toBe(1);
     await shot(elsewhere, 'session-ended-elsewhere');

@@ -144,7 +144,7 @@ describe.skipIf(skip !== null)('two Baton processes on one Redis', () => {
         {
           binding,
           destination: '/account',
-          session: { accountId: account.id, credentialVersion: 0 },
+          change: { kind: 'sign-in', accountId: account.id, credentialVersion: 0, remember: false },
           flash: [],
         },
         { ttlSeconds: 60 },

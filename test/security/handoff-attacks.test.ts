@@ -186,7 +186,7 @@ describe('handoff attacks', () => {
       {
         binding: browser.cookies.get('baton.bind') as string,
         destination: '/account',
-        session: { accountId: account.id, credentialVersion: 0 },
+        change: { kind: 'sign-in', accountId: account.id, credentialVersion: 0, remember: false },
         flash: [],
       },
       // Expired one millisecond ago.

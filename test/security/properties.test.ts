@@ -36,8 +36,13 @@ describe('openHandoff under mutation', () => {
       ring,
       {
         binding: `binding-${i}`,
-        destination: i % 2 ? '/account' : '/',
-        session: { accountId: `account-${i}`, credentialVersion: i },
+        destination: i % 2 ? '/account' : '/change-password',
+        change: {
+          kind: 'sign-in',
+          accountId: `account-${i}`,
+          credentialVersion: i,
+          remember: i % 3 === 0,
+        },
         flash: Array.from({ length: i % 4 }, (_, j) => ({
           kind: 'info' as const,
           text: 'x'.repeat(j * 7),

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       trustProxy: 0,
       sessionIdleMinutes: 30,
       sessionAbsoluteHours: 12,
+      rememberDays: 30,
+      sudoMinutes: 10,
       limits: {
         loginFailsPerAccount: 10,
         loginFailsPerIp: 50,
@@ -63,6 +65,8 @@ describe('loadConfig', () => {
       TRUST_PROXY: '1',
       SESSION_IDLE_MINUTES: '15',
       SESSION_ABSOLUTE_HOURS: '8',
+      REMEMBER_DAYS: '14',
+      SUDO_MINUTES: '5',
       LIMIT_LOGIN_FAILS_PER_ACCOUNT: '5',
       LIMIT_LOGIN_FAILS_PER_IP: '20',
       LIMIT_SIGNUPS_PER_IP: '3',
@@ -93,6 +97,8 @@ describe('loadConfig', () => {
       trustProxy: 1,
       sessionIdleMinutes: 15,
       sessionAbsoluteHours: 8,
+      rememberDays: 14,
+      sudoMinutes: 5,
       limits: {
         loginFailsPerAccount: 5,
         loginFailsPerIp: 20,
@@ -127,6 +133,12 @@ describe('loadConfig', () => {
     );
     expect(failure({ HANDOFF_TTL_SECONDS: '0' })).toBe(
       'HANDOFF_TTL_SECONDS must be a whole number from 1 to 3600 (received "0")',
+    );
+    expect(failure({ REMEMBER_DAYS: '401' })).toBe(
+      'REMEMBER_DAYS must be a whole number from 1 to 400 (received "401")',
+    );
+    expect(failure({ SUDO_MINUTES: 'ten' })).toBe(
+      'SUDO_MINUTES must be a whole number from 1 to 1440 (received "ten")',
     );
   });
 

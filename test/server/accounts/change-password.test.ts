@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../server/config.ts';
 import type { Fields } from '../../../shared/protocol.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
-import { cloneBrowser, submitOverSocket } from '../../helpers/live-forms.ts';
+import { cloneBrowser, pageData, submitOverSocket } from '../../helpers/live-forms.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
 
 const OLD = 'the old password 1';
@@ -116,13 +116,19 @@ describe('POST /change-password without JavaScript', () => {
 
     await browser.post('/change-password', { password: OLD, newPassword: NEW });
 
-    // The socket sends the page to /login; the dead cookie makes that page say why.
+    // The socket sends the page to /login; the dead cookie makes that page say why, in a
+    // neutral notice.
     const login = await other.fetch('/login');
     expect(login.status).toBe(200);
-    expect(await login.text()).toContain('Your session has ended. Log in again to continue.');
+    expect(pageData(await login.text()).flash).toEqual([
+      {
+        kind: 'notice',
+        text: 'You were signed out because your password was changed. Log in again to continue.',
+      },
+    ]);
     expect(other.cookies.get('baton.sid')).toBeUndefined();
-    expect(await (await other.fetch('/login')).text()).not.toContain('Your session has ended');
-    expect(await (await browser.fetch('/account')).text()).not.toContain('Your session has ended');
+    expect(pageData(await (await other.fetch('/login')).text()).flash).toEqual([]);
+    expect(await (await browser.fetch('/account')).text()).not.toContain('signed out');
   });
 
   it('leaves alone the cookies of another tab that follows the change with the replaced cookie', async () => {
@@ -171,6 +177,42 @@ describe('POST /change-password without JavaScript', () => {
       expect(await response.text()).toContain(message);
     }
     expect(await logsIn(email, OLD)).toBe(true);
+  });
+
+  it('shows both errors when the current password is wrong and the new one breaks a rule', async () => {
+    const { browser, email } = await signedIn();
+
+    const response = await browser.post('/change-password', {
+      password: 'not my password',
+      newPassword: 'short',
+    });
+
+    expect(response.status).toBe(422);
+    expect(pageData(await response.text())).toMatchObject({
+      errors: {
+        password: 'This is not your current password.',
+        newPassword: 'Use at least 8 characters.',
+      },
+      formError: { code: 'form.invalid' },
+    });
+    const right = await browser.post('/change-password', { password: OLD, newPassword: 'short' });
+    const rightPage = pageData(await right.text());
+    expect(rightPage).toMatchObject({ errors: { newPassword: 'Use at least 8 characters.' } });
+    expect(rightPage).not.toHaveProperty('errors.password');
+    expect(await logsIn(email, OLD)).toBe(true);
+  });
+
+  it('counts the current password checked beside a refused new one as a failed sign-in', async () => {
+    const { browser } = await signedIn();
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const response = await browser.post('/change-password', {
+        password: `wrong guess ${attempt}`,
+        newPassword: 'short',
+      });
+      expect(response.status).toBe(422);
+    }
+    const limited = await browser.post('/change-password', { password: OLD, newPassword: 'short' });
+    expect(limited.status).toBe(429);
   });
 
   it('counts wrong current passwords as failed sign-ins, under the same per-account limit', async () => {
@@ -229,6 +271,24 @@ describe('change-password over the live socket', () => {
       (await browser.post('/handoff', { handoff: reply.handoff })).headers.get('location'),
     ).toBe('/account');
     expect((await browser.fetch('/account')).status).toBe(200);
+  });
+
+  it('refuses a wrong current password and a refused new one with both errors', async () => {
+    const { browser } = await signedIn();
+    const reply = await submitOverSocket(browser, 'change-password', {
+      password: 'not my password',
+      newPassword: 'short',
+    });
+    expect(reply).toEqual({
+      type: 'refused',
+      ref: 1,
+      code: 'form.invalid',
+      message: 'Check the highlighted fields and try again.',
+      errors: {
+        password: 'This is not your current password.',
+        newPassword: 'Use at least 8 characters.',
+      },
+    });
   });
 
   it('validates both fields as the person types', async () => {

@@ -130,7 +130,7 @@ describe('POST /handoff', () => {
       {
         binding,
         destination: '/account',
-        session: { accountId: 'nobody', credentialVersion: 0 },
+        change: { kind: 'sign-in', accountId: 'nobody', credentialVersion: 0, remember: false },
         flash: [],
       },
       { ttlSeconds: 60, now: Date.now() - 61_000 },

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { hashBinding, openHandoff, sealHandoff } from '../../../server/handoff/seal.ts';
+import { DestinationError } from '../../../server/accounts/outcome.ts';
+import {
+  hashBinding,
+  openHandoff,
+  type SealedChange,
+  type SealHandoffInput,
+  sealedChange,
+  sealHandoff,
+} from '../../../server/handoff/seal.ts';
 import { createKeyRing } from '../../../server/keys/keyring.ts';
 import { sealBox } from '../../../server/keys/sealed-box.ts';
 
@@ -8,12 +16,19 @@ const SECRET_B = `${'b'.repeat(32)}-second-secret-for-tests`;
 const ring = createKeyRing([SECRET_A]);
 const NOW = 1_800_000_000_000;
 
-const input = {
+const input: SealHandoffInput = {
   binding: 'binding-value-of-the-browser-that-opened-the-socket',
   destination: '/account',
-  session: { accountId: 'acc-1', credentialVersion: 0 },
+  change: { kind: 'sign-in', accountId: 'acc-1', credentialVersion: 0, remember: false },
   flash: [{ kind: 'info' as const, text: 'Welcome back!' }],
 };
+
+/** The claims of a fresh handoff, to re-seal changed by hand. */
+function openedClaims(): Record<string, unknown> {
+  const opened = openHandoff(ring, seal(), NOW);
+  if (!opened.ok) throw new Error(opened.code);
+  return { ...opened.claims };
+}
 
 function seal(options: { now?: number; ttlSeconds?: number } = {}) {
   return sealHandoff(ring, input, {
@@ -33,7 +48,7 @@ describe('sealHandoff / openHandoff', () => {
       exp: NOW + 60_000,
       bind: hashBinding(input.binding),
       dest: '/account',
-      session: { accountId: 'acc-1', credentialVersion: 0 },
+      change: { kind: 'sign-in', accountId: 'acc-1', credentialVersion: 0, remember: false },
       flash: [{ kind: 'info', text: 'Welcome back!' }],
     });
   });
@@ -135,16 +150,55 @@ describe('sealHandoff / openHandoff', () => {
     }
   });
 
-  it('refuses to seal a destination that is not a same-origin path', () => {
-    for (const destination of ['https://evil.example/', '//evil.example/x', 'account']) {
+  it("refuses to seal a destination that is not one of Baton's own pages, saying which", () => {
+    for (const destination of [
+      'https://evil.example/',
+      '//evil.example/x',
+      'account',
+      '/',
+      '/nope',
+    ]) {
       expect(() =>
         sealHandoff(
           ring,
           { ...input, destination: destination as '/account' },
           { ttlSeconds: 60, now: NOW },
         ),
-      ).toThrow();
+      ).toThrow(new DestinationError(destination));
     }
+    expect(new DestinationError('//evil.example').message).toBe(
+      `A form's destination must be one of Baton's own pages (/account, /login, /signup, /change-password, /confirm-password); got "//evil.example"`,
+    );
+  });
+
+  it('refuses to open a handoff whose destination is not one of the pages', () => {
+    const claims = { ...openedClaims(), dest: '//evil.example' };
+    const token = sealBox(ring, 'handoff', Buffer.from(JSON.stringify(claims), 'utf8'));
+    expect(openHandoff(ring, token, NOW)).toEqual({ ok: false, code: 'handoff.malformed' });
+  });
+
+  it.each([
+    { kind: 'sign-in', accountId: 'acc-1', credentialVersion: 3, remember: true },
+    { kind: 'confirm', accountId: 'acc-1', credentialVersion: 3, sessionRef: 'ref-1' },
+    { kind: 'sign-out', sessionRef: 'ref-1' },
+    { kind: 'sign-out', sessionRef: null },
+    { kind: 'none' },
+  ] satisfies SealedChange[])('round-trips the $kind change', (change) => {
+    const token = sealHandoff(ring, { ...input, change }, { ttlSeconds: 60, now: NOW });
+    const opened = openHandoff(ring, token, NOW);
+    expect(opened.ok && opened.claims.change).toEqual(change);
+  });
+
+  it("seals a confirm or a sign-out for the socket's own session, and no confirm without one", () => {
+    const confirm = { kind: 'confirm', accountId: 'a', credentialVersion: 1 } as const;
+    expect(sealedChange(confirm, 'ref-1')).toEqual({ ...confirm, sessionRef: 'ref-1' });
+    expect(sealedChange({ kind: 'sign-out' }, 'ref-1')).toEqual({
+      kind: 'sign-out',
+      sessionRef: 'ref-1',
+    });
+    expect(() => sealedChange(confirm, null)).toThrow(
+      'A confirm outcome needs a signed-in session',
+    );
   });
 
   it('refuses to seal a flash that opening would refuse', () => {

@@ -3,7 +3,7 @@ import { sessionRef } from '../../../server/session/session-id.ts';
 import { openSqliteStore } from '../../../server/store/sqlite.ts';
 import type { Store } from '../../../server/store/store.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
-import { handoffFor } from '../../helpers/live-forms.ts';
+import { handoffFor, pageData } from '../../helpers/live-forms.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
 
 let server: RunningServer | undefined;
@@ -50,9 +50,12 @@ describe('session timeouts', () => {
       reason: 'expired',
     });
     expect((await live.closed).code).toBe(4001);
+    // Said once, as a neutral notice, and only why: not also "log in to see that page".
     const login = await (await browser.fetch('/login')).text();
-    expect(login).toContain('Your session has ended. Log in again to continue.');
-    expect(await (await browser.fetch('/login')).text()).not.toContain('Your session has ended');
+    expect(pageData(login).flash).toEqual([
+      { kind: 'notice', text: 'Your session timed out. Log in again to continue.' },
+    ]);
+    expect(pageData(await (await browser.fetch('/login')).text()).flash).toEqual([]);
   });
 
   it('keeps a session that is used within the idle timeout, however long it lives', async () => {

@@ -1,0 +1,66 @@
+/**
+ * What an accepted form does: a typed change to the HTTP session, the flash the next page
+ * shows, and the page to go to. The live socket seals it into a handoff (handoff/seal.ts)
+ * and `/handoff` applies it (handoff/redeem.ts); the plain post applies it at once
+ * (http/actions.ts). Neither path can express anything this type does not.
+ */
+import { FORMS } from '../../shared/forms.ts';
+import type { Flash, PagePath } from '../../shared/page.ts';
+
+/**
+ * The change to this browser's session:
+ * - `sign-in`: a new session for the account (a new session id), for a browser session or,
+ *   with `remember`, for REMEMBER_DAYS. `credentialVersion` is the account's when the form
+ *   was accepted: a handoff sealed before a password change or a deletion does not redeem.
+ * - `confirm`: the person proved who they are again; the session's time of last
+ *   authentication moves to now (sudo mode counts from it). Same check of credentials.
+ * - `sign-out`: this session ends and its live sockets close.
+ * - `none`: the session stays as it is (a form that only saves something, or sends an email).
+ */
+export type SessionChange =
+  | { kind: 'sign-in'; accountId: string; credentialVersion: number; remember: boolean }
+  | { kind: 'confirm'; accountId: string; credentialVersion: number }
+  | { kind: 'sign-out' }
+  | { kind: 'none' };
+
+/** A form that was accepted. */
+export interface Accepted {
+  ok: true;
+  change: SessionChange;
+  flash: Flash[];
+  /**
+   * One of Baton's own pages (`PAGE_PATHS`), never a value the client sent. After a
+   * `sign-in` or a `confirm`, the page the person first asked for (when one is waiting, see
+   * session/return-to.ts) takes its place.
+   */
+  destination: PagePath;
+}
+
+/** Every page Baton serves: `/account` and each form's page. */
+export const PAGE_PATHS: readonly PagePath[] = Object.freeze([
+  '/account',
+  ...Object.values(FORMS).map((spec) => spec.action),
+]);
+
+/** Whether `value` is exactly one of Baton's own page paths. */
+export function isPagePath(value: unknown): value is PagePath {
+  return typeof value === 'string' && (PAGE_PATHS as readonly string[]).includes(value);
+}
+
+/** A form's outcome named a destination that is not one of Baton's pages: a server bug. */
+export class DestinationError extends Error {
+  readonly code = 'outcome.destination';
+  readonly expose = false;
+  constructor(value: unknown) {
+    super(
+      `A form's destination must be one of Baton's own pages (${PAGE_PATHS.join(', ')}); got ${JSON.stringify(value)}`,
+    );
+    this.name = 'DestinationError';
+  }
+}
+
+/** Returns `value` when it is one of Baton's own pages; throws a DestinationError otherwise. */
+export function checkDestination(value: unknown): PagePath {
+  if (!isPagePath(value)) throw new DestinationError(value);
+  return value;
+}
