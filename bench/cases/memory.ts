@@ -19,6 +19,8 @@ import type { HostMemory } from '../servers/config.ts';
 const TEMPLATE = path.resolve(import.meta.dirname, '../../client/index.html');
 type Variant = 'baton' | 'signedIn' | 'ws';
 const SECRET = 'bench-memory-secret-long-enough-for-baton-01';
+/** Sockets opened and closed before the first reading. */
+const WARM_UP = 50;
 
 export interface MemoryPlan {
   connections: number;
@@ -57,9 +59,19 @@ export async function memoryBenchmark(
         const url = `ws://127.0.0.1:${child.port}/live`;
         const headers = { cookie: `baton.bind=${binding}`, origin: child.url };
         // Signed in before the first reading, so the sessions' cost is not counted as the sockets'.
-        const browsers = variant === 'signedIn' ? await signedInBrowsers(child, SECRET, n) : null;
+        // The last WARM_UP browsers open the warm-up sockets: a signed-in socket's path (the
+        // session read, its deadline) is warmed the same way as the one measured.
+        const browsers =
+          variant === 'signedIn' ? await signedInBrowsers(child, SECRET, n + WARM_UP) : null;
         // Warm the path once (lazy requires, JIT, the first upgrade) before the baseline.
-        closeSockets(await openSockets(50, { url, headers }));
+        closeSockets(
+          await openSockets(
+            WARM_UP,
+            { url, headers },
+            64,
+            browsers ? (i) => browsers[n + i] as Record<string, string> : undefined,
+          ),
+        );
         await waitFor(
           async () => (await child.stats()).sockets === 0,
           'the warm-up sockets to close',
@@ -129,8 +141,8 @@ export async function memoryBenchmark(
         }),
       ],
       method: [
-        `Each round starts the server in a fresh child process (\`--expose-gc\`), opens and closes 50 ` +
-          `sockets to warm it, collects garbage and reads \`process.memoryUsage()\`, then opens ` +
+        `Each round starts the server in a fresh child process (\`--expose-gc\`), opens and closes ${WARM_UP} ` +
+          `sockets of the kind measured to warm it, collects garbage and reads \`process.memoryUsage()\`, then opens ` +
           `${n.toLocaleString('en')} idle sockets from the benchmark process (64 at a time), waits until the ` +
           `server counts them all, collects garbage again and reads it again. The figure is the growth of ` +
           `V8 heap used + external memory per connection. Baton's sockets are what a login page opens: ` +
@@ -153,17 +165,31 @@ export async function memoryBenchmark(
           `reference only; kernel socket buffers are in neither figure.`,
       ],
       limits: [
-        `What a Baton socket holds beyond a bare \`ws\` one: the peer (binding, IP, a per-socket limiter key), ` +
-          `a small state object and its one message listener, two WeakMap entries for the heartbeat and the ` +
-          `idle check, its entry in the socket registry (filed by the binding's hash, so a sign-in in another ` +
-          `tab can reach it: a Set, a Map entry and the hash), and the strings themselves: about ${bytes(heap.baton.median - heap.ws.median)} here.`,
-        `A signed-in socket holds more: its session's ref (the string the registry and the session ` +
-          `events know it by) and its entry in the registry under that ref (a Map entry and, since each ` +
-          `socket here has a session of its own, a Set per session), plus what the door read from the ` +
-          `session: about ${bytes(heap.signedIn.median - heap.baton.median)} more than a signed-out one here. ` +
-          `An account page with several tabs shares the per-session Set; one session per socket is the ` +
-          `dearest case.`,
-        `**Fixed while measuring** (heap snapshots of 1,000 idle sockets, diffed by constructor): a socket ` +
+        `What a Baton socket holds beyond a bare \`ws\` one: one record (\`server/live/live-socket.ts\`: ` +
+          `the binding, its hash, the IP, a per-socket limiter key, the liveness and idle fields) and its ` +
+          `entry in the door's map of open sockets, four listeners shared by every socket (which still ` +
+          `make its event table larger than a bare socket's), its entry in the socket registry under the ` +
+          `binding's hash (so a sign-in in another tab can reach it), the open-socket slot of its IP (a ` +
+          `WeakMap entry and a shared close listener), and the strings themselves: about ` +
+          `${bytes(heap.baton.median - heap.ws.median)} here. The door keeps its own map instead of ` +
+          `\`ws\`'s client tracking, so \`ws\`'s per-socket close listener and set entry are not there.`,
+        `A signed-in socket holds more: its session's ref and account id (strings), its entry in the ` +
+          `registry under that ref, and its place in the door's one queue of session deadlines (no timer ` +
+          `of its own): about ${bytes(heap.signedIn.median - heap.baton.median)} more than a signed-out one here.`,
+        `**Fixed while measuring, second round** (heap snapshots of 1,000 idle sockets diffed by ` +
+          `constructor and retainer): the guards added since (the open-socket cap, the signed-in idle limit ` +
+          `and session deadline, the upgrade's drain tracking) had taken a quick run to 1.74x (signed out) ` +
+          `and 2.21x (signed in). Per socket there were: the cap's give-back closure (under tsx a ` +
+          `dictionary-mode function, about 250 bytes) behind a \`once\` wrapper; the HTTP drain's \`once\` ` +
+          `close listener and closure, left on the socket after the upgrade; a \`setTimeout\` for the ` +
+          `session deadline (a Timeout, a closure, a \`once\` close listener and, since every deadline is a ` +
+          `different number of milliseconds, often a timer list of its own); a closure and a state object for ` +
+          `the conversation; three WeakMap entries (liveness, last frame, registry owner); a Set per ` +
+          `registry key though most keys have one socket; the binding cut out of the Cookie header, a slice ` +
+          `that kept the whole header alive; and the session ref, a concatenation kept as a rope. Now a ` +
+          `socket is one record in one map with shared listeners, deadlines sit in one heap on one timer, a ` +
+          `registry key holds its socket itself until a second one comes, and the kept strings are flat copies.`,
+        `**Fixed while measuring, first round** (heap snapshots of 1,000 idle sockets, diffed by constructor): a socket ` +
           `cost 1.9x a bare one. Three things were per-socket waste: (1) under tsx, which \`npm start\` used then, ` +
           `esbuild wraps every named inner function in a keep-names helper that redefines its \`name\`, turning ` +
           `each instance into a dictionary-mode object of about 250 bytes; \`serveConnection\` made two per ` +

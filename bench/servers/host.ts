@@ -18,8 +18,8 @@ import { startBareWs } from './ws-bare.ts';
 export interface Hosted {
   server: Server;
   counters: { accepted: number; refused: number; sessionsWritten?: number };
-  /** The WebSocket server, for counting connections. */
-  wss?: { clients: Set<unknown> } | WebSocketServer;
+  /** The WebSocket server (or Baton's live socket), for counting connections. */
+  wss?: { clients: { readonly size: number } } | WebSocketServer;
   createAccount?(email: string, password: string): Promise<string>;
   close(): Promise<void>;
 }

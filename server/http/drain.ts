@@ -31,9 +31,14 @@ export function trackConnections(server: Server): Drain {
     else res.once('finish', () => res.socket?.end());
   };
 
+  // One listener shared by every connection (`this` is the connection), so a connection
+  // costs no closure of its own here.
+  function forget(this: Socket): void {
+    inFlight.delete(this);
+  }
   server.on('connection', (socket: Socket) => {
     inFlight.set(socket, new Set());
-    socket.once('close', () => inFlight.delete(socket));
+    socket.on('close', forget);
   });
   server.on('request', (req, res) => {
     const responses = inFlight.get(req.socket);
@@ -42,8 +47,12 @@ export function trackConnections(server: Server): Drain {
     res.once('close', () => responses.delete(res));
     if (closing) endAfterResponse(res);
   });
-  // An upgraded socket belongs to the live socket server from here on (it closes it).
-  server.on('upgrade', (req) => inFlight.delete(req.socket));
+  // An upgraded socket belongs to the live socket server from here on (it closes it), and
+  // keeps nothing of this tracking while it stays open.
+  server.on('upgrade', (req) => {
+    inFlight.delete(req.socket);
+    req.socket.removeListener('close', forget);
+  });
 
   return {
     close({ graceMs, cut }) {

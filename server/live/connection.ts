@@ -39,47 +39,58 @@ export interface LiveDeps {
   now?: () => number;
 }
 
-/** Per-socket state; one object rather than closure variables (see serveConnection). */
-interface ConnectionState {
-  socket: WebSocket;
-  peer: LivePeer;
-  deps: LiveDeps;
+/** What a conversation keeps per socket: who is on it, and whether a submit is in flight. */
+export interface Conversation extends LivePeer {
   submitting: boolean;
 }
 
 /**
- * Serves one socket until it closes.
- *
- * Memory per idle socket matters here (thousands stay open on account pages), so the only
- * function made per socket is the anonymous message listener; the handlers live at module
- * level. Under tsx (how `npm run dev` and the tests run the source; `npm start` runs a Vite
- * build that has no such helper), every *named* inner function or arrow is wrapped by
- * esbuild's keep-names helper, which redefines its `name` and turns each instance into a
- * dictionary-mode object (bench/cases/memory.ts measures what an idle socket costs).
+ * Serves one socket until it closes: a listener of its own answering every frame. The door
+ * does not use it (it keeps every socket's state in one record, answered through
+ * `answerFrame` by one listener shared by all); tests and tools serving a lone socket do.
  */
 export function serveConnection(socket: WebSocket, peer: LivePeer, deps: LiveDeps): void {
-  const state: ConnectionState = { socket, peer, deps, submitting: false };
-  socket.on('message', (data: RawData, isBinary: boolean) => onMessage(state, data, isBinary));
+  const conversation: Conversation = { ...peer, submitting: false };
+  socket.on('message', (data: RawData, isBinary: boolean) =>
+    answerFrame(socket, conversation, deps, data, isBinary),
+  );
 }
 
 function send(socket: WebSocket, message: ServerMessage): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
 }
 
-function onMessage(state: ConnectionState, data: RawData, isBinary: boolean): void {
-  const { socket, peer, deps } = state;
+/**
+ * Answers one frame received on `socket`. Handlers are module-level functions taking the
+ * conversation, so a socket costs no functions of its own: under tsx (how `npm run dev`, the
+ * tests and the benchmarks run the source) esbuild's keep-names helper redefines the `name`
+ * of every named inner function, turning each instance into a dictionary-mode object
+ * (bench/cases/memory.ts measures what an idle socket costs).
+ */
+export function answerFrame(
+  socket: WebSocket,
+  conversation: Conversation,
+  deps: LiveDeps,
+  data: RawData,
+  isBinary: boolean,
+): void {
   // Over the frame limit, the socket is closed (1008, policy violation) and nothing else.
-  take(deps.limiters.framesPerSocket, peer.id).then(
+  take(deps.limiters.framesPerSocket, conversation.id).then(
     (limited) => {
       if (limited) socket.close(1008, 'too many frames');
-      else handleFrame(state, data, isBinary);
+      else handleFrame(socket, conversation, deps, data, isBinary);
     },
     (error: unknown) => deps.logger.error({ err: error }, 'frame limiter failed'),
   );
 }
 
-function handleFrame(state: ConnectionState, data: RawData, isBinary: boolean): void {
-  const { socket, peer, deps } = state;
+function handleFrame(
+  socket: WebSocket,
+  conversation: Conversation,
+  deps: LiveDeps,
+  data: RawData,
+  isBinary: boolean,
+): void {
   if (socket.readyState !== socket.OPEN) return;
   if (isBinary) {
     send(socket, {
@@ -110,7 +121,7 @@ function handleFrame(state: ConnectionState, data: RawData, isBinary: boolean): 
       });
       return;
     case 'submit': {
-      if (state.submitting) {
+      if (conversation.submitting) {
         send(socket, {
           type: 'error',
           ref: message.ref,
@@ -119,8 +130,8 @@ function handleFrame(state: ConnectionState, data: RawData, isBinary: boolean): 
         });
         return;
       }
-      state.submitting = true;
-      submit(message, peer, deps)
+      conversation.submitting = true;
+      submit(message, conversation, deps)
         .then(
           (reply) => send(socket, reply),
           (error: unknown) => {
@@ -144,7 +155,7 @@ function handleFrame(state: ConnectionState, data: RawData, isBinary: boolean): 
           },
         )
         .finally(() => {
-          state.submitting = false;
+          conversation.submitting = false;
         });
       return;
     }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES } from '../../shared/protocol.ts';
 import { DEFAULT_LIMITS } from '../config.ts';
 import { hashBinding } from '../handoff/seal.ts';
@@ -20,7 +20,9 @@ import type { CookieNames } from '../session/cookies.ts';
 import { readSession, type SessionTimeouts, sessionDeadline } from '../session/session.ts';
 import type { SessionStore } from '../store/store.ts';
 import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
-import { type LiveDeps, type LivePeer, serveConnection } from './connection.ts';
+import { answerFrame, type LiveDeps } from './connection.ts';
+import { DeadlineQueue } from './deadlines.ts';
+import { LiveSocket } from './live-socket.ts';
 import { OpenSocketsPerIp } from './open-sockets.ts';
 import type { EndWatch, SocketRegistry } from './registry.ts';
 
@@ -69,7 +71,13 @@ export interface DoorOptions extends LiveDeps {
 export interface LiveSocketServer {
   /** Closes every live socket with `code` and stops the heartbeat. */
   close(code?: number, reason?: string): void;
-  readonly clients: Set<WebSocket>;
+  /** The live sockets open on this instance. */
+  readonly clients: OpenLiveSockets;
+}
+
+/** A read-only view of the open sockets: how many, and each of them. */
+export interface OpenLiveSockets extends Iterable<WebSocket> {
+  readonly size: number;
 }
 
 type RefusedStatus = 401 | 403 | 404 | 429 | 500 | 503;
@@ -105,20 +113,32 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     // Off: each active connection would keep its own zlib contexts, for frames of a few
     // hundred bytes.
     perMessageDeflate: false,
+    // The door keeps its own map of open sockets (below); ws's would add a set entry and a
+    // close listener of its own per socket.
+    clientTracking: false,
   });
-  // Per-socket bookkeeping lives in these maps and the listeners below are shared by every
-  // socket, so an idle socket costs no timer and no closures of its own (memory per idle
-  // socket is what bench/cases/memory.ts measures).
-  const alive = new WeakMap<WebSocket, boolean>();
-  /** When each socket last sent a frame (for the idle limits). */
-  const lastFrameAt = new WeakMap<WebSocket, number>();
-  /** The sockets opened signed in: their idle limit is signedInIdleMs. */
-  const signedIn = new WeakSet<WebSocket>();
-  function markAlive(this: WebSocket): void {
-    alive.set(this, true);
+  // Each open socket is one LiveSocket record in this map, and the listeners below are
+  // shared by every socket (`this` is the socket), so an idle socket costs no timer and no
+  // closures of its own (memory per idle socket is what bench/cases/memory.ts measures).
+  const sockets = new Map<WebSocket, LiveSocket>();
+  // Signed-in sockets' session deadlines, all on one timer.
+  const deadlines = new DeadlineQueue<LiveSocket>(onDeadline, now);
+  function onPong(this: WebSocket): void {
+    const live = sockets.get(this);
+    if (live) live.alive = true;
   }
-  function noteFrame(this: WebSocket): void {
-    lastFrameAt.set(this, now());
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const live = sockets.get(this);
+    if (!live) return;
+    live.lastFrameAt = now();
+    answerFrame(this, live, options, data, isBinary);
+  }
+  function onClose(this: WebSocket): void {
+    const live = sockets.get(this);
+    if (!live) return;
+    sockets.delete(this);
+    deadlines.remove(live);
+    options.registry.remove(this, { sessionRef: live.sessionRef, binding: live.bindingHash });
   }
   function onSocketError(this: WebSocket, error: Error): void {
     options.logger.warn({ err: error }, 'live socket error');
@@ -139,8 +159,7 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     if (!binding) return refuse(socket, 401);
     const ip = clientIp(req, options.trustProxy);
     // Taken before any await, so concurrent upgrades cannot overshoot the cap.
-    const giveBack = openSockets.take(ip, socket);
-    if (!giveBack) {
+    if (!openSockets.take(ip, socket)) {
       options.logger.info({ code: 'socket.too-many-open' }, 'live socket refused');
       return refuse(socket, 429, 'Retry-After: 60\r\n');
     }
@@ -150,7 +169,7 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     } finally {
       // Refused or failed: the slot is free at once. Upgraded: it is freed when the
       // connection closes (OpenSocketsPerIp.take).
-      if (!upgraded) giveBack();
+      if (!upgraded) openSockets.giveBack(socket);
     }
   }
 
@@ -202,33 +221,33 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     ends: EndWatch,
   ): void {
     wss.handleUpgrade(req, socket, head, (ws) => {
-      // Not randomUUID(): it builds its string by concatenation, and an idle socket would
-      // keep the unflattened rope instead of a flat string.
-      const id = randomBytes(16).toString('base64url');
-      const peer: LivePeer = {
-        binding,
-        sessionRef: session?.ref ?? null,
-        accountId: session?.accountId ?? null,
-        ip,
-        id,
-      };
+      const live = new LiveSocket(
+        ws,
+        {
+          binding,
+          // Filed by the binding's hash, as handoffs are bound: a raw binding never leaves here.
+          bindingHash: hashBinding(binding),
+          sessionRef: session?.ref ?? null,
+          accountId: session?.accountId ?? null,
+          ip,
+          // Not randomUUID(): it builds its string by concatenation, and an idle socket would
+          // keep the unflattened rope instead of a flat string.
+          id: randomBytes(16).toString('base64url'),
+        },
+        now(),
+      );
+      sockets.set(ws, live);
       ws.on('error', onSocketError);
-      alive.set(ws, true);
-      ws.on('pong', markAlive);
-      // Filed by the binding's hash, as handoffs are bound: a raw binding never leaves here.
-      options.registry.add(ws, { sessionRef: peer.sessionRef, binding: hashBinding(binding) });
+      ws.on('pong', onPong);
+      ws.on('close', onClose);
+      options.registry.add(ws, { sessionRef: live.sessionRef, binding: live.bindingHash });
       const missed = session ? ends.endedReason(session.ref) : null;
       if (session && missed) {
         options.registry.endSession(session.ref, missed);
         return;
       }
-      if (session) {
-        signedIn.add(ws);
-        endAtDeadline(ws, session.ref, session.deadline);
-      }
-      lastFrameAt.set(ws, now());
-      ws.on('message', noteFrame);
-      serveConnection(ws, peer, options);
+      if (session) deadlines.add(live, session.deadline);
+      ws.on('message', onMessage);
     });
   }
 
@@ -237,17 +256,18 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
    * person may have been active in another tab since, so the deadline is read again from
    * the store when it comes.
    */
-  function endAtDeadline(ws: WebSocket, ref: string, deadline: number): void {
-    const timer = setTimeout(
-      async () => {
-        const data = await options.sessions.get(ref).catch(() => null);
+  function onDeadline(live: LiveSocket): void {
+    const ref = live.sessionRef;
+    if (ref === null) return;
+    options.sessions
+      .get(ref)
+      .catch(() => null)
+      .then((data) => {
+        if (sockets.get(live.socket) !== live) return;
         const next = data ? sessionDeadline(data, options.timeouts) : 0;
-        if (next > now()) endAtDeadline(ws, ref, next);
+        if (next > now()) deadlines.add(live, next);
         else options.registry.endSession(ref, 'expired');
-      },
-      Math.min(Math.max(deadline - now(), 0), 2 ** 31 - 1),
-    );
-    ws.once('close', () => clearTimeout(timer));
+      });
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -267,32 +287,39 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
     });
   });
 
-  // Drops peers that stopped answering pings (a closed laptop, a dead NAT mapping), and
-  // closes sockets that have been silent for their idle limit.
+  // Drops peers that stopped answering pings (a closed laptop, a dead NAT mapping), closes
+  // sockets that have been silent for their idle limit, and ends sessions whose deadline the
+  // clock passed without the deadline timer noticing (a clock set forward).
   const heartbeat = setInterval(() => {
+    deadlines.runDue();
     const at = now();
-    for (const ws of wss.clients) {
-      if (!alive.get(ws)) {
+    for (const [ws, live] of sockets) {
+      if (!live.alive) {
         ws.terminate();
         continue;
       }
-      const last = lastFrameAt.get(ws);
-      const limit = signedIn.has(ws) ? signedInIdleMs : idleMs;
-      if (last !== undefined && at - last >= limit) {
+      const limit = live.sessionRef !== null ? signedInIdleMs : idleMs;
+      if (at - live.lastFrameAt >= limit) {
         ws.close(CloseCode.idle, 'idle');
         continue;
       }
-      alive.set(ws, false);
+      live.alive = false;
       ws.ping();
     }
   }, heartbeatMs);
   heartbeat.unref();
 
   return {
-    clients: wss.clients,
+    clients: {
+      get size() {
+        return sockets.size;
+      },
+      [Symbol.iterator]: () => sockets.keys(),
+    },
     close(code = 1001, reason = 'server closing') {
       clearInterval(heartbeat);
-      for (const ws of wss.clients) ws.close(code, reason);
+      deadlines.clear();
+      for (const ws of sockets.keys()) ws.close(code, reason);
       wss.close();
     },
   };

@@ -6,36 +6,49 @@
 import type { WebSocket } from 'ws';
 import { CloseCode, type ServerMessage, type SessionEndReason } from '../../shared/protocol.ts';
 
-/** A multimap from a key to the open sockets filed under it. */
+/**
+ * A multimap from a key to the open sockets filed under it. Most keys have one socket (one
+ * tab per browser, one socket per session), so a key holds its socket itself and only a
+ * second socket under the same key makes a Set.
+ */
 class SocketIndex {
-  readonly #sets = new Map<string, Set<WebSocket>>();
+  readonly #entries = new Map<string, WebSocket | Set<WebSocket>>();
 
   add(key: string, socket: WebSocket): void {
-    let set = this.#sets.get(key);
-    if (!set) {
-      set = new Set();
-      this.#sets.set(key, set);
-    }
-    set.add(socket);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) this.#entries.set(key, socket);
+    else if (entry instanceof Set) entry.add(socket);
+    else if (entry !== socket) this.#entries.set(key, new Set([entry, socket]));
   }
 
   remove(key: string, socket: WebSocket): void {
-    const set = this.#sets.get(key);
-    if (!set) return;
-    set.delete(socket);
-    if (set.size === 0) this.#sets.delete(key);
+    const entry = this.#entries.get(key);
+    if (entry === socket) this.#entries.delete(key);
+    else if (entry instanceof Set) {
+      entry.delete(socket);
+      if (entry.size === 1) this.#entries.set(key, entry.values().next().value as WebSocket);
+    }
   }
 
-  get(key: string): ReadonlySet<WebSocket> | undefined {
-    return this.#sets.get(key);
+  /** The sockets filed under `key` (a copy: callers may close them while going through it). */
+  get(key: string): WebSocket[] {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return [];
+    return entry instanceof Set ? [...entry] : [entry];
+  }
+
+  count(key: string): number {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return 0;
+    return entry instanceof Set ? entry.size : 1;
   }
 
   keys(): IterableIterator<string> {
-    return this.#sets.keys();
+    return this.#entries.keys();
   }
 
   get size(): number {
-    return this.#sets.size;
+    return this.#entries.size;
   }
 }
 
@@ -59,40 +72,26 @@ export class SocketRegistry {
   readonly #bySession = new SocketIndex();
   readonly #watches = new Set<Map<string, SessionEndReason>>();
   readonly #byBinding = new SocketIndex();
-  readonly #owners = new WeakMap<WebSocket, SocketOwner>();
+
   /**
-   * One close listener shared by every socket (`this` is the socket), so an idle socket
-   * costs no closure of its own (memory per idle socket: `npm run bench`, bench/cases/memory.ts).
+   * Files `socket` under its session (if any) and its browser. The caller keeps `owner` and
+   * calls `remove` with it when the socket closes: the registry keeps no listener and no
+   * record of its own per socket.
    */
-  readonly #onClose: (this: WebSocket) => void;
-
-  constructor() {
-    const registry = this;
-    this.#onClose = function (this: WebSocket) {
-      registry.#forget(this);
-    };
-  }
-
-  /** Files `socket` under its session (if any) and its browser until it closes. */
   add(socket: WebSocket, owner: SocketOwner): void {
     if (owner.sessionRef !== null) this.#bySession.add(owner.sessionRef, socket);
     this.#byBinding.add(owner.binding, socket);
-    this.#owners.set(socket, owner);
-    // 'close' is emitted once, so `on` (which allocates nothing per call, unlike `once`) does.
-    socket.on('close', this.#onClose);
   }
 
-  #forget(socket: WebSocket): void {
-    const owner = this.#owners.get(socket);
-    if (!owner) return;
-    this.#owners.delete(socket);
+  /** Forgets `socket`, filed with `owner` (safe to call twice). */
+  remove(socket: WebSocket, owner: SocketOwner): void {
     if (owner.sessionRef !== null) this.#bySession.remove(owner.sessionRef, socket);
     this.#byBinding.remove(owner.binding, socket);
   }
 
   /** How many open sockets a session has on this instance. */
   count(ref: string): number {
-    return this.#bySession.get(ref)?.size ?? 0;
+    return this.#bySession.count(ref);
   }
 
   /** How many sessions and browsers have open sockets here (for tests and metrics). */
@@ -122,10 +121,9 @@ export class SocketRegistry {
   /** Tells every socket of the session why it ends, then closes it. Returns how many. */
   endSession(ref: string, reason: SessionEndReason): number {
     for (const watch of this.#watches) watch.set(ref, reason);
-    const set = this.#bySession.get(ref);
-    if (!set) return 0;
+    const sockets = this.#bySession.get(ref);
+    if (sockets.length === 0) return 0;
     const frame = JSON.stringify({ type: 'session-ended', reason } satisfies ServerMessage);
-    const sockets = [...set];
     for (const socket of sockets) {
       socket.send(frame);
       socket.close(CloseCode.sessionEnded, reason);
@@ -138,11 +136,11 @@ export class SocketRegistry {
    * (in another tab, or on another instance). Returns how many were told.
    */
   signedIn(binding: string): number {
-    const set = this.#byBinding.get(binding);
-    if (!set) return 0;
+    const sockets = this.#byBinding.get(binding);
+    if (sockets.length === 0) return 0;
     const frame = JSON.stringify({ type: 'signed-in' } satisfies ServerMessage);
     let told = 0;
-    for (const socket of set) {
+    for (const socket of sockets) {
       if (socket.readyState !== socket.OPEN) continue;
       socket.send(frame);
       told++;

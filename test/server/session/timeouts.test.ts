@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
 import { sessionRef } from '../../../server/session/session-id.ts';
 import { openSqliteStore } from '../../../server/store/sqlite.ts';
 import type { Store } from '../../../server/store/store.ts';
+import { CloseCode } from '../../../shared/protocol.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
 import { handoffFor, pageData } from '../../helpers/live-forms.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
@@ -21,6 +23,19 @@ function testClock(start = Date.now()) {
       at += ms;
     },
   };
+}
+
+/** Resolves once the server's heartbeat has pinged `socket` `count` more times. */
+function heartbeats(socket: WebSocket, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let left = count;
+    const onPing = () => {
+      if (--left > 0) return;
+      socket.off('ping', onPing);
+      resolve();
+    };
+    socket.on('ping', onPing);
+  });
 }
 
 async function signedIn(s: RunningServer, email: string) {
@@ -56,6 +71,54 @@ describe('session timeouts', () => {
       { kind: 'notice', text: 'Your session timed out. Log in again to continue.' },
     ]);
     expect(pageData(await (await browser.fetch('/login')).text()).flash).toEqual([]);
+  });
+
+  it('closes the socket of a session whose idle timeout passes with no request at all', async () => {
+    const clock = testClock();
+    server = await startServer({
+      now: clock.now,
+      timeouts: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 },
+      // The socket's own idle wall out of the way: this is the session's deadline.
+      live: { heartbeatMs: 50, signedInIdleMs: 24 * 3_600_000 },
+    });
+    const browser = await signedIn(server, 'quiet@example.com');
+    const live = await browser.openSocket();
+
+    clock.advance(30 * 60_000);
+
+    expect(await live.waitFor((m) => m.type === 'session-ended', 3000)).toEqual({
+      type: 'session-ended',
+      reason: 'expired',
+    });
+    expect(await live.closed).toEqual({ code: CloseCode.sessionEnded, reason: 'expired' });
+  });
+
+  it("keeps a socket open past its session's first deadline when another tab kept the session alive", async () => {
+    const clock = testClock();
+    server = await startServer({
+      now: clock.now,
+      timeouts: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 },
+      live: { heartbeatMs: 50, signedInIdleMs: 24 * 3_600_000 },
+    });
+    const browser = await signedIn(server, 'two-tabs@example.com');
+    const live = await browser.openSocket();
+    clock.advance(20 * 60_000);
+    expect((await browser.fetch('/account')).status).toBe(200);
+
+    // Past the deadline the socket opened with, within the one the request renewed.
+    clock.advance(15 * 60_000);
+    await heartbeats(live.socket, 2);
+    expect(
+      await live.request({
+        type: 'validate',
+        form: 'login',
+        fields: { email: 'a@b.co', password: 'x' },
+      }),
+    ).toMatchObject({ type: 'validated' });
+    expect(live.messages.some((m) => m.type === 'session-ended')).toBe(false);
+
+    clock.advance(15 * 60_000);
+    expect(await live.closed).toEqual({ code: CloseCode.sessionEnded, reason: 'expired' });
   });
 
   it('keeps a session that is used within the idle timeout, however long it lives', async () => {
