@@ -4,14 +4,14 @@
  * pages, the form posts and the live socket to Koa, which renders each page from the
  * source template with Vite's client script added.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createServer } from 'vite';
+import { createServer, type ViteDevServer } from 'vite';
 import { createBaton, optionsFromConfig } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { resolveSecrets } from '../server/keys/secret-file.ts';
 import { createLimiters } from '../server/limits/limits.ts';
 import { createLogger } from '../server/logger.ts';
+import { createPageRenderer, devAssets, type PagesModule } from '../server/pages/pages.ts';
 import { openStore } from '../server/store/open.ts';
 
 const VITE_PORT = Number(process.env.VITE_PORT ?? 5173);
@@ -20,8 +20,8 @@ const viteOrigins = [`http://localhost:${VITE_PORT}`, `http://127.0.0.1:${VITE_P
 const config = loadConfig(process.env);
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
 const { store, events, limiterFactory } = await openStore(config.storeUrl);
-const sourceTemplate = path.resolve(import.meta.dirname, '../client/index.html');
 
+let vite: ViteDevServer;
 const baton = await createBaton({
   store,
   events,
@@ -35,12 +35,11 @@ const baton = await createBaton({
   limiters: createLimiters(config.limits, limiterFactory),
   origins: [...config.publicOrigins, ...viteOrigins],
   devServer: true,
-  // Read on every page so edits to index.html show without a restart.
-  template: () =>
-    readFileSync(sourceTemplate, 'utf8').replace(
-      '</head>',
-      '<script type="module" src="/@vite/client"></script></head>',
-    ),
+  // Loaded through Vite on every page, so edits to the components show without a restart.
+  renderPage: createPageRenderer(
+    () => vite.ssrLoadModule('/entry-server.tsx') as Promise<PagesModule>,
+    devAssets,
+  ),
   logger,
 });
 const koa = await baton.listen(config.port, config.host);
@@ -50,7 +49,7 @@ const target = `http://${config.host}:${koa.port}`;
 // like '^/live' would send them to Koa.
 // Vite matches against the path with its query string, which a page may carry.
 const SERVER_ROUTES = ['^/(login|signup|account|handoff|logout|healthz)?(\\?.*)?$'];
-const vite = await createServer({
+vite = await createServer({
   configFile: path.resolve(import.meta.dirname, '../vite.config.ts'),
   server: {
     port: VITE_PORT,

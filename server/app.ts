@@ -32,6 +32,7 @@ import { createLimiters, type Limiters } from './limits/limits.ts';
 import { attachLiveSocket, type LiveSocketServer } from './live/door.ts';
 import { SocketRegistry } from './live/registry.ts';
 import type { Logger } from './logger.ts';
+import type { RenderPage } from './pages/pages.ts';
 import { createBindingCookie } from './session/binding.ts';
 import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
@@ -52,8 +53,11 @@ export interface BatonOptions {
   /** Origins allowed to open the live socket and to post forms. */
   origins: readonly string[];
   handoffTtlSeconds: number;
-  /** The page template (the built client/index.html), or a function that reads it. */
-  template: string | (() => string);
+  /**
+   * Renders each page's document: `loadBuiltPages(dist)` from the build, or the dev server's
+   * (see server/pages/pages.ts).
+   */
+  renderPage: RenderPage;
   logger: Logger;
   /** The client build folder (dist/client); its `/assets` are served. None in tests that need none. */
   assetsDir?: string | null;
@@ -145,8 +149,6 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const ring = createKeyRing(options.secrets);
   const hasher = options.hasher ?? createPasswordHasher(options.argon2 ?? OWASP_ARGON2);
   const events = options.events ?? createLocalSessionEvents();
-  const template =
-    typeof options.template === 'string' ? () => options.template as string : options.template;
   const names = cookieNames(options.secureCookies ?? false);
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const limiters = options.limiters ?? createLimiters(options.limits ?? DEFAULT_LIMITS);
@@ -177,7 +179,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const forms16k = formBody({ limitBytes: 16 * 1024 });
 
   const router = new Router();
-  const pageDeps = { store, binding, flash, template };
+  const pageDeps = { store, binding, flash, renderPage: options.renderPage };
   addPageRoutes(router, pageDeps);
   addActionRoutes(router, { ...pageDeps, forms, events, names, logger: options.logger, now });
   router.get('/healthz', healthCheck(store, options.logger));

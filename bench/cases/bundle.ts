@@ -8,6 +8,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createBaton } from '../../server/app.ts';
 import { createLogger } from '../../server/logger.ts';
+import { loadBuiltPages } from '../../server/pages/pages.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import { bytesBySource, type ClientBuild, sourceGroup } from '../lib/client-build.ts';
 import type { Mode } from '../lib/mode.ts';
@@ -63,7 +64,7 @@ export async function bundleBenchmark(
     secrets: ['bench-bundle-secret-long-enough-for-baton-0001'],
     origins,
     handoffTtlSeconds: 60,
-    template: client.template,
+    renderPage: await loadBuiltPages(client.distDir),
     assetsDir: client.dir,
     logger: createLogger({ level: 'silent' }),
     argon2: CHEAP_ARGON2,

@@ -81,7 +81,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
     if (outcome.retryAfterSeconds !== undefined) {
       ctx.set('Retry-After', String(outcome.retryAfterSeconds));
     }
-    sendPage(
+    await sendPage(
       ctx,
       deps,
       {

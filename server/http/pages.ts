@@ -7,7 +7,7 @@ import type Koa from 'koa';
 import { FORMS } from '../../shared/forms.ts';
 import { type Flash, OTHER_TAB_QUERY, type PageData } from '../../shared/page.ts';
 import type { FormName } from '../../shared/protocol.ts';
-import { renderDocument } from '../pages/render.ts';
+import type { RenderPage } from '../pages/pages.ts';
 import type { BindingCookie } from '../session/binding.ts';
 import type { FlashCookie } from '../session/flash.ts';
 import { currentAccountId } from '../session/session.ts';
@@ -18,17 +18,23 @@ export interface PageDeps {
   store: Store;
   binding: BindingCookie;
   flash: FlashCookie;
-  /** The HTML template (the built client/index.html). */
-  template: () => string;
+  /** Renders a page's document (see server/pages/pages.ts). */
+  renderPage: RenderPage;
 }
 
 /** Sends a rendered page. Pages carry personal data and a fresh binding: never cached. */
-export function sendPage(ctx: Koa.Context, deps: PageDeps, data: PageData, status = 200): void {
+export async function sendPage(
+  ctx: Koa.Context,
+  deps: PageDeps,
+  data: PageData,
+  status = 200,
+): Promise<void> {
+  const html = await deps.renderPage(data);
   deps.binding.ensure(ctx);
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
-  ctx.body = renderDocument(deps.template(), data);
+  ctx.body = html;
 }
 
 /**
@@ -52,7 +58,7 @@ function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
   return async (ctx) => {
     const signedIn = (await signedInAccount(ctx, deps.store)) !== null;
     if (signedIn !== forSignedIn) return seeOther(ctx, signedIn ? '/account' : '/login');
-    sendPage(ctx, deps, {
+    await sendPage(ctx, deps, {
       page,
       values: { email: '' },
       errors: {},
@@ -71,6 +77,10 @@ export function addPageRoutes(router: Router, deps: PageDeps): void {
   router.get('/account', async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (!account) return seeOther(ctx, '/login');
-    sendPage(ctx, deps, { page: 'account', email: account.email, flash: takeFlash(ctx, deps) });
+    await sendPage(ctx, deps, {
+      page: 'account',
+      email: account.email,
+      flash: takeFlash(ctx, deps),
+    });
   });
 }

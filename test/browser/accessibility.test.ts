@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtClient } from '../helpers/build-client.ts';
+import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
 import { fillAndSubmit, pageWithErrors, reconnecting, shot, signUp } from './support.ts';
@@ -53,8 +53,7 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
   let chromium: LaunchedBrowser;
 
   beforeAll(async () => {
-    const client = builtClient();
-    server = await startServer({ template: client.template, assetsDir: client.dir });
+    server = await startServer({ assetsDir: CLIENT_DIR });
     chromium = await launchChromium();
   });
   afterAll(async () => {
