@@ -7,6 +7,7 @@ import './styles.css';
 import { hydrate } from 'solid-js/web';
 import type { PageData } from '../shared/page.ts';
 import { App } from './App.tsx';
+import { developPage } from './dev.ts';
 import { createLiveSocket } from './live/socket.ts';
 import { readPageData, readTypedValues } from './page-data.ts';
 import type { PageComponent } from './pages/page.ts';
@@ -46,6 +47,7 @@ export function startPage<D extends PageData>(
   // The server sends each page with its own entry, so the data is this page's kind.
   const data = readPageData() as D | null;
   if (!root || !data) return;
+  if (import.meta.hot) developPage(root, import.meta.hot);
   if (!options.whenLoaded) {
     goLive(page, root, data);
     return;

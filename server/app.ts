@@ -27,9 +27,10 @@ import { formBody } from './http/form-body.ts';
 import { refuseCrossSite, securityHeaders } from './http/guards.ts';
 import { healthCheck } from './http/health.ts';
 import { addPageRoutes } from './http/pages.ts';
+import { routesOf, type ServerRoute } from './http/route-list.ts';
 import { createKeyRing } from './keys/keyring.ts';
 import { createLimiters, type Limiters } from './limits/limits.ts';
-import { attachLiveSocket, type LiveSocketServer } from './live/door.ts';
+import { attachLiveSocket, LIVE_PATH, type LiveSocketServer } from './live/door.ts';
 import { SocketRegistry } from './live/registry.ts';
 import type { Logger } from './logger.ts';
 import type { RenderPage } from './pages/pages.ts';
@@ -102,6 +103,8 @@ export interface Baton {
   app: Koa;
   server: Server;
   live: LiveSocketServer;
+  /** Every route the server answers, the live socket's included (see http/route-list.ts). */
+  routes: readonly ServerRoute[];
   /** Listens and resolves with the bound address (use port 0 in tests). */
   listen(port: number, host?: string): Promise<AddressInfo>;
   /**
@@ -255,6 +258,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     app,
     server,
     live,
+    routes: routesOf(router, [LIVE_PATH]),
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
