@@ -44,7 +44,8 @@ export default defineConfig({
   // `ssr`: components compile to hydratable code, and to Solid's SSR output for the server.
   plugins: [solid({ ssr: true })],
   // `vite build` builds every environment, in this order: each page's entry, then the pages
-  // for the server (`dist/ssr/entry-server.js`; packages stay imports, as in the server build).
+  // for the server (`dist/ssr/entry-server.js`, Solid's server build bundled in, so the file
+  // runs wherever it is put, a benchmark's scratch folder included).
   builder: {},
   environments: {
     ...Object.fromEntries(
@@ -54,6 +55,7 @@ export default defineConfig({
       ]),
     ),
     ssr: {
+      resolve: { noExternal: true },
       build: {
         ssr: 'entry-server.tsx',
         outDir: path.join(DIST_DIR, 'ssr'),

@@ -182,7 +182,7 @@ async function main(): Promise<number> {
       run: async () => browserBenchmark(mode, await clientBuild()),
     },
     bundle: {
-      title: 'Login page JavaScript',
+      title: 'Page JavaScript',
       run: async () => bundleBenchmark(mode, await clientBuild()),
     },
     scaling: {

@@ -2,7 +2,7 @@
  * The page budgets: the JavaScript each page loads, gzipped, all included (Solid, the
  * socket client, the page's components). The log-in page's is at most 9 KB: 8 KB was the
  * budget before the pages were rendered by Solid on the server, and hydrating costs about
- * 0.6 KB more than rendering afresh (BENCHMARKS.md, "Login page JavaScript"). Every other
+ * 0.6 KB more than rendering afresh (BENCHMARKS.md, "Page JavaScript"). Every other
  * page's is at most 14 KB. Measured on the production build that test/global-setup.ts
  * makes into dist/, the same files `npm start` serves, through the pages the server renders.
  */
