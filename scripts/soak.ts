@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { BUILD_LAYOUT } from '../server/pages/pages.ts';
 import { ROOT, viteBuild } from './build.ts';
 import { formatReport, soakFailures } from './soak/figures.ts';
 import { overloadBrowsers, runSoak, SOAK_DEFAULTS, SoakUnavailableError } from './soak/run.ts';
@@ -52,12 +53,13 @@ function options(): Parsed {
 }
 
 /**
- * The instances run dist/server/main.js and serve dist/client, as test/global-setup.ts builds
- * them: the server always (a second or so, and never stale), the client when it is missing.
+ * The instances run dist/server/main.js and serve dist/client and dist/ssr, as
+ * test/global-setup.ts builds them: the server always (a second or so, and never stale), the
+ * client and the pages when they are missing.
  */
 function ensureBuilds(): void {
-  if (!existsSync(path.join(ROOT, 'dist/client/index.html'))) {
-    console.error('dist/client is missing: building the client first (vite build)');
+  if (!existsSync(path.join(ROOT, 'dist', BUILD_LAYOUT.pages))) {
+    console.error('dist/ssr is missing: building the client and the pages first (vite build)');
     viteBuild('vite.config.ts');
   }
   viteBuild('vite.server.config.ts');

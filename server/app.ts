@@ -36,14 +36,16 @@ import { formBody } from './http/form-body.ts';
 import { refuseCrossSite, securityHeaders } from './http/guards.ts';
 import { healthCheck } from './http/health.ts';
 import { addPageRoutes } from './http/pages.ts';
+import { routesOf, type ServerRoute } from './http/route-list.ts';
 import { createKeyRing } from './keys/keyring.ts';
 import { createLimiters, type Limiters } from './limits/limits.ts';
-import { attachLiveSocket, type LiveSocketServer } from './live/door.ts';
+import { attachLiveSocket, LIVE_PATH, type LiveSocketServer } from './live/door.ts';
 import { SocketRegistry } from './live/registry.ts';
 import type { Logger } from './logger.ts';
 import { createAccountMail } from './mail/account-mail.ts';
 import { openMailTransport } from './mail/open.ts';
 import { createMailQueue, type Mailer, type MailQueueOptions } from './mail/queue.ts';
+import type { RenderPage } from './pages/pages.ts';
 import { createBindingCookie } from './session/binding.ts';
 import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
@@ -64,8 +66,11 @@ export interface BatonOptions {
   /** Origins allowed to open the live socket and to post forms. */
   origins: readonly string[];
   handoffTtlSeconds: number;
-  /** The page template (the built client/index.html), or a function that reads it. */
-  template: string | (() => string);
+  /**
+   * Renders each page's document: `loadBuiltPages(dist)` from the build, or the dev server's
+   * (see server/pages/pages.ts).
+   */
+  renderPage: RenderPage;
   logger: Logger;
   /** The client build folder (dist/client); its `/assets` are served. None in tests that need none. */
   assetsDir?: string | null;
@@ -134,6 +139,8 @@ export interface Baton {
   live: LiveSocketServer;
   /** The mail queue (`idle()` tells a test when every email has been handed over). */
   mailer: Mailer;
+  /** Every route the server answers, the live socket's included (see http/route-list.ts). */
+  routes: readonly ServerRoute[];
   /** Listens and resolves with the bound address (use port 0 in tests). */
   listen(port: number, host?: string): Promise<AddressInfo>;
   /**
@@ -188,8 +195,6 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const ring = createKeyRing(options.secrets);
   const hasher = options.hasher ?? createPasswordHasher(options.argon2 ?? OWASP_ARGON2);
   const events = options.events ?? createLocalSessionEvents();
-  const template =
-    typeof options.template === 'string' ? () => options.template as string : options.template;
   const names = cookieNames(options.secureCookies ?? false);
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const limiters = options.limiters ?? createLimiters(options.limits ?? DEFAULT_LIMITS);
@@ -250,7 +255,16 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const forms16k = formBody({ limitBytes: 16 * 1024 });
 
   const router = new Router();
-  const pageDeps = { store, binding, flash, returnTo, sudoMs, specs, template, now };
+  const pageDeps = {
+    store,
+    binding,
+    flash,
+    returnTo,
+    sudoMs,
+    specs,
+    renderPage: options.renderPage,
+    now,
+  };
   addPageRoutes(router, pageDeps);
   addActionRoutes(router, { ...pageDeps, forms, events, names, timeouts, logger: options.logger });
   router.get('/healthz', healthCheck(store, options.logger));
@@ -334,6 +348,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     server,
     live,
     mailer,
+    routes: routesOf(router, [LIVE_PATH]),
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

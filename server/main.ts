@@ -4,7 +4,6 @@
  * runs its build, dist/server/main.js, with node (vite.server.config.ts); `npm run dev` and the
  * tests may run this source with tsx.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBaton, optionsFromConfig } from './app.ts';
@@ -12,15 +11,16 @@ import { loadConfig } from './config.ts';
 import { resolveSecrets } from './keys/secret-file.ts';
 import { createLimiters } from './limits/limits.ts';
 import { createLogger } from './logger.ts';
+import { BUILD_LAYOUT, loadBuiltPages } from './pages/pages.ts';
 import { openStore } from './store/open.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-// The client build sits beside the server build (dist/server, dist/client), or, run from
-// source, in dist/client under the project root.
-const clientDir =
+// The client and the pages' builds sit beside the server build (dist/server, dist/client,
+// dist/ssr), or, run from source, in dist/ under the project root.
+const distDir =
   path.basename(path.dirname(here)) === 'dist'
-    ? path.join(here, '..', 'client')
-    : path.join(here, '..', 'dist', 'client');
+    ? path.join(here, '..')
+    : path.join(here, '..', 'dist');
 const GRACE_MS = 8000;
 const EXIT_DEADLINE_MS = 10_000;
 
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       'SECRET_KEYS is not set: using the generated secret in DATA_DIR.',
     );
   }
-  const template = readFileSync(path.join(clientDir, 'index.html'), 'utf8');
+  const renderPage = await loadBuiltPages(distDir);
   const { store, events, limiterFactory } = await openStore(config.storeUrl);
   const baton = await createBaton({
     store,
@@ -52,8 +52,8 @@ async function main(): Promise<void> {
     ...optionsFromConfig(config),
     // Shared counters on Redis, so N instances do not allow N times each limit.
     limiters: createLimiters(config.limits, limiterFactory),
-    template,
-    assetsDir: clientDir,
+    renderPage,
+    assetsDir: path.join(distDir, BUILD_LAYOUT.client),
     logger,
   });
   const address = await baton.listen(config.port, config.host);

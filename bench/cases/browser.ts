@@ -95,7 +95,7 @@ export async function browserBenchmark(
     {
       kind: 'baton',
       secret: 'bench-browser-secret-long-enough-for-baton-01',
-      templateFile: client.templateFile,
+      distDir: client.distDir,
       assetsDir: client.dir,
       store: { type: 'sqlite', file: path.join(dir, 'baton.db') },
     },

@@ -1,14 +1,17 @@
 /**
- * Benchmark 6: the JavaScript the login page loads, gzipped, against the reference figures
- * for Phoenix + LiveView and htmx. The page is served by a real Baton from the client build;
- * every script it references (and every module those import statically) is fetched from it.
+ * Benchmark 6: the JavaScript each page loads, gzipped, against its budget, and the log-in
+ * page's against the reference figures for Phoenix + LiveView and htmx. The pages are served
+ * by a real Baton from the client build; every script a page references (and every module
+ * those import statically) is fetched from it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createBaton } from '../../server/app.ts';
 import { createLogger } from '../../server/logger.ts';
+import { loadBuiltPages } from '../../server/pages/pages.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
+import { FORMS } from '../../shared/forms.ts';
 import { bytesBySource, type ClientBuild, sourceGroup } from '../lib/client-build.ts';
 import type { Mode } from '../lib/mode.ts';
 import { type BenchResult, bytes, row } from '../lib/result.ts';
@@ -17,7 +20,51 @@ import { CHEAP_ARGON2, ROOMY_PASSWORD_CHECKS, UNLIMITED } from '../servers/confi
 
 /** The issue's reference figures (gzipped), for the clients people compare Baton with. */
 export const REFERENCE_KB = Object.freeze({ 'Phoenix + LiveView': 46, htmx: 13 });
-export const BUDGET_KB = 8;
+/** The log-in page's budget (see the method), and every other page's. */
+export const LOGIN_BUDGET_KB = 9;
+export const PAGE_BUDGET_KB = 14;
+
+/** Every page's route, and whether it needs a signed-in browser. */
+const PAGE_ROUTES: ReadonlyArray<[route: string, signedIn: boolean]> = [
+  ...Object.values(FORMS).map((spec): [string, boolean] => [
+    spec.action,
+    spec.audience === 'signed-in',
+  ]),
+  ['/account', true],
+];
+
+interface PageScripts {
+  route: string;
+  files: { url: string; raw: number; gzip: number; code: string }[];
+  gzip: number;
+}
+
+/** Every script `route` loads (and every module those import statically), as served. */
+async function pageScripts(base: string, route: string, cookie: string): Promise<PageScripts> {
+  const page = await fetch(`${base}${route}`, { headers: cookie ? { cookie } : {} });
+  if (page.status !== 200) throw new Error(`GET ${route} answered ${page.status}`);
+  const html = await page.text();
+  const files: PageScripts['files'] = [];
+  const queue = scriptUrls(html).map((u) => new URL(u, `${base}${route}`).href);
+  const seen = new Set<string>();
+  while (queue.length > 0 && seen.size < 200) {
+    const url = queue.shift() as string;
+    if (seen.has(url)) continue;
+    seen.add(url);
+    const response = await fetch(url);
+    if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
+    const code = await response.text();
+    files.push({
+      url,
+      raw: Buffer.byteLength(code),
+      gzip: gzipSync(code, { level: 9 }).length,
+      code,
+    });
+    for (const spec of staticImports(code)) queue.push(new URL(spec, url).href);
+  }
+  if (files.length === 0) throw new Error(`${route} loads no JavaScript`);
+  return { route, files, gzip: files.reduce((sum, f) => sum + f.gzip, 0) };
+}
 
 const attr = (tag: string, name: string) =>
   new RegExp(`\\s${name}\\s*=\\s*("([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i')
@@ -63,7 +110,7 @@ export async function bundleBenchmark(
     secrets: ['bench-bundle-secret-long-enough-for-baton-0001'],
     origins,
     handoffTtlSeconds: 60,
-    template: client.template,
+    renderPage: await loadBuiltPages(client.distDir),
     assetsDir: client.dir,
     logger: createLogger({ level: 'silent' }),
     argon2: CHEAP_ARGON2,
@@ -74,30 +121,24 @@ export async function bundleBenchmark(
     const { port } = await baton.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${port}`;
     origins.push(base);
-    const page = await fetch(`${base}/login`);
-    if (page.status !== 200) throw new Error(`GET /login answered ${page.status}`);
-    const html = await page.text();
-
-    const files: { url: string; raw: number; gzip: number; code: string }[] = [];
-    const queue = scriptUrls(html).map((u) => new URL(u, `${base}/login`).href);
-    const seen = new Set<string>();
-    while (queue.length > 0 && seen.size < 200) {
-      const url = queue.shift() as string;
-      if (seen.has(url)) continue;
-      seen.add(url);
-      const response = await fetch(url);
-      if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
-      const code = await response.text();
-      files.push({
-        url,
-        raw: Buffer.byteLength(code),
-        gzip: gzipSync(code, { level: 9 }).length,
-        code,
-      });
-      for (const spec of staticImports(code)) queue.push(new URL(spec, url).href);
+    // A signed-in browser for the signed-in pages: a sign-up through the plain form post.
+    const signedUp = await fetch(`${base}/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+      body: new URLSearchParams({ email: 'bundle@example.com', password: 'bench bundle pw' }),
+      redirect: 'manual',
+    });
+    const cookie = signedUp.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
+    const pages: PageScripts[] = [];
+    for (const [route, signedIn] of PAGE_ROUTES) {
+      pages.push(await pageScripts(base, route, signedIn ? cookie : ''));
     }
-    if (files.length === 0) throw new Error('the login page loads no JavaScript');
-    const gzip = files.reduce((sum, f) => sum + f.gzip, 0);
+    const login = pages.find((page) => page.route === '/login') as PageScripts;
+    const files = login.files;
+    const gzip = login.gzip;
     const raw = files.reduce((sum, f) => sum + f.raw, 0);
     const kb = gzip / 1024;
 
@@ -145,17 +186,19 @@ export async function bundleBenchmark(
 
     const figureText = `${kb.toFixed(2)} KB`;
     const rows = [
-      row({
-        subject: 'login page JavaScript, gzipped',
-        baseline: `budget (${Object.entries(REFERENCE_KB)
-          .map(([k, v]) => `${k} ${v} KB`)
-          .join(', ')})`,
-        batonFigure: figureText,
-        baselineFigure: `${BUDGET_KB} KB budget`,
-        ratio: summarize([kb]),
-        unit: 'KB',
-        target: { direction: 'at-most', value: BUDGET_KB },
-        exact: true,
+      ...pages.map((page) => {
+        const pageKb = page.gzip / 1024;
+        const budget = page.route === '/login' ? LOGIN_BUDGET_KB : PAGE_BUDGET_KB;
+        return row({
+          subject: `${page.route} JavaScript, gzipped`,
+          baseline: `budget (${budget} KB)`,
+          batonFigure: `${pageKb.toFixed(2)} KB`,
+          baselineFigure: `${budget} KB budget`,
+          ratio: summarize([pageKb]),
+          unit: 'KB',
+          target: { direction: 'at-most', value: budget },
+          exact: true,
+        });
       }),
       ...Object.entries(REFERENCE_KB).map(([name, ref]) =>
         row({
@@ -170,21 +213,29 @@ export async function bundleBenchmark(
       ),
     ];
     const fileTable = [
-      '| file | bytes | gzipped (level 9) |',
-      '|---|---:|---:|',
-      ...files.map(
-        (f) => `| \`${new URL(f.url).pathname}\` | ${bytes(f.raw)} | ${bytes(f.gzip)} |`,
+      '| page | file | bytes | gzipped (level 9) |',
+      '|---|---|---:|---:|',
+      ...pages.flatMap((page) =>
+        page.files.map(
+          (f) =>
+            `| ${page.route} | \`${new URL(f.url).pathname}\` | ${bytes(f.raw)} | ${bytes(f.gzip)} |`,
+        ),
       ),
     ].join('\n');
     return {
       id: 'bundle',
-      title: 'Login page JavaScript',
+      title: 'Page JavaScript',
       rows,
       method:
-        `The client is built with the project's Vite config (as \`npm run build\` does). A real Baton serves ` +
-        `\`GET /login\` from that build; every script the page references (\`<script src>\`, ` +
+        `The client is built with the project's Vite config (as \`npm run build\` does): one script per page ` +
+        `entry. A real Baton serves every page from that build (the signed-in ones to a browser signed up ` +
+        `through the plain form post); every script a page references (\`<script src>\`, ` +
         `\`<link rel="modulepreload">\`) and every module those import statically is fetched from it and ` +
-        `gzipped at level 9, and the sizes are added up. Phoenix + LiveView (46 KB) and htmx (13 KB) are the ` +
+        `gzipped at level 9, and the sizes are added up per page. The log-in page's budget is 9 KB: it was ` +
+        `8 KB when the client rendered the page afresh, and hydrating the server's markup costs about ` +
+        `640 bytes gzipped more (Solid's hydration runtime and the hydratable templates; measured once ` +
+        `by building the same client with \`render\` and no hydration keys). ` +
+        `Every other page's budget is 14 KB. The breakdown below is the log-in page's. Phoenix + LiveView (46 KB) and htmx (13 KB) are the ` +
         `issue's reference figures for those clients, gzipped, stated here as constants rather than measured.`,
       details: [
         fileTable,

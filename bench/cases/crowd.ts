@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ServerChild } from '../lib/child.ts';
+import { buildClient } from '../lib/client-build.ts';
 import type { CrowdReply, CrowdRequest } from '../lib/crowd-client.ts';
 import type { Mode } from '../lib/mode.ts';
 import { type BenchResult, bytes, figure, ms, row } from '../lib/result.ts';
@@ -18,7 +19,6 @@ import { interleave, pairedRatios, percentile, summarize } from '../lib/stats.ts
 import type { HostMemory } from '../servers/config.ts';
 import { roundTrips, validateFrame } from './roundtrip.ts';
 
-const TEMPLATE = path.resolve(import.meta.dirname, '../../client/index.html');
 const CLIENT = path.resolve(import.meta.dirname, '../lib/crowd-client.ts');
 const SECRET = 'bench-crowd-secret-long-enough-for-baton-0001';
 type Variant = 'baton' | 'ws';
@@ -85,7 +85,7 @@ export async function crowdBenchmark(
           ? {
               kind: 'baton',
               secret: SECRET,
-              templateFile: TEMPLATE,
+              distDir: (await buildClient(mode.scratch)).distDir,
               store: { type: 'sqlite', file: path.join(dir, `baton-${round}.db`) },
             }
           : { kind: 'ws-echo' },

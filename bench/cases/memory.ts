@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ServerChild } from '../lib/child.ts';
+import { buildClient } from '../lib/client-build.ts';
 import type { Mode } from '../lib/mode.ts';
 import { type BenchResult, bytes, figure, row } from '../lib/result.ts';
 import { signedInBrowsers } from '../lib/signed-in.ts';
@@ -16,7 +17,6 @@ import { closeSockets, openSockets } from '../lib/sockets.ts';
 import { interleave, pairedRatios, summarize } from '../lib/stats.ts';
 import type { HostMemory } from '../servers/config.ts';
 
-const TEMPLATE = path.resolve(import.meta.dirname, '../../client/index.html');
 type Variant = 'baton' | 'signedIn' | 'ws';
 const SECRET = 'bench-memory-secret-long-enough-for-baton-01';
 /** Sockets opened and closed before the first reading. */
@@ -50,7 +50,7 @@ export async function memoryBenchmark(
           : {
               kind: 'baton',
               secret: SECRET,
-              templateFile: TEMPLATE,
+              distDir: (await buildClient(mode.scratch)).distDir,
               store: { type: 'sqlite', file: path.join(dir, `${variant}-${round}.db`) },
             },
         variant === 'ws' ? 'bare ws' : 'Baton live socket',

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createKeyRing } from '../../server/keys/keyring.ts';
 import { ServerChild } from '../lib/child.ts';
+import { buildClient } from '../lib/client-build.ts';
 import { LEDGER_VARIANTS, ledgerExperiment } from '../lib/ledger-experiment.ts';
 import {
   assertAllRedeemed,
@@ -25,7 +26,6 @@ import { type BenchResult, count, figure, ms, row } from '../lib/result.ts';
 import { interleave, median, pairedRatios, summarize } from '../lib/stats.ts';
 
 const SECRET = 'bench-redeem-secret-long-enough-for-baton-0001';
-const TEMPLATE = path.resolve(import.meta.dirname, '../../client/index.html');
 const VARIANTS = ['baton', 'koa', 'koaTimed'] as const;
 type Variant = (typeof VARIANTS)[number];
 const BASELINES = {
@@ -41,7 +41,7 @@ export async function redeemBenchmark(mode: Mode): Promise<Omit<BenchResult, 'se
       {
         kind: 'baton',
         secret: SECRET,
-        templateFile: TEMPLATE,
+        distDir: (await buildClient(mode.scratch)).distDir,
         store: { type: 'sqlite', file: path.join(dir, 'baton.db') },
       },
       'Baton (SQLite)',

@@ -9,12 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type WebSocket from 'ws';
 import { ServerChild } from '../lib/child.ts';
+import { buildClient } from '../lib/client-build.ts';
 import type { Mode } from '../lib/mode.ts';
 import { type BenchResult, figure, ms, row } from '../lib/result.ts';
 import { openSocket } from '../lib/sockets.ts';
 import { interleave, pairedRatios, percentile, summarize } from '../lib/stats.ts';
 
-const TEMPLATE = path.resolve(import.meta.dirname, '../../client/index.html');
 const REPLY_TIMEOUT_MS = 5_000;
 
 /** What a person typing into the login form sends, as the client sends it. */
@@ -62,7 +62,7 @@ export async function roundTripBenchmark(mode: Mode): Promise<Omit<BenchResult, 
       {
         kind: 'baton',
         secret: 'bench-roundtrip-secret-long-enough-for-baton',
-        templateFile: TEMPLATE,
+        distDir: (await buildClient(mode.scratch)).distDir,
         store: { type: 'sqlite', file: path.join(dir, 'baton.db') },
       },
       'Baton live socket',

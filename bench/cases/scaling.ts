@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { createKeyRing } from '../../server/keys/keyring.ts';
 import { ServerChild } from '../lib/child.ts';
+import { buildClient } from '../lib/client-build.ts';
 import {
   assertAllRedeemed,
   browserish,
@@ -25,7 +26,6 @@ import type { StoreConfig } from '../servers/config.ts';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379/0';
 const SECRET = 'bench-scaling-secret-long-enough-for-baton-01';
-const TEMPLATE = path.resolve(import.meta.dirname, '../../client/index.html');
 
 /** Why the Redis benchmark cannot run here, or null. Throws with REQUIRE_REDIS=1. */
 export async function redisSkipReason(): Promise<string | null> {
@@ -95,7 +95,12 @@ export async function scalingBenchmark(mode: Mode): Promise<Omit<BenchResult, 's
   try {
     const start = async (store: StoreConfig, label: string) => {
       const child = await ServerChild.start(
-        { kind: 'baton', secret: SECRET, templateFile: TEMPLATE, store },
+        {
+          kind: 'baton',
+          secret: SECRET,
+          distDir: (await buildClient(mode.scratch)).distDir,
+          store,
+        },
         label,
       );
       children.push(child);

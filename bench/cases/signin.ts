@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ServerChild } from '../lib/child.ts';
+import { buildClient } from '../lib/client-build.ts';
 import { browserish, type LoadResult, postLoad } from '../lib/load.ts';
 import type { Mode } from '../lib/mode.ts';
 import { type BenchResult, count, figure, ms, row } from '../lib/result.ts';
 import { median, summarize } from '../lib/stats.ts';
 
 const SECRET = 'bench-signin-secret-long-enough-for-baton-0001';
-const TEMPLATE = path.resolve(import.meta.dirname, '../../client/index.html');
 const PASSWORD = 'a long enough password';
 /** Distinct accounts (fewer in the quick mode), so that no per-account rule stands between the sign-ins. */
 const ACCOUNTS = 16;
@@ -44,7 +44,7 @@ export async function signInBenchmark(mode: Mode): Promise<Omit<BenchResult, 'se
       {
         kind: 'baton',
         secret: SECRET,
-        templateFile: TEMPLATE,
+        distDir: (await buildClient(mode.scratch)).distDir,
         store: { type: 'sqlite', file: path.join(dir, 'baton.db') },
         hashing: 'default',
       },

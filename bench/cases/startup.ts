@@ -108,6 +108,7 @@ async function prepare(dir: string, client: ClientBuild): Promise<void> {
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   mkdirSync(path.join(dir, 'dist'), { recursive: true });
   cpSync(client.dir, path.join(dir, 'dist/client'), { recursive: true });
+  cpSync(path.join(client.distDir, 'ssr'), path.join(dir, 'dist/ssr'), { recursive: true });
   await build({
     configFile: path.join(ROOT, 'vite.server.config.ts'),
     root: ROOT,

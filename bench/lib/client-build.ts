@@ -1,29 +1,35 @@
 /**
- * Builds the client for the benchmarks into a folder of this run's own (never dist/, which
- * the test runs rebuild and empty while they start), with hidden source maps so bytes can
- * be traced back to the modules they came from. Same config as `npm run build`.
+ * Builds the client and the pages for the benchmarks into a folder of this run's own (never
+ * dist/, which the test runs rebuild and empty while they start), with hidden source maps so
+ * bytes can be traced back to the modules they came from. Same config as `npm run build`.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'vite';
+import { viteBuild } from '../../scripts/build.ts';
+import { BUILD_LAYOUT } from '../../server/pages/pages.ts';
 
 export interface ClientBuild {
-  /** Serve its `/assets` with `assetsDir`. */
+  /** The build's root, what `loadBuiltPages` takes (its client/ and ssr/). */
+  distDir: string;
+  /** The client build: serve its `/assets` with `assetsDir`. */
   dir: string;
-  templateFile: string;
-  template: string;
 }
 
-export async function buildClient(outDir: string): Promise<ClientBuild> {
-  await build({
-    configFile: path.resolve(import.meta.dirname, '../../vite.config.ts'),
-    logLevel: 'warn',
-    // 'hidden': maps are written beside the files but not referenced, so the JS is byte for byte
-    // what `npm run build` makes.
-    build: { outDir, emptyOutDir: true, sourcemap: 'hidden' },
-  });
-  const templateFile = path.join(outDir, 'index.html');
-  return { dir: outDir, templateFile, template: readFileSync(templateFile, 'utf8') };
+const builds = new Map<string, Promise<ClientBuild>>();
+
+/** The run's build in `scratch/build`, made on first use. */
+export function buildClient(scratch: string): Promise<ClientBuild> {
+  const distDir = path.join(scratch, 'build');
+  let build = builds.get(distDir);
+  if (!build) {
+    // 'hidden': maps are written beside the files but not referenced, so the JS is byte for
+    // byte what `npm run build` makes.
+    build = Promise.resolve().then(() => {
+      viteBuild('vite.config.ts', { distDir, sourcemap: 'hidden' });
+      return { distDir, dir: path.join(distDir, BUILD_LAYOUT.client) };
+    });
+    builds.set(distDir, build);
+  }
+  return build;
 }
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

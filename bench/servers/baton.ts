@@ -2,10 +2,10 @@
  * A real Baton from createBaton, as `npm start` assembles it, except: rate limits raised out
  * of the benchmarks' way, cheap argon2 (hashing is not measured) and a silent logger.
  */
-import { readFileSync } from 'node:fs';
 import { hashPassword } from '../../server/accounts/password.ts';
 import { createBaton } from '../../server/app.ts';
 import { createLogger } from '../../server/logger.ts';
+import { loadBuiltPages } from '../../server/pages/pages.ts';
 import type { Store } from '../../server/store/store.ts';
 import { CHEAP_ARGON2, type HostConfig, ROOMY_PASSWORD_CHECKS, UNLIMITED } from './config.ts';
 import type { Hosted } from './host.ts';
@@ -60,7 +60,7 @@ export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>)
     secrets: [config.secret],
     origins,
     handoffTtlSeconds: 60,
-    template: readFileSync(config.templateFile, 'utf8'),
+    renderPage: await loadBuiltPages(config.distDir),
     assetsDir: config.assetsDir ?? null,
     logger: createLogger({ level: 'silent' }),
     ...hashing,

@@ -14,8 +14,8 @@ export type HostConfig =
       kind: 'baton';
       store: StoreConfig;
       secret: string;
-      /** The page template file (the built dist index.html for browser runs). */
-      templateFile: string;
+      /** The build whose pages it renders (bench/lib/client-build.ts: `distDir`). */
+      distDir: string;
       /** The client build to serve `/assets` from, when pages are loaded in a browser. */
       assetsDir?: string;
       /**

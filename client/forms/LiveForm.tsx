@@ -1,5 +1,5 @@
 import type { FieldSpec, FormSpec } from '../../shared/forms.ts';
-import { fieldId } from '../layout/ids.ts';
+import { fieldId } from '../../shared/names.ts';
 import {
   createLiveForm,
   type LiveFormInitial,
@@ -13,8 +13,8 @@ import type { LiveSocket } from '../live/socket.ts';
 /**
  * A form from its description in `shared/forms.ts`, live over `socket`. It is a real
  * `<form method="post">`: when the socket is not open, submitting posts it over plain HTTP.
- * `novalidate` because the live checks say more than the browser's bubbles (the server's
- * markup keeps the browser's checks for pages without JavaScript).
+ * `novalidate` once live, because the live checks say more than the browser's bubbles; the
+ * server's page keeps the browser's checks for people without JavaScript.
  */
 export function LiveForm(props: {
   spec: FormSpec;
@@ -37,7 +37,9 @@ export function LiveForm(props: {
       class="form"
       method="post"
       action={/* @once */ props.spec.action}
-      novalidate
+      ref={(form) => {
+        form.noValidate = true;
+      }}
       on:submit={(event) => form.submit(event)}
     >
       {form.formError() && (

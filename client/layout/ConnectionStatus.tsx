@@ -1,4 +1,5 @@
 import { createSignal, onCleanup } from 'solid-js';
+import { isServer } from 'solid-js/web';
 import type { LiveSocket } from '../live/socket.ts';
 
 /** How long a first connection may take before the page says it is reconnecting. */
@@ -10,8 +11,11 @@ export const CONNECTING_GRACE_MS = 1000;
  */
 export function ConnectionStatus(props: { socket: LiveSocket }) {
   const [late, setLate] = createSignal(false);
-  const timer = setTimeout(() => setLate(true), CONNECTING_GRACE_MS);
-  onCleanup(() => clearTimeout(timer));
+  // The server renders the page as it is before the socket had a chance: connecting, quiet.
+  if (!isServer) {
+    const timer = setTimeout(() => setLate(true), CONNECTING_GRACE_MS);
+    onCleanup(() => clearTimeout(timer));
+  }
   const down = () => {
     const state = props.socket.state();
     return state === 'reconnecting' || (state === 'connecting' && late());

@@ -1,11 +1,13 @@
 import { createSignal } from 'solid-js';
+import { PAGE_TITLE_ID } from '../../shared/names.ts';
 import type { Flash as FlashData } from '../../shared/page.ts';
-import { PAGE_TITLE_ID } from './ids.ts';
 
 /**
  * The page's flash messages, each dismissable. Info is a polite status, an error an alert
  * (the role sits on the text alone, so the dismiss button is not read out with it).
  * The list only ever shrinks, so each message keeps its own "dismissed" flag (no <For>).
+ * The dismiss button could do nothing without JavaScript: the server renders it `hidden`,
+ * and the browser shows it once the page is live.
  */
 export function Flashes(props: { initialFlash: readonly FlashData[] }) {
   const [open, setOpen] = createSignal(props.initialFlash.length);
@@ -40,6 +42,10 @@ function Flash(props: { flash: FlashData; onDismiss: () => void }) {
             type="button"
             class="flash-dismiss"
             aria-label="Dismiss"
+            hidden
+            ref={(button) => {
+              button.hidden = false;
+            }}
             on:click={() => {
               setShown(false);
               props.onDismiss();

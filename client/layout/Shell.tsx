@@ -1,14 +1,13 @@
 import type { JSX } from 'solid-js';
+import { PAGE_TITLE_ID } from '../../shared/names.ts';
 import type { Flash } from '../../shared/page.ts';
 import type { LiveSocket } from '../live/socket.ts';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { Flashes } from './Flashes.tsx';
-import { PAGE_TITLE_ID } from './ids.ts';
 
 /**
  * The frame of every page: the "Baton" header with the connection status, and a centred
- * card with the flash messages and the page heading above `children`. Mirrors the markup of
- * `server/pages/markup.ts`, class for class, so nothing moves when the client takes over.
+ * card with the flash messages and the page heading above `children`.
  */
 export function Shell(props: {
   socket: LiveSocket;

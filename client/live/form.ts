@@ -5,6 +5,7 @@
  * A submit whose reply is lost with the connection is sent once more after reconnecting.
  */
 import { type Accessor, createRenderEffect, createSignal, onCleanup } from 'solid-js';
+import { isServer } from 'solid-js/web';
 import type { FormSpec } from '../../shared/forms.ts';
 import type { FormError } from '../../shared/page.ts';
 import type { FieldErrors, FieldName, Fields, FormName } from '../../shared/protocol.ts';
@@ -182,10 +183,11 @@ export function createLiveForm(
   const onPageShow = (event: PageTransitionEvent) => {
     if (event.persisted) setPending(false);
   };
-  addEventListener('pageshow', onPageShow);
+  // (A page rendered on the server has no window.)
+  if (!isServer) addEventListener('pageshow', onPageShow);
   onCleanup(() => {
     clearTimeout(timer);
-    removeEventListener('pageshow', onPageShow);
+    if (!isServer) removeEventListener('pageshow', onPageShow);
   });
 
   return {

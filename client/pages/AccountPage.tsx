@@ -1,17 +1,15 @@
+import { ACCOUNT_TITLE } from '../../shared/names.ts';
 import type { PageData } from '../../shared/page.ts';
 import { Shell } from '../layout/Shell.tsx';
-import type { LiveSocket } from '../live/socket.ts';
+import type { PageProps } from './page.ts';
 
 export type AccountPageData = Extract<PageData, { page: 'account' }>;
-
-/** The account page's heading (the server's markup uses the same). */
-export const ACCOUNT_TITLE = 'Your account';
 
 /**
  * The signed-in page. Its live socket stays open, so the page goes to `/login` as soon as
  * the session ends anywhere (another tab, another instance; see App.tsx).
  */
-export function AccountPage(props: { data: AccountPageData; socket: LiveSocket }) {
+export function AccountPage(props: PageProps<AccountPageData>) {
   return (
     <Shell socket={props.socket} title={ACCOUNT_TITLE} initialFlash={props.data.flash}>
       <p class="account-line">

@@ -3,7 +3,7 @@ import type { PageData } from '../../shared/page.ts';
 import type { Fields, FormName } from '../../shared/protocol.ts';
 import { LiveForm } from '../forms/LiveForm.tsx';
 import { Shell } from '../layout/Shell.tsx';
-import type { LiveSocket } from '../live/socket.ts';
+import type { PageProps } from './page.ts';
 
 export type FormPageData = Extract<PageData, { page: FormName }>;
 
@@ -12,12 +12,7 @@ export type FormPageData = Extract<PageData, { page: FormName }>;
  * `initialValues` is what the person typed into the server's form before the script
  * loaded; it wins over the server's prefill (the email, the only value it ever echoes).
  */
-export function FormPage(props: {
-  data: FormPageData;
-  socket: LiveSocket;
-  initialValues?: Partial<Fields>;
-  onAccepted?: (handoff: string) => void;
-}) {
+export function FormPage(props: PageProps<FormPageData>) {
   const spec = () => FORMS[props.data.page];
   const values: Fields = {};
   for (const { name } of spec().fields)

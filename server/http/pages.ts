@@ -7,7 +7,7 @@ import type Koa from 'koa';
 import { FORMS, type FormSpec } from '../../shared/forms.ts';
 import { type Flash, OTHER_TAB_QUERY, type PageData, type PagePath } from '../../shared/page.ts';
 import type { FormName } from '../../shared/protocol.ts';
-import { renderDocument } from '../pages/render.ts';
+import type { RenderPage } from '../pages/pages.ts';
 import type { BindingCookie } from '../session/binding.ts';
 import type { FlashCookie } from '../session/flash.ts';
 import type { ReturnTo } from '../session/return-to.ts';
@@ -25,8 +25,8 @@ export interface PageDeps {
   sudoMs: number;
   /** The forms' descriptions (FORMS unless a test says otherwise). */
   specs?: Readonly<Record<FormName, FormSpec>>;
-  /** The HTML template (the built client/index.html). */
-  template: () => string;
+  /** Renders a page's document (see server/pages/pages.ts). */
+  renderPage: RenderPage;
   /** The clock sudo mode and return paths are judged by (see BatonOptions.now). */
   now?: () => number;
 }
@@ -54,11 +54,12 @@ export async function sendPage(
     data.signedInEmail !== undefined
       ? data.signedInEmail
       : ((await signedInAccount(ctx, deps.store))?.email ?? null);
+  const html = await deps.renderPage({ ...data, signedInEmail });
   deps.binding.ensure(ctx);
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
-  ctx.body = renderDocument(deps.template(), { ...data, signedInEmail });
+  ctx.body = html;
 }
 
 /**

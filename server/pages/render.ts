@@ -1,25 +1,29 @@
 /**
- * Renders a page into the built HTML template (`dist/client/index.html`, or
- * `client/index.html` in development), so every page is complete without JavaScript.
+ * The HTML document of a page: the head (title, the page's own styles and script), the
+ * markup Solid rendered on the server inside `<div id="app">`, and the PageData as an inert
+ * JSON script that the page's entry reads to hydrate that markup.
  */
+import { pageTitle } from '../../shared/names.ts';
 import { type Flash, PAGE_DATA_ID, type PageData } from '../../shared/page.ts';
 import { FIELD_NAMES, type FieldErrors } from '../../shared/protocol.ts';
 import { escapeHtml } from './html.ts';
-import { pageHeading, renderPageBody } from './markup.ts';
 
-/** The placeholders the template must contain, each exactly once. */
-export const TEMPLATE_SLOTS = Object.freeze({
-  title: '<!--baton:title-->',
-  body: '<!--baton:body-->',
-  data: '<!--baton:data-->',
-});
+/** What a page's head loads, as URL paths: its entry script, the modules it imports, its styles. */
+export interface PageAssets {
+  /** Module scripts, in order (in development, Vite's client first). */
+  scripts: readonly string[];
+  /** Modules the scripts import, fetched early with `<link rel="modulepreload">`. */
+  preloads: readonly string[];
+  styles: readonly string[];
+}
 
-/** The product name, last in every document title. */
-export const PRODUCT_NAME = 'Baton';
-
-/** The document title for a page, e.g. `Log in · Baton`. */
-export function pageTitle(data: PageData): string {
-  return `${pageHeading(data)} · ${PRODUCT_NAME}`;
+/** The parts of a document that come from the build (or the dev server). */
+export interface DocumentParts {
+  /** The page's markup, rendered by Solid (client/entry-server.tsx). */
+  body: string;
+  assets: PageAssets;
+  /** The favicon's URL (a `data:` URL in the build). */
+  favicon: string;
 }
 
 /**
@@ -72,36 +76,36 @@ export function serializePageData(data: PageData): string {
   });
 }
 
-/**
- * Throws unless the template has each placeholder exactly once. `renderDocument` checks on
- * every page, because a template read by a function (the dev server's) may change between pages.
- */
-export function checkTemplate(template: string): void {
-  for (const [name, slot] of Object.entries(TEMPLATE_SLOTS)) {
-    const count = template.split(slot).length - 1;
-    if (count !== 1) {
-      throw new Error(
-        `The page template must contain the ${name} placeholder ${slot} exactly once (found ${count})`,
-      );
-    }
-  }
-}
+const attribute = (url: string) => `"${escapeHtml(url)}"`;
 
 /**
- * Fills the template for one page: the title, the page's markup inside `<div id="app">`,
- * and the PageData as an inert JSON script the client reads.
+ * The whole document for one page. `parts.body` is Solid's output, already escaped by it;
+ * everything else that varies is escaped here.
  *
  * @example
- * ctx.body = renderDocument(template, { page: 'account', email, flash: [] });
+ * ctx.body = renderDocument(data, { body: pages.renderBody(data), assets, favicon });
  */
-export function renderDocument(template: string, data: PageData): string {
-  checkTemplate(template);
-  const filled: Record<string, string> = {
-    [TEMPLATE_SLOTS.title]: escapeHtml(pageTitle(data)),
-    [TEMPLATE_SLOTS.body]: renderPageBody(data),
-    [TEMPLATE_SLOTS.data]: `<script type="application/json" id="${PAGE_DATA_ID}">${serializePageData(data)}</script>`,
-  };
-  // One pass with a function replacer: no `$&`-style patterns, and no slot text that a
-  // person typed (already filled in) can be replaced again.
-  return template.replace(/<!--baton:(?:title|body|data)-->/g, (slot) => filled[slot] ?? slot);
+export function renderDocument(data: PageData, parts: DocumentParts): string {
+  const { scripts, preloads, styles } = parts.assets;
+  const head = [
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="color-scheme" content="light dark">',
+    `<link rel="icon" type="image/svg+xml" href=${attribute(parts.favicon)}>`,
+    `<title>${escapeHtml(pageTitle(data))}</title>`,
+    ...styles.map((href) => `<link rel="stylesheet" href=${attribute(href)}>`),
+    ...scripts.map((src) => `<script type="module" src=${attribute(src)}></script>`),
+    ...preloads.map((href) => `<link rel="modulepreload" href=${attribute(href)}>`),
+  ];
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    ${head.join('\n    ')}
+  </head>
+  <body>
+    <div id="app">${parts.body}</div>
+    <script type="application/json" id="${PAGE_DATA_ID}">${serializePageData(data)}</script>
+  </body>
+</html>
+`;
 }

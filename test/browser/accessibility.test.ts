@@ -1,13 +1,14 @@
 /**
  * The pages for people using a keyboard, a screen reader, a phone or a zoomed browser:
  * axe-core finds no violations, focus goes to the first invalid field, and screenshots at
- * 360 px, 1280 px and 200% zoom (test-output/screenshots) to look at.
+ * 375 px (light and dark), 1280 px (light and dark) and 200% zoom (test-output/screenshots)
+ * to look at.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtClient } from '../helpers/build-client.ts';
+import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
 import { fillAndSubmit, pageWithErrors, reconnecting, shot, signUp } from './support.ts';
@@ -53,8 +54,7 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
   let chromium: LaunchedBrowser;
 
   beforeAll(async () => {
-    const client = builtClient();
-    server = await startServer({ template: client.template, assetsDir: client.dir });
+    server = await startServer({ assetsDir: CLIENT_DIR });
     chromium = await launchChromium();
   });
   afterAll(async () => {
@@ -165,7 +165,13 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
 
   describe('screenshots', () => {
     const sizes = [
-      { name: '360', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 },
+      { name: '375', viewport: { width: 375, height: 740 }, deviceScaleFactor: 2 },
+      {
+        name: '375-dark',
+        viewport: { width: 375, height: 740 },
+        deviceScaleFactor: 2,
+        colorScheme: 'dark' as const,
+      },
       { name: '1280', viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 },
       // 200% zoom: a 1280 px window at 200% lays out as 640 CSS pixels, each drawn twice as big.
       { name: '1280-zoom-200', viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 },

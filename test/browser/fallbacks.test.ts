@@ -4,7 +4,7 @@
  */
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtClient } from '../helpers/build-client.ts';
+import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
 import { fillAndSubmit, pageWithErrors, reconnecting, shot, signUp } from './support.ts';
@@ -32,8 +32,7 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
   let chromium: LaunchedBrowser;
 
   beforeAll(async () => {
-    const client = builtClient();
-    server = await startServer({ template: client.template, assetsDir: client.dir, origins });
+    server = await startServer({ assetsDir: CLIENT_DIR, origins });
     origins.push(server.url);
     chromium = await launchChromium();
   });

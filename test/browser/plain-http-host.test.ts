@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtClient } from '../helpers/build-client.ts';
+import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
 import { fillAndSubmit, pageWithErrors, reconnecting, shot } from './support.ts';
@@ -20,11 +20,10 @@ describe.skipIf(skip !== null)('signing in over plain HTTP on a name that is not
   let base: string;
 
   beforeAll(async () => {
-    const client = builtClient();
     // The door and the Origin rule read this list on each request, so the port can be
     // added once the server listens (port 0).
     const origins: string[] = [];
-    server = await startServer({ template: client.template, assetsDir: client.dir, origins });
+    server = await startServer({ assetsDir: CLIENT_DIR, origins });
     base = `http://${HOST}:${new URL(server.url).port}`;
     origins.push(base);
     chromium = await launchChromium({ args: [`--host-resolver-rules=MAP ${HOST} 127.0.0.1`] });

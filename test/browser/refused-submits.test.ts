@@ -5,7 +5,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { builtClient } from '../helpers/build-client.ts';
+import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
 import { fillAndSubmit, pageWithErrors, shot } from './support.ts';
@@ -49,8 +49,7 @@ describe.skipIf(skip !== null)('refused submits in a real browser', () => {
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
-    const client = builtClient();
-    server = await startServer({ template: client.template, assetsDir: client.dir });
+    server = await startServer({ assetsDir: CLIENT_DIR });
     chromium = await launchChromium();
   });
   afterEach(async () => {

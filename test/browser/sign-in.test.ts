@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtClient } from '../helpers/build-client.ts';
+import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
 
@@ -15,8 +15,7 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const client = builtClient();
-    server = await startServer({ template: client.template, assetsDir: client.dir });
+    server = await startServer({ assetsDir: CLIENT_DIR });
     chromium = await launchChromium();
   });
   afterAll(async () => {

@@ -1,9 +1,22 @@
 /** @vitest-environment happy-dom */
 import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../../client/App.tsx';
+import { App as AppOf } from '../../client/App.tsx';
+import { AccountPage } from '../../client/pages/AccountPage.tsx';
+import { FormPage } from '../../client/pages/FormPage.tsx';
+import type { PageProps } from '../../client/pages/page.ts';
 import type { PageData } from '../../shared/page.ts';
 import { createFakeSocket, flush } from './fakes.ts';
+
+/** The App with the page its entry gives it for `data` (entries/form.tsx or entries/account.tsx). */
+function App(props: PageProps & { navigate?: (path: string) => void }) {
+  const data = props.data;
+  return data.page === 'account' ? (
+    <AppOf {...props} data={data} page={AccountPage} />
+  ) : (
+    <AppOf {...props} data={data} page={FormPage} />
+  );
+}
 
 describe('App', () => {
   afterEach(cleanup);

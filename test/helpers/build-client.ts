@@ -1,17 +1,18 @@
 /**
- * The client build that test/global-setup.ts made for this run, for tests that need the
- * real pages (browser tests, bundle size).
+ * The build test/global-setup.ts made for this run (dist/client and dist/ssr, as
+ * `npm run build` makes them): the pages every in-process server renders, and the client
+ * files the browser tests load.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { BUILD_LAYOUT, loadBuiltPages, type RenderPage } from '../../server/pages/pages.ts';
 
-export const CLIENT_DIR = path.resolve(import.meta.dirname, '../../dist/client');
+export const DIST_DIR = path.resolve(import.meta.dirname, '../../dist');
+export const CLIENT_DIR = path.join(DIST_DIR, BUILD_LAYOUT.client);
 
-export interface ClientBuild {
-  dir: string;
-  template: string;
-}
+let pages: Promise<RenderPage> | undefined;
 
-export function builtClient(): ClientBuild {
-  return { dir: CLIENT_DIR, template: readFileSync(path.join(CLIENT_DIR, 'index.html'), 'utf8') };
+/** The built pages, loaded once per test file. */
+export function builtPages(): Promise<RenderPage> {
+  pages ??= loadBuiltPages(DIST_DIR);
+  return pages;
 }

@@ -3,13 +3,14 @@
  * parameters and password-check caps out of the way (hashing and load shedding are not what
  * these tests measure; test/server/accounts/ and test/security/ set their own).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Baton, type BatonOptions, createBaton } from '../../server/app.ts';
 import { createLogger, type Logger } from '../../server/logger.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { Store } from '../../server/store/store.ts';
+import { builtPages } from './build-client.ts';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-baton-0001';
 export const CHEAP_ARGON2 = Object.freeze({ memoryCost: 64, timeCost: 1, parallelism: 1 });
@@ -19,10 +20,6 @@ export const ROOMY_PASSWORD_CHECKS = Object.freeze({
   perAccount: 10_000,
   queueLimit: 100_000,
 });
-export const TEMPLATE = readFileSync(
-  path.resolve(import.meta.dirname, '../../client/index.html'),
-  'utf8',
-);
 
 export interface RunningServer {
   baton: Baton;
@@ -46,7 +43,7 @@ export async function startServer(overrides: Partial<BatonOptions> = {}): Promis
     secrets: [TEST_SECRET],
     origins,
     handoffTtlSeconds: 60,
-    template: TEMPLATE,
+    renderPage: overrides.renderPage ?? (await builtPages()),
     logger,
     argon2: CHEAP_ARGON2,
     passwordChecks: ROOMY_PASSWORD_CHECKS,

@@ -1,3 +1,4 @@
+import { Window } from 'happy-dom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserSession } from '../../helpers/browser-session.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
@@ -108,7 +109,14 @@ describe('forms without JavaScript', () => {
     expect(html).toContain('aria-invalid="true"');
     expect(html).toContain('Use at least 8 characters.');
     expect(html).toContain('role="alert"');
-    expect(html).toContain('bad&lt;script&gt;@');
+    // Kept in the quoted value attribute, where only the quote and & need escaping.
+    expect(html).toContain('value="bad<script>@"');
+    const page = new new Window().DOMParser().parseFromString(
+      html,
+      'text/html',
+    ) as unknown as Document;
+    expect(page.querySelector<HTMLInputElement>('input[name="email"]')?.value).toBe('bad<script>@');
+    expect(page.querySelectorAll('script')).toHaveLength(2); // the page's module and its data
     expect(html).not.toContain('hunter2');
   });
 

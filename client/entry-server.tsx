@@ -1,0 +1,36 @@
+/**
+ * The pages as the server renders them: the same component trees the entries hydrate,
+ * rendered to HTML by Solid on the server. Vite builds this file for the server (`vite build
+ * --ssr`, into dist/ssr), and the dev server loads it through Vite; the Koa server puts the
+ * result into the document (server/pages/render.ts).
+ */
+import { renderToString } from 'solid-js/web';
+import type { PageData } from '../shared/page.ts';
+import { App } from './App.tsx';
+import favicon from './favicon.svg';
+import type { LiveSocket } from './live/socket.ts';
+import { AccountPage, type AccountPageData } from './pages/AccountPage.tsx';
+import { FormPage, type FormPageData } from './pages/FormPage.tsx';
+
+/** The favicon's URL (small enough for Vite to inline it as a `data:` URL). */
+export const FAVICON_URL: string = favicon;
+
+/** A socket that never connects: a page is rendered as it looks before its socket opens. */
+const notConnected: LiveSocket = {
+  state: () => 'connecting',
+  request: async () => ({ ok: false, code: 'socket.closed', message: 'Not connected.' }),
+  onSessionEnded: () => () => {},
+  onSignedIn: () => () => {},
+  close: () => {},
+};
+
+/** The markup inside `<div id="app">` for a page, with the keys its entry hydrates by. */
+export function renderBody(data: PageData): string {
+  return renderToString(() =>
+    data.page === 'account' ? (
+      <App page={AccountPage} data={data as AccountPageData} socket={notConnected} />
+    ) : (
+      <App page={FormPage} data={data as FormPageData} socket={notConnected} />
+    ),
+  );
+}

@@ -1,0 +1,28 @@
+/**
+ * The words and element ids a page is known by, in one place: the server's document title
+ * and the components' headings and ids come from here, so they cannot drift apart.
+ */
+import { FORMS } from './forms.ts';
+import type { PageData } from './page.ts';
+
+/** The product name, last in every document title. */
+export const PRODUCT_NAME = 'Baton';
+
+/** The account page's heading. */
+export const ACCOUNT_TITLE = 'Your account';
+
+/** The page heading's id: the card is labelled by it, and focus goes there when a flash is dismissed. */
+export const PAGE_TITLE_ID = 'page-title';
+
+/** The id of a form's input, e.g. `login-email`. */
+export const fieldId = (form: string, field: string): string => `${form}-${field}`;
+
+/** The page's heading. */
+export function pageHeading(data: PageData): string {
+  return data.page === 'account' ? ACCOUNT_TITLE : FORMS[data.page].title;
+}
+
+/** The document title for a page, e.g. `Log in · Baton`. */
+export function pageTitle(data: PageData): string {
+  return `${pageHeading(data)} · ${PRODUCT_NAME}`;
+}

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routeMatcher } from '../../../server/http/route-list.ts';
+import { type RunningServer, startServer } from '../../helpers/start-server.ts';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(() => server.stop());
+
+describe('Baton.routes', () => {
+  it('lists every route the router has, and the live socket', () => {
+    const routes = server.baton.routes.map(
+      (route) =>
+        `${route.upgrade ? 'UPGRADE' : route.methods.filter((m) => m !== 'HEAD').join(',')} ${route.path}`,
+    );
+    expect(routes.sort()).toEqual(
+      [
+        'GET /',
+        'GET /login',
+        'GET /signup',
+        'GET /change-password',
+        'GET /account',
+        'POST /login',
+        'POST /signup',
+        'POST /change-password',
+        'POST /logout',
+        'GET /healthz',
+        'POST /handoff',
+        'UPGRADE /live',
+      ].sort(),
+    );
+  });
+});
+
+describe('routeMatcher', () => {
+  it('matches the server’s paths, with or without a query, and nothing beside them', () => {
+    const isServerRoute = routeMatcher(server.baton.routes);
+    for (const url of ['/', '/login', '/login?from=x', '/account?from=other-tab', '/handoff']) {
+      expect(isServerRoute(url), url).toBe(true);
+    }
+    for (const url of ['/live', '/live/socket.ts', '/entries/form.tsx', '/@vite/client', '/x']) {
+      expect(isServerRoute(url), url).toBe(false);
+    }
+  });
+
+  it('matches the live socket only as an upgrade', () => {
+    const isServerRoute = routeMatcher(server.baton.routes);
+    expect(isServerRoute('/live', true)).toBe(true);
+    expect(isServerRoute('/live/socket.ts', true)).toBe(false);
+    expect(isServerRoute('/login', true)).toBe(false);
+  });
+});
