@@ -2,7 +2,6 @@
  * The words and element ids a page is known by, in one place: the server's document title
  * and the components' headings and ids come from here, so they cannot drift apart.
  */
-import { FORMS } from './forms.ts';
 import type { PageData } from './page.ts';
 
 /** The product name, last in every document title. */
@@ -19,7 +18,7 @@ export const fieldId = (form: string, field: string): string => `${form}-${field
 
 /** The page's heading. */
 export function pageHeading(data: PageData): string {
-  return data.page === 'account' ? ACCOUNT_TITLE : FORMS[data.page].title;
+  return data.page === 'account' ? ACCOUNT_TITLE : data.spec.title;
 }
 
 /** The document title for a page, e.g. `Log in · Baton`. */

@@ -2,6 +2,7 @@
  * What the server tells the client about the page it rendered. It travels as JSON inside
  * `<script type="application/json" id="baton-page">` (inert, so a strict CSP allows it).
  */
+import type { FormSpec } from './forms.ts';
 import type { FieldErrors, FormName } from './protocol.ts';
 
 /**
@@ -41,6 +42,11 @@ export type PageData = PageCommon &
   (
     | {
         page: FormName;
+        /**
+         * The form's description, sent with its page, so a page's script carries no other
+         * form's (each form added to shared/forms.ts would otherwise weigh on every page).
+         */
+        spec: FormSpec;
         values: { email: string };
         errors: FieldErrors;
         formError: FormError | null;

@@ -1,4 +1,3 @@
-import { FORMS } from '../../shared/forms.ts';
 import type { PageData } from '../../shared/page.ts';
 import type { Fields, FormName } from '../../shared/protocol.ts';
 import { LiveForm } from '../forms/LiveForm.tsx';
@@ -13,7 +12,7 @@ export type FormPageData = Extract<PageData, { page: FormName }>;
  * loaded; it wins over the server's prefill (the email, the only value it ever echoes).
  */
 export function FormPage(props: PageProps<FormPageData>) {
-  const spec = () => FORMS[props.data.page];
+  const spec = () => props.data.spec;
   const values: Fields = {};
   for (const { name } of spec().fields)
     values[name] = props.initialValues?.[name] ?? (name === 'email' ? props.data.values.email : '');

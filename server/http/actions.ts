@@ -144,6 +144,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
       deps,
       {
         page: form,
+        spec,
         values: { email: fields.email ?? '' },
         errors: outcome.errors,
         formError: { code: outcome.code, message: outcome.message },

@@ -111,6 +111,7 @@ function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
       return confirmFirst(ctx, deps, spec.action);
     await sendPage(ctx, deps, {
       page,
+      spec,
       values: { email: '' },
       errors: {},
       formError: null,

@@ -41,6 +41,7 @@ export function pageDataForClient(data: PageData): PageData {
   }
   return {
     page: data.page,
+    spec: data.spec,
     values: { email: data.values.email },
     errors: errorsForClient(data.errors),
     formError: data.formError && { code: data.formError.code, message: data.formError.message },

@@ -32,6 +32,7 @@ function scriptsOf(html: string): string[] {
 
 const formPage = (page: keyof typeof FORMS): PageData => ({
   page,
+  spec: FORMS[page],
   values: { email: '' },
   errors: {},
   formError: null,

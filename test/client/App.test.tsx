@@ -5,6 +5,7 @@ import { App as AppOf } from '../../client/App.tsx';
 import { AccountPage } from '../../client/pages/AccountPage.tsx';
 import { FormPage } from '../../client/pages/FormPage.tsx';
 import type { PageProps } from '../../client/pages/page.ts';
+import { FORMS } from '../../shared/forms.ts';
 import type { PageData } from '../../shared/page.ts';
 import { createFakeSocket, flush } from './fakes.ts';
 
@@ -26,7 +27,14 @@ describe('App', () => {
     const navigate = vi.fn();
     render(() => (
       <App
-        data={{ page: 'login', values: { email: '' }, errors: {}, formError: null, flash: [] }}
+        data={{
+          page: 'login',
+          spec: FORMS.login,
+          values: { email: '' },
+          errors: {},
+          formError: null,
+          flash: [],
+        }}
         socket={socket}
         navigate={navigate}
       />
@@ -42,7 +50,14 @@ describe('App', () => {
     const onAccepted = vi.fn();
     render(() => (
       <App
-        data={{ page: 'login', values: { email: '' }, errors: {}, formError: null, flash: [] }}
+        data={{
+          page: 'login',
+          spec: FORMS.login,
+          values: { email: '' },
+          errors: {},
+          formError: null,
+          flash: [],
+        }}
         socket={socket}
         navigate={navigate}
         onAccepted={onAccepted}
@@ -65,7 +80,14 @@ describe('App', () => {
     const navigate = vi.fn();
     render(() => (
       <App
-        data={{ page: 'login', values: { email: '' }, errors: {}, formError: null, flash: [] }}
+        data={{
+          page: 'login',
+          spec: FORMS.login,
+          values: { email: '' },
+          errors: {},
+          formError: null,
+          flash: [],
+        }}
         socket={socket}
         navigate={navigate}
         initialValues={{ email: 'ada@example.com', password: 'correct horse battery' }}
@@ -96,6 +118,7 @@ describe('App', () => {
 
   const changePassword: PageData = {
     page: 'change-password',
+    spec: FORMS['change-password'],
     values: { email: '' },
     errors: {},
     formError: null,

@@ -3,10 +3,12 @@ import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONNECTING_GRACE_MS } from '../../../client/layout/ConnectionStatus.tsx';
 import { FormPage, type FormPageData } from '../../../client/pages/FormPage.tsx';
+import { FORMS } from '../../../shared/forms.ts';
 import { createFakeSocket } from '../fakes.ts';
 
 const login: FormPageData = {
   page: 'login',
+  spec: FORMS.login,
   values: { email: '' },
   errors: {},
   formError: null,

@@ -1,6 +1,7 @@
 import { Window } from 'happy-dom';
 import { describe, expect, it } from 'vitest';
 import { serializePageData } from '../../../server/pages/render.ts';
+import { FORMS } from '../../../shared/forms.ts';
 import { pageTitle } from '../../../shared/names.ts';
 import type { PageData } from '../../../shared/page.ts';
 import type { FormName } from '../../../shared/protocol.ts';
@@ -13,6 +14,7 @@ const renderDocument = (data: PageData) => renderPage(data) as string;
 
 const login: Extract<PageData, { page: FormName }> = {
   page: 'login',
+  spec: FORMS.login,
   values: { email: '' },
   errors: {},
   formError: null,
@@ -65,7 +67,7 @@ describe('a page as the server renders it', () => {
   });
 
   it('titles each page after its heading', () => {
-    expect(pageTitle({ ...login, page: 'signup' })).toBe('Create your account · Baton');
+    expect(pageTitle({ ...login, page: 'signup', spec: FORMS.signup })).toBe('Create your account · Baton');
     expect(pageTitle({ page: 'account', email: 'a@b.co', flash: [] })).toBe('Your account · Baton');
   });
 
@@ -92,7 +94,7 @@ describe('a page as the server renders it', () => {
   });
 
   it('renders the sign-up form posting to /signup, the password described by its hint', () => {
-    const document = parse(renderDocument({ ...login, page: 'signup' }));
+    const document = parse(renderDocument({ ...login, page: 'signup', spec: FORMS.signup }));
     expect(document.querySelector('form')?.getAttribute('action')).toBe('/signup');
     const password = document.querySelector('input[name="password"]') as HTMLInputElement;
     expect(password.getAttribute('autocomplete')).toBe('new-password');
@@ -126,6 +128,7 @@ describe('a page as the server renders it', () => {
       renderDocument({
         ...login,
         page: 'signup',
+        spec: FORMS.signup,
         values: { email: 'ada' },
         errors: {
           email: 'Enter an email address like name@example.com.',
@@ -244,6 +247,7 @@ describe('the sign-up page as the server renders it', () => {
       renderDocument({
         ...login,
         page: 'signup',
+        spec: FORMS.signup,
         errors: { password: 'Use at least 8 characters.' },
       }),
     );
