@@ -76,7 +76,7 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     await fillAndSubmit(page, 'Sign up', 'no-script-change@example.com', PASSWORD);
     await page.waitForURL(`${server.url}/account`);
 
-    await page.getByRole('link', { name: 'Change password' }).click();
+    await page.getByRole('main').getByRole('link', { name: 'Change password' }).click();
     await page.waitForURL(`${server.url}/change-password`);
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByLabel('New password').fill('another fine password');
