@@ -54,7 +54,7 @@ describe.skipIf(skip !== null)(
       await page.waitForURL(`${server.url}/confirm-password`);
       expect(await page.getByText('Confirm your password to continue.').count()).toBe(1);
       await shot(page, 'confirm-password-after-sudo-expired-375');
-    await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByLabel('Password', { exact: true }).fill(password);
       await page.getByRole('button', { name: 'Confirm' }).click();
       await page.waitForURL(`${server.url}/change-password`);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
