@@ -72,11 +72,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       {
-        // Component tests: Solid's browser build in happy-dom.
+        // Component tests: Solid's browser build in happy-dom (and the guide's, beside its form).
         extends: true,
         test: {
           name: 'client',
-          include: ['test/client/**/*.test.{ts,tsx}'],
+          include: ['test/client/**/*.test.{ts,tsx}', 'test/guide/**/*.test.tsx'],
           environment: 'happy-dom',
           server: { deps: { inline: [/solid-js/, /@solidjs/] } },
         },

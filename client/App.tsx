@@ -9,9 +9,7 @@ import type { PageComponent, PageProps } from './pages/page.ts';
  * in in another tab, and for `/login` when its session ends. The server renders the same
  * tree, so hydration finds what it rendered; the browser's part is left out there.
  */
-export function App<D extends PageData>(
-  props: PageProps<D> & { page: PageComponent<D>; navigate?: (path: string) => void },
-) {
+export function App<D extends PageData>(props: PageProps<D> & { page: PageComponent<D> }) {
   // Once this page posts a form (its own handoff, or a form the browser posts because the
   // socket was down) it is already navigating, and a navigation now would cancel that post:
   // from then on, the notice of a sign-in (most likely its own) is ignored, and so is the
@@ -49,6 +47,7 @@ export function App<D extends PageData>(
       socket={props.socket}
       initialValues={props.initialValues}
       onAccepted={onAccepted}
+      navigate={props.navigate}
     />
   );
 }

@@ -21,9 +21,12 @@ export function LiveForm(props: {
   socket: LiveSocket;
   initial: LiveFormInitial;
   onAccepted?: (handoff: string) => void;
+  /** Leaves the page (see LiveFormOptions.navigate). */
+  navigate?: (path: string) => void;
 }) {
   const form = createLiveForm(props.spec, props.socket, props.initial, {
     onAccepted: props.onAccepted,
+    navigate: props.navigate,
   });
   // A page rendered after a refused post opens on what to fix, as a refused live submit
   // does: the first invalid field, else the form's error. `autofocus` rather than a script's
@@ -59,7 +62,12 @@ export function LiveForm(props: {
       {props.spec.fields.map((field) => (
         <Field form={form} field={field} problem={problem} />
       ))}
-      <button class="button" type="submit" disabled={form.pending()}>
+      {/* A button that does what cannot be undone says so in its colour (`danger`). */}
+      <button
+        class={/* @once */ props.spec.danger ? 'button button-danger' : 'button'}
+        type="submit"
+        disabled={form.pending()}
+      >
         {form.pending() ? props.spec.progressLabel : props.spec.submitLabel}
       </button>
     </form>

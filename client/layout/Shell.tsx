@@ -2,17 +2,23 @@ import type { JSX } from 'solid-js';
 import { PAGE_TITLE_ID } from '../../shared/names.ts';
 import type { Flash } from '../../shared/page.ts';
 import type { LiveSocket } from '../live/socket.ts';
+import { AccountNav } from './AccountNav.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { Flashes } from './Flashes.tsx';
 
 /**
- * The frame of every page: the "Baton" header with the connection status, and a centred
- * card with the flash messages and the page heading above `children`.
+ * The frame of every page: the header (the "Baton" link home, the connection status and,
+ * signed in, the account's email, its pages and "Log out"), and a centred card with the
+ * flash messages and the page heading above `children`.
  */
 export function Shell(props: {
   socket: LiveSocket;
   title: string;
   initialFlash: readonly Flash[];
+  /** The signed-in account's email; absent or null: signed out, no account links. */
+  signedInEmail?: string | null;
+  /** This page's path, marked as the current one among the account links. */
+  path?: string;
   children: JSX.Element;
 }) {
   return (
@@ -24,6 +30,7 @@ export function Shell(props: {
           Baton
         </a>
         <ConnectionStatus socket={props.socket} />
+        {props.signedInEmail && <AccountNav email={props.signedInEmail} path={props.path} />}
       </header>
       <main class="page">
         <section class="card" aria-labelledby={PAGE_TITLE_ID}>

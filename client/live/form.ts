@@ -29,6 +29,8 @@ export interface LiveFormOptions {
   resendWithinMs?: number;
   /** Called with the sealed handoff of an accepted submit; posts it to `/handoff` by default. */
   onAccepted?: (handoff: string) => void;
+  /** Leaves the page for `path` (a full-page navigation by default). */
+  navigate?: (path: string) => void;
 }
 
 export interface LiveForm {
@@ -50,6 +52,9 @@ export interface LiveForm {
   submit(event: SubmitEvent): void;
 }
 
+/** The refusal of a form that needs a recent authentication the session no longer has. */
+const RECENT_AUTH = 'auth.recent-required';
+
 /** What `createLiveForm` uses for the options it is not given. */
 export const LIVE_FORM_DEFAULTS = Object.freeze({ debounceMs: 200, resendWithinMs: 5000 });
 
@@ -70,6 +75,7 @@ export function createLiveForm(
   const debounceMs = options.debounceMs ?? LIVE_FORM_DEFAULTS.debounceMs;
   const resendWithinMs = options.resendWithinMs ?? LIVE_FORM_DEFAULTS.resendWithinMs;
   const onAccepted = options.onAccepted ?? ((handoff: string) => submitHandoff(handoff));
+  const navigate = options.navigate ?? ((path: string) => location.assign(path));
 
   const [values, setValues] = createSignal<Fields>({ ...initial.values });
   const [errors, setErrors] = createSignal<FieldErrors>(initial.errors);
@@ -149,6 +155,13 @@ export function createLiveForm(
     }
     if (reply.ok && reply.message.type === 'accepted') {
       onAccepted(reply.message.handoff);
+      return;
+    }
+    if (reply.ok && reply.message.type === 'refused' && reply.message.code === RECENT_AUTH) {
+      // The last sign-in or password confirmation is too old now (it was recent enough when
+      // the page loaded). The form's own page knows what to do: it sends the person to
+      // confirm their password, then back to the form. The button stays locked meanwhile.
+      navigate(spec.action);
       return;
     }
     setPending(false);

@@ -17,7 +17,13 @@ export function FormPage(props: PageProps<FormPageData>) {
   for (const { name } of spec().fields)
     values[name] = props.initialValues?.[name] ?? (name === 'email' ? props.data.values.email : '');
   return (
-    <Shell socket={props.socket} title={spec().title} initialFlash={props.data.flash}>
+    <Shell
+      socket={props.socket}
+      title={spec().title}
+      initialFlash={props.data.flash}
+      signedInEmail={props.data.signedInEmail}
+      path={spec().action}
+    >
       <LiveForm
         spec={spec()}
         socket={props.socket}
@@ -27,6 +33,7 @@ export function FormPage(props: PageProps<FormPageData>) {
           formError: props.data.formError,
         }}
         onAccepted={props.onAccepted}
+        navigate={props.navigate}
       />
       <p class="alternate">
         {spec().alternate.prompt} <a href={spec().alternate.href}>{spec().alternate.label}</a>

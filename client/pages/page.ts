@@ -11,6 +11,8 @@ export interface PageProps<D extends PageData = PageData> {
   initialValues?: Partial<Fields>;
   /** Called with the sealed handoff of an accepted form. */
   onAccepted?: (handoff: string) => void;
+  /** Leaves the page for `path` (a full-page navigation unless a test says otherwise). */
+  navigate?: (path: string) => void;
 }
 
 /** A page: one component tree, rendered by the server and hydrated by its entry. */

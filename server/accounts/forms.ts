@@ -122,7 +122,8 @@ const ALSO_WHEN_INVALID: Partial<
   'change-password': checkCurrentPassword,
 };
 
-const AUTH_REQUIRED: Refused = {
+/** The refusal of a signed-in form whose session or account is gone. */
+export const AUTH_REQUIRED: Refused = {
   ok: false,
   code: 'auth.required',
   message: 'Your session has ended. Log in again to continue.',
@@ -354,11 +355,13 @@ async function checkOwnPassword(
 }
 
 /**
- * Change-password with a new password the rules refused: checks the current one anyway
- * (when it was given), so both mistakes show at once. Resolves null when it is right (or
- * absent), the wrong-password refusal when it is wrong, or a limit or busy refusal.
+ * Checks the signed-in person's password (`fields.password`) under the sign-in limits, for
+ * any form that asks for it. Resolves null when it is right (or absent: the form's rules
+ * say whether it may be), the wrong-password refusal when it is wrong, `auth.required`
+ * when the account is gone, or a limit or busy refusal. Change-password also runs it when
+ * only its new password broke a rule, so both mistakes show at once.
  */
-async function checkCurrentPassword(
+export async function checkCurrentPassword(
   deps: FormDeps,
   fields: Required<Fields>,
   who: Submitter,

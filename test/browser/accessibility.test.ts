@@ -1,6 +1,7 @@
 /**
  * The pages for people using a keyboard, a screen reader, a phone or a zoomed browser:
- * axe-core finds no violations, focus goes to the first invalid field, and screenshots at
+ * axe-core finds no violations (the header signed in and out, every flash kind, the danger
+ * button), focus goes to the first invalid field, and screenshots at
  * 375 px (light and dark), 1280 px (light and dark) and 200% zoom (test-output/screenshots)
  * to look at.
  */
@@ -41,6 +42,32 @@ async function axeViolations(page: Page): Promise<string[]> {
     (v) =>
       `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
   );
+}
+
+/** Posts a handoff that does not open, as a tampered one would be: /login then says so in an error flash. */
+async function postBadHandoff(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = '/handoff';
+    const field = document.createElement('input');
+    field.name = 'handoff';
+    field.value = 'not-a-handoff';
+    form.append(field);
+    document.body.append(form);
+    form.submit();
+  });
+  await expect.poll(() => page.getByRole('alert').count(), SLOW).toBe(1);
+}
+
+/**
+ * Gives the page's form button the danger style: no form on main is dangerous yet (the
+ * "Delete account" form will be), and the style must hold its contrast in both schemes.
+ */
+async function dangerButton(page: Page, name: string): Promise<void> {
+  await page
+    .getByRole('button', { name })
+    .evaluate((button) => button.classList.add('button-danger'));
 }
 
 /** Waits until the live socket is up (no "Reconnecting…"), so the page is in its live state. */
@@ -91,7 +118,7 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
     it('finds no violations on /change-password, also with errors shown', async () => {
       const page = await context.newPage();
       await signUp(page, server.url, `axe-change-${colorScheme}@example.com`);
-      await page.getByRole('link', { name: 'Change password' }).click();
+      await page.getByRole('main').getByRole('link', { name: 'Change password' }).click();
       await page.waitForURL(`${server.url}/change-password`);
       await settled(page);
       expect(await axeViolations(page)).toEqual([]);
@@ -100,6 +127,34 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       expect(await page.getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
       expect(await axeViolations(page)).toEqual([]);
       await page.context().clearCookies();
+    });
+
+    it('finds no violations in the signed-in header, nor on a danger button, hovered too', async () => {
+      const page = await context.newPage();
+      await signUp(page, server.url, `axe-header-${colorScheme}@example.com`);
+      await page.goto(`${server.url}/change-password`);
+      await settled(page);
+      await dangerButton(page, 'Change password');
+      expect(await axeViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Change password' }).hover();
+      expect(await axeViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Log out' }).hover();
+      expect(await axeViolations(page)).toEqual([]);
+      await page.context().clearCookies();
+    });
+
+    it('finds no violations on a notice flash and an error flash', async () => {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/account`);
+      await page.waitForURL(`${server.url}/login`);
+      await settled(page);
+      const notice = page.locator('.flash-notice');
+      expect(await notice.textContent()).toContain('You must log in to see that page.');
+      expect(await axeViolations(page)).toEqual([]);
+      await postBadHandoff(page);
+      await settled(page);
+      expect(await page.locator('.flash-error').count()).toBe(1);
+      expect(await axeViolations(page)).toEqual([]);
     });
 
     it('finds no violations on /account, with its flash', async () => {
@@ -210,7 +265,8 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
           size.viewport.width,
         );
 
-        await signUp(page, server.url, `shots-${size.name}@example.com`);
+        // A long address: it wraps in the header and the card, and nothing scrolls sideways.
+        await signUp(page, server.url, `shots-${size.name}-a-rather-long-address@example.com`);
         await settled(page);
         await shot(page, `account-${size.name}`);
         expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
@@ -227,6 +283,19 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
         expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
           size.viewport.width,
         );
+        await dangerButton(page, 'Change password');
+        await page.getByLabel('New password').focus();
+        await shot(page, `danger-button-${size.name}`);
+
+        // Signed out: the header is the brand alone; a notice, then an error flash.
+        await page.context().clearCookies();
+        await page.goto(`${server.url}/account`);
+        await page.waitForURL(`${server.url}/login`);
+        await settled(page);
+        await shot(page, `login-notice-${size.name}`);
+        await postBadHandoff(page);
+        await settled(page);
+        await shot(page, `login-flash-error-${size.name}`);
         expect(errors).toEqual([]);
         await context.close();
       },

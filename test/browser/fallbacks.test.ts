@@ -49,7 +49,7 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     await page.goto(`${server.url}/signup`);
     await fillAndSubmit(page, 'Sign up', 'no-script@example.com', PASSWORD);
     await page.waitForURL(`${server.url}/account`);
-    expect(await page.getByText('no-script@example.com').count()).toBe(1);
+    expect(await page.getByRole('main').getByText('no-script@example.com').count()).toBe(1);
     expect(await page.getByText('Welcome to Baton!').count()).toBe(1);
 
     await page.getByRole('button', { name: 'Log out' }).click();
@@ -76,7 +76,7 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     await fillAndSubmit(page, 'Sign up', 'no-script-change@example.com', PASSWORD);
     await page.waitForURL(`${server.url}/account`);
 
-    await page.getByRole('link', { name: 'Change password' }).click();
+    await page.getByRole('main').getByRole('link', { name: 'Change password' }).click();
     await page.waitForURL(`${server.url}/change-password`);
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByLabel('New password').fill('another fine password');
@@ -191,7 +191,7 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     expect(lost.submits()).toBe(2);
     expect(posts).toEqual(['/handoff']);
     expect(await page.getByText('Welcome to Baton!').count()).toBe(1);
-    expect(await page.getByText('lost-reply@example.com').count()).toBe(1);
+    expect(await page.getByRole('main').getByText('lost-reply@example.com').count()).toBe(1);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -88,7 +88,7 @@ describe.skipIf(skip !== null)('signing in over plain HTTP on a name that is not
     await page.goto(`${base}/signup`);
     await fillAndSubmit(page, 'Sign up', 'plain-http-no-js@example.com', PASSWORD);
     await page.waitForURL(`${base}/account`);
-    expect(await page.getByText('plain-http-no-js@example.com').count()).toBe(1);
+    expect(await page.getByRole('main').getByText('plain-http-no-js@example.com').count()).toBe(1);
     await shot(page, 'plain-http-host-no-javascript-account');
     await context.close();
   });

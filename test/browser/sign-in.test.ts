@@ -78,7 +78,11 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.waitForURL(`${server.url}/account`);
 
-    await page.getByRole('link', { name: 'Change password' }).click();
+    // The header's link to it, as on every signed-in page.
+    await page
+      .getByRole('navigation', { name: 'Account' })
+      .getByRole('link', { name: 'Change password' })
+      .click();
     await page.waitForURL(`${server.url}/change-password`);
     await expect
       .poll(() => page.getByRole('status').filter({ hasText: 'Reconnecting' }).count())

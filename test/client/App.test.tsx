@@ -138,6 +138,49 @@ describe('App', () => {
     expect(navigate).toHaveBeenCalledExactlyOnceWith('/login');
   });
 
+  it('stays on its way to /login after "Log out" when that ends its session', () => {
+    const socket = createFakeSocket();
+    const navigate = vi.fn();
+    render(() => (
+      <App
+        data={{ ...account, signedInEmail: 'ada@example.com' }}
+        socket={socket}
+        navigate={navigate}
+      />
+    ));
+    const form = screen.getByRole('button', { name: 'Log out' }).closest('form') as HTMLFormElement;
+    // happy-dom does not navigate: the event's default (the post) is what matters here.
+    expect(fireEvent.submit(form)).toBe(true);
+
+    socket.endSession();
+    expect(navigate).not.toHaveBeenCalled();
+  });
+
+  it('hands its navigation to the form, which leaves for its own page when sudo ran out', async () => {
+    const socket = createFakeSocket();
+    const navigate = vi.fn();
+    render(() => (
+      <App
+        data={changePassword}
+        socket={socket}
+        navigate={navigate}
+        initialValues={{ password: 'old password 1', newPassword: 'new password 2' }}
+      />
+    ));
+    fireEvent.submit(
+      screen.getByRole('button', { name: 'Change password' }).closest('form') as HTMLFormElement,
+    );
+    await flush();
+    await socket.reply({
+      type: 'refused',
+      ref: 1,
+      code: 'auth.recent-required',
+      message: 'Confirm your password to continue.',
+      errors: {},
+    });
+    expect(navigate).toHaveBeenCalledExactlyOnceWith('/change-password');
+  });
+
   it('stays on its way to /account when the session its handoff replaces ends meanwhile', async () => {
     const socket = createFakeSocket();
     const navigate = vi.fn();

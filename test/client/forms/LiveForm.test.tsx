@@ -559,6 +559,77 @@ describe('LiveForm changing the password', () => {
   });
 });
 
+describe('LiveForm for a form that asks for a recent authentication', () => {
+  /** change-password as a `recentAuth` form, as a "Delete account" form would be. */
+  const sensitive = { ...FORMS['change-password'], recentAuth: true };
+
+  it('goes to its own page when sudo ran out, which sends the person to confirm and back', async () => {
+    const socket = createFakeSocket();
+    const navigate = vi.fn();
+    render(() => (
+      <LiveForm
+        spec={sensitive}
+        socket={socket}
+        initial={{ values: { password: 'p1', newPassword: 'p2' }, errors: {}, formError: null }}
+        navigate={navigate}
+      />
+    ));
+    const button = screen.getByRole('button', { name: 'Change password' }) as HTMLButtonElement;
+    fireEvent.submit(button.closest('form') as HTMLFormElement);
+    await socket.reply({
+      type: 'refused',
+      ref: 1,
+      code: 'auth.recent-required',
+      message: 'Confirm your password to continue.',
+      errors: {},
+    });
+    expect(navigate).toHaveBeenCalledExactlyOnceWith('/change-password');
+    // The page is leaving: the button stays locked and no error flashes up meanwhile.
+    expect(button.disabled).toBe(true);
+    expect(button.textContent).toBe('Changing…');
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('shows any other refusal as usual, without leaving', async () => {
+    const socket = createFakeSocket();
+    const navigate = vi.fn();
+    render(() => <LiveForm spec={sensitive} socket={socket} initial={empty} navigate={navigate} />);
+    fireEvent.submit(
+      screen.getByRole('button', { name: 'Change password' }).closest('form') as HTMLFormElement,
+    );
+    await socket.reply({
+      type: 'refused',
+      ref: 1,
+      code: 'auth.required',
+      message: 'Your session has ended. Log in again to continue.',
+      errors: {},
+    });
+    expect(navigate).not.toHaveBeenCalled();
+    expect(screen.getByRole('alert').textContent).toBe(
+      'Your session has ended. Log in again to continue.',
+    );
+  });
+});
+
+describe('LiveForm button style', () => {
+  it('styles the button of a `danger` form as dangerous', () => {
+    const socket = createFakeSocket();
+    render(() => (
+      <LiveForm
+        spec={{ ...FORMS['confirm-password'], danger: true }}
+        socket={socket}
+        initial={empty}
+      />
+    ));
+    expect(screen.getByRole('button', { name: 'Confirm' }).className).toBe('button button-danger');
+  });
+
+  it('styles every other button as the main action', () => {
+    renderForm();
+    expect(screen.getByRole('button', { name: 'Log in' }).className).toBe('button');
+  });
+});
+
 describe('LiveForm over the real live socket', () => {
   beforeEach(() => FakeWebSocket.reset());
 

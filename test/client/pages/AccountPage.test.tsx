@@ -1,24 +1,30 @@
 /** @vitest-environment happy-dom */
-import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
+import { cleanup, render, screen, within } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccountPage, type AccountPageData } from '../../../client/pages/AccountPage.tsx';
+import { ACCOUNT_PAGES } from '../../../shared/account-pages.ts';
 import { createFakeSocket } from '../fakes.ts';
 
 const data: AccountPageData = {
   page: 'account',
   email: 'ada@example.com',
   flash: [{ kind: 'info', text: 'Welcome back' }],
+  signedInEmail: 'ada@example.com',
 };
 
 afterEach(cleanup);
 
 describe('AccountPage', () => {
-  it('shows the signed-in email as text and a "Log out" button posting to /logout', () => {
+  it('shows the signed-in email as text in the card', () => {
     render(() => <AccountPage data={data} socket={createFakeSocket()} />);
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Your account');
-    expect(screen.getByText('ada@example.com').tagName).toBe('STRONG');
-    const button = screen.getByRole('button', { name: 'Log out' });
-    const form = button.closest('form');
+    const card = screen.getByRole('main');
+    expect(within(card).getByText('ada@example.com').tagName).toBe('STRONG');
+  });
+
+  it('has the header’s "Log out" button, posting to /logout', () => {
+    render(() => <AccountPage data={data} socket={createFakeSocket()} />);
+    const form = screen.getByRole('button', { name: 'Log out' }).closest('form');
     expect(form?.getAttribute('method')).toBe('post');
     expect(form?.getAttribute('action')).toBe('/logout');
   });
@@ -28,18 +34,12 @@ describe('AccountPage', () => {
     expect(screen.getByRole('status').textContent).toContain('Welcome back');
   });
 
-  it('links to the change-password form', () => {
+  it('links to every account page, in the shared list’s order', () => {
     render(() => <AccountPage data={data} socket={createFakeSocket()} />);
-    expect(screen.getByRole('link', { name: 'Change password' }).getAttribute('href')).toBe(
-      '/change-password',
+    const links = within(screen.getByRole('main')).getAllByRole('link');
+    expect(links.map((link) => [link.textContent, link.getAttribute('href')])).toEqual(
+      ACCOUNT_PAGES.map((page) => [page.label, page.path]),
     );
-  });
-
-  it('closes its socket when logging out, so the POST’s own redirect wins', () => {
-    const socket = createFakeSocket();
-    render(() => <AccountPage data={data} socket={socket} />);
-    const form = screen.getByRole('button', { name: 'Log out' }).closest('form') as HTMLFormElement;
-    expect(fireEvent.submit(form)).toBe(true);
-    expect(socket.closed).toBe(true);
+    expect(links.map((link) => link.textContent)).toContain('Change password');
   });
 });

@@ -184,17 +184,40 @@ describe('a page as the server renders it', () => {
     expect(flashes?.nextElementSibling?.tagName).toBe('H1');
   });
 
-  it('renders the account page: the email as text and a "Log out" post to /logout', () => {
+  it('renders the account page: the email as text, in the card and the header, and a "Log out" post to /logout', () => {
     const email = `ada${hostile}@example.com`;
-    const html = renderDocument({ page: 'account', email, flash: [] });
+    const html = renderDocument({ page: 'account', email, flash: [], signedInEmail: email });
     expect(html).not.toContain('<img');
     const document = parse(html);
     expect(document.querySelector('h1')?.textContent).toBe('Your account');
     expect(document.querySelector('.account-email')?.textContent).toBe(email);
-    const button = document.querySelector('button') as HTMLButtonElement;
+    const header = document.querySelector('header') as HTMLElement;
+    expect(header.querySelector('nav[aria-label=Account] p')?.textContent).toBe(email);
+    const buttons = document.querySelectorAll('button');
+    expect(buttons).toHaveLength(1);
+    const button = buttons[0] as HTMLButtonElement;
+    expect(header.contains(button)).toBe(true);
     expect(button.textContent).toBe('Log out');
     expect(button.closest('form')?.getAttribute('action')).toBe('/logout');
     expect(button.closest('form')?.getAttribute('method')).toBe('post');
+    const links = [...document.querySelectorAll('main a')].map((a) => a.getAttribute('href'));
+    expect(links).toEqual(['/change-password']);
+  });
+
+  it('renders a signed-out page’s header as the brand alone', () => {
+    const document = parse(
+      renderDocument({
+        page: 'login',
+        values: { email: '' },
+        errors: {},
+        formError: null,
+        flash: [],
+        signedInEmail: null,
+      }),
+    );
+    const header = document.querySelector('header') as HTMLElement;
+    expect([...header.querySelectorAll('a')].map((a) => a.textContent)).toEqual(['Baton']);
+    expect(header.querySelector('nav, form, button')).toBeNull();
   });
 
   it('embeds the data so no value can close the script', () => {
