@@ -208,6 +208,7 @@ describe('a page as the server renders it', () => {
     const document = parse(
       renderDocument({
         page: 'login',
+        spec: FORMS.login,
         values: { email: '' },
         errors: {},
         formError: null,
