@@ -129,6 +129,24 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       await page.context().clearCookies();
     });
 
+    it('finds no violations on /confirm-password, also with errors shown', async () => {
+      const page = await context.newPage();
+      await signUp(page, server.url, `axe-confirm-${colorScheme}@example.com`);
+      await page.goto(`${server.url}/confirm-password`);
+      await settled(page);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+        'Confirm your password',
+      );
+      expect(await axeViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await expect.poll(() => page.getByRole('alert').count(), SLOW).toBe(1);
+      expect(await page.getByLabel('Password', { exact: true }).getAttribute('aria-invalid')).toBe(
+        'true',
+      );
+      expect(await axeViolations(page)).toEqual([]);
+      await page.context().clearCookies();
+    });
+
     it('finds no violations in the signed-in header, nor on a danger button, hovered too', async () => {
       const page = await context.newPage();
       await signUp(page, server.url, `axe-header-${colorScheme}@example.com`);
