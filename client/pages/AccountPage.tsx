@@ -1,5 +1,5 @@
 import { ACCOUNT_TITLE } from '../../shared/names.ts';
-import type { PageData } from '../../shared/page.ts';
+import { type PageData, TWO_FACTOR_PATH } from '../../shared/page.ts';
 import { Shell } from '../layout/Shell.tsx';
 import type { PageProps } from './page.ts';
 
@@ -17,6 +17,9 @@ export function AccountPage(props: PageProps<AccountPageData>) {
       </p>
       <p class="account-line">
         <a href="/change-password">Change password</a>
+      </p>
+      <p class="account-line">
+        <a href={TWO_FACTOR_PATH}>Two-factor</a>
       </p>
       {/* Logging out ends this session's sockets too; close ours first so its
           "session ended" does not race the POST's own redirect. */}
