@@ -121,7 +121,7 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
   },
   'login-code': {
     name: 'login-code',
-    title: 'Enter your authentication code',
+    title: 'Enter your code',
     action: '/login-code',
     submitLabel: 'Verify',
     progressLabel: 'Verifying…',
@@ -132,7 +132,7 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
         label: 'Authentication code',
         type: 'text',
         autocomplete: 'one-time-code',
-        hint: 'The 6-digit code from your authenticator app, or one of your recovery codes.',
+        hint: 'From your authenticator app, or a recovery code.',
       },
     ],
     alternate: { prompt: 'Not you?', label: 'Log in again', href: '/login' },
