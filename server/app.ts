@@ -37,6 +37,7 @@ import { refuseCrossSite, securityHeaders } from './http/guards.ts';
 import { healthCheck } from './http/health.ts';
 import { addPageRoutes } from './http/pages.ts';
 import { routesOf, type ServerRoute } from './http/route-list.ts';
+import { addTwoFactorRoutes } from './http/two-factor.ts';
 import { createKeyRing } from './keys/keyring.ts';
 import { createLimiters, type Limiters } from './limits/limits.ts';
 import { attachLiveSocket, LIVE_PATH, type LiveSocketServer } from './live/door.ts';
@@ -50,6 +51,7 @@ import { createBindingCookie } from './session/binding.ts';
 import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
 import { createFlashCookie } from './session/flash.ts';
+import { createPendingSignIns } from './session/pending-sign-in.ts';
 import { createReturnTo } from './session/return-to.ts';
 import {
   createSessionMiddleware,
@@ -58,6 +60,7 @@ import {
 } from './session/session.ts';
 import type { SessionStore, Store } from './store/store.ts';
 import { failClosed } from './store/unavailable.ts';
+import { createTwoFactor } from './two-factor/two-factor.ts';
 
 export interface BatonOptions {
   store: Store;
@@ -201,6 +204,8 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const binding = createBindingCookie(names);
   const flash = createFlashCookie(names, ring);
   const returnTo = createReturnTo(names, ring);
+  const pendingSignIns = createPendingSignIns(names, ring);
+  const twoFactor = createTwoFactor({ store: store.twoFactor, ring, now });
   const sudoMs = options.sudoMs ?? DEFAULT_SUDO_MS;
   const specs = { ...FORMS, ...options.forms?.specs };
   const handlers = { ...HANDLERS, ...options.forms?.handlers };
@@ -235,6 +240,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     decoyHash,
     events,
     mail,
+    twoFactor,
     sudoMs,
     now,
     specs,
@@ -260,12 +266,14 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     binding,
     flash,
     returnTo,
+    pendingSignIns,
     sudoMs,
     specs,
     renderPage: options.renderPage,
     now,
   };
   addPageRoutes(router, pageDeps);
+  addTwoFactorRoutes(router, { ...pageDeps, twoFactor, mail });
   addActionRoutes(router, { ...pageDeps, forms, events, names, timeouts, logger: options.logger });
   router.get('/healthz', healthCheck(store, options.logger));
   if (mailConfig.url.kind === 'mailbox' && !options.production) {
@@ -284,6 +292,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
       binding,
       flash,
       events,
+      pendingSignIns,
       logger: options.logger,
       now,
     }),
@@ -328,6 +337,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     loadSession: session.load,
     names,
     binding,
+    pendingSignIns,
     timeouts,
     sessions: store.sessions,
     origins: options.origins,

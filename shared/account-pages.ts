@@ -14,4 +14,5 @@ export interface AccountPageLink {
 
 export const ACCOUNT_PAGES: readonly AccountPageLink[] = [
   { label: 'Change password', path: '/change-password' },
+  { label: 'Two-factor', path: '/account/two-factor' },
 ];

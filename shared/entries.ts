@@ -5,7 +5,8 @@
  */
 import type { PageData } from './page.ts';
 
-export const PAGE_ENTRIES = ['form', 'account'] as const;
+// Entry names are Vite environment names: letters and digits only.
+export const PAGE_ENTRIES = ['form', 'account', 'twofactor'] as const;
 export type PageEntry = (typeof PAGE_ENTRIES)[number];
 
 /** The entry's source, relative to the client root (`client/`), as Vite's manifest names it. */
@@ -13,5 +14,7 @@ export const entrySource = (entry: PageEntry): string => `entries/${entry}.tsx`;
 
 /** The entry a page loads: every form page shares the form entry. */
 export function pageEntry(page: PageData['page']): PageEntry {
-  return page === 'account' ? 'account' : 'form';
+  if (page === 'account') return 'account';
+  if (page === 'two-factor') return 'twofactor';
+  return 'form';
 }

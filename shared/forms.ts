@@ -7,21 +7,23 @@ import type { FieldErrors, FieldName, Fields, FormName } from './protocol.ts';
 export interface FieldSpec {
   name: FieldName;
   label: string;
-  type: 'email' | 'password';
+  type: 'email' | 'password' | 'text';
   /**
    * What the field holds, in HTML's own words; it also picks the field's rules (see
    * `checkFields`), so a field cannot be labelled one thing and checked as another.
    */
-  autocomplete: 'email' | 'current-password' | 'new-password';
+  autocomplete: 'email' | 'current-password' | 'new-password' | 'one-time-code';
   hint?: string;
 }
 
 /**
  * Who may use a form. A signed-out visitor of a `signed-in` form goes to /login (and comes
  * back after signing in); a signed-in visitor of a `signed-out` form goes to /account;
- * `anyone` serves both.
+ * `anyone` serves both. `signing-in` is a signed-out visitor whose password was just
+ * accepted for an account that asks for a second factor (server/session/pending-sign-in.ts):
+ * anyone else goes to /login, or to /account when signed in.
  */
-export type Audience = 'signed-out' | 'signed-in' | 'anyone';
+export type Audience = 'signed-out' | 'signed-in' | 'anyone' | 'signing-in';
 
 export interface FormSpec {
   name: FormName;
@@ -116,6 +118,24 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
     ],
     alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
+  },
+  'login-code': {
+    name: 'login-code',
+    title: 'Enter your code',
+    action: '/login-code',
+    submitLabel: 'Verify',
+    progressLabel: 'Verifying…',
+    audience: 'signing-in',
+    fields: [
+      {
+        name: 'code',
+        label: 'Authentication code',
+        type: 'text',
+        autocomplete: 'one-time-code',
+        hint: 'From your authenticator app, or a recovery code.',
+      },
+    ],
+    alternate: { prompt: 'Not you?', label: 'Log in again', href: '/login' },
   },
 };
 

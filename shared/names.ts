@@ -10,6 +10,9 @@ export const PRODUCT_NAME = 'Baton';
 /** The account page's heading. */
 export const ACCOUNT_TITLE = 'Your account';
 
+/** The authenticator-app page's heading. */
+export const TWO_FACTOR_TITLE = 'Two-factor authentication';
+
 /** The page heading's id: the card is labelled by it, and focus goes there when a flash is dismissed. */
 export const PAGE_TITLE_ID = 'page-title';
 
@@ -18,7 +21,9 @@ export const fieldId = (form: string, field: string): string => `${form}-${field
 
 /** The page's heading. */
 export function pageHeading(data: PageData): string {
-  return data.page === 'account' ? ACCOUNT_TITLE : data.spec.title;
+  if (data.page === 'account') return ACCOUNT_TITLE;
+  if (data.page === 'two-factor') return TWO_FACTOR_TITLE;
+  return data.spec.title;
 }
 
 /** The document title for a page, e.g. `Log in · Baton`. */

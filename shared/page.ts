@@ -26,7 +26,18 @@ export interface FormError {
  * The paths of Baton's own pages: the only places a form's outcome may send a person, and
  * the only pages a sign-in may return to (server/accounts/outcome.ts holds the list).
  */
-export type PagePath = '/account' | `/${FormName}`;
+export type PagePath = '/account' | `/${FormName}` | typeof TWO_FACTOR_PATH;
+
+/** The authenticator-app settings page (issue 17). */
+export const TWO_FACTOR_PATH = '/account/two-factor';
+
+/** Where the two-factor page's forms post (plain forms: server/http/two-factor.ts). */
+export const TWO_FACTOR_ACTIONS = Object.freeze({
+  setup: `${TWO_FACTOR_PATH}/setup`,
+  confirm: `${TWO_FACTOR_PATH}/confirm`,
+  recoveryCodes: `${TWO_FACTOR_PATH}/recovery-codes`,
+  disable: `${TWO_FACTOR_PATH}/disable`,
+} as const);
 
 /** What every page carries for its header, whichever page it is. */
 export interface PageCommon {
@@ -53,7 +64,27 @@ export type PageData = PageCommon &
         flash: Flash[];
       }
     | { page: 'account'; email: string; flash: Flash[] }
+    | TwoFactorPageData
   );
+
+/**
+ * /account/two-factor: whether an authenticator app is on, the setup in progress (its QR
+ * code and secret) while it is off, and the recovery codes, once, right after turning it on.
+ */
+export interface TwoFactorPageData {
+  page: 'two-factor';
+  enabled: boolean;
+  /** When it was turned on (ms since the epoch); null while off. */
+  enabledAt: number | null;
+  recoveryCodesLeft: number;
+  /** A setup begun and not yet confirmed: the QR code (an SVG safe to inline) and the secret. */
+  setup: { qrSvg: string; secret: string } | null;
+  /** The new recovery codes: only in the answer to the post that turned it on. */
+  recoveryCodes: string[] | null;
+  /** The setup's code field's error, if the last code was refused. */
+  codeError: string | null;
+  flash: Flash[];
+}
 
 export const PAGE_DATA_ID = 'baton-page';
 

@@ -14,7 +14,13 @@ import * as v from 'valibot';
 /** Largest frame either end accepts, in bytes. The server's `maxPayload` is set from it. */
 export const MAX_FRAME_BYTES = 8 * 1024;
 
-export const FORM_NAMES = ['login', 'signup', 'change-password', 'confirm-password'] as const;
+export const FORM_NAMES = [
+  'login',
+  'signup',
+  'change-password',
+  'confirm-password',
+  'login-code',
+] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;
 
@@ -33,6 +39,8 @@ export const Fields = v.strictObject({
   /** The account's password: to log in, to sign up, or the current one when changing it. */
   password: Password,
   newPassword: Password,
+  /** An authenticator app's 6-digit code, or a recovery code (12 characters, maybe dashed). */
+  code: v.optional(v.pipe(v.string(), v.maxLength(64))),
 });
 export type Fields = v.InferOutput<typeof Fields>;
 export type FieldName = keyof Fields;
@@ -42,6 +50,7 @@ export const FIELD_NAMES = [
   'email',
   'password',
   'newPassword',
+  'code',
 ] as const satisfies readonly FieldName[];
 
 /** Errors keyed by field; a field without an error is absent. */

@@ -16,8 +16,14 @@ import {
 import type { AccountMail } from '../mail/account-mail.ts';
 import { announceEnded } from '../session/ended.ts';
 import type { SessionEvents } from '../session/events.ts';
+import type { PendingSignIn } from '../session/pending-sign-in.ts';
 import { authenticatedSince, type SessionFields } from '../session/session.ts';
 import type { Account, Store } from '../store/store.ts';
+import {
+  TWO_FACTOR_MESSAGES,
+  type TwoFactor,
+  type TwoFactorFailure,
+} from '../two-factor/two-factor.ts';
 import type { Accepted } from './outcome.ts';
 import type { PasswordHasher } from './password.ts';
 import type { GatePass, PasswordGate } from './password-gate.ts';
@@ -38,6 +44,8 @@ export interface FormDeps {
   events: SessionEvents;
   /** Queues the emails about the account (never waits for them to be sent). */
   mail: AccountMail;
+  /** Authenticator codes: a password sign-in to an account that has them on waits for one. */
+  twoFactor: TwoFactor;
   /** How recent an authentication a `recentAuth` form needs (SUDO_MINUTES), in ms; 10 minutes by default. */
   sudoMs?: number;
   /** The clock sudo mode is judged by (see BatonOptions.now). */
@@ -59,6 +67,11 @@ export interface Submitter {
   accountId: string | null;
   /** That session's ref: the one session a password change leaves signed in. */
   sessionRef: string | null;
+  /**
+   * The sign-in this browser has waiting for its authentication code, as sealed by Baton
+   * (session/pending-sign-in.ts; already checked to be this browser's); absent: none.
+   */
+  pendingSignIn?: PendingSignIn | null;
 }
 
 export interface Refused {
@@ -71,7 +84,9 @@ export interface Refused {
     | 'auth.required'
     | 'auth.recent-required'
     | 'rate.limited'
-    | 'server.busy';
+    | 'server.busy'
+    | 'sign-in.expired'
+    | Exclude<TwoFactorFailure, 'two-factor.off'>;
   message: string;
   errors: FieldErrors;
   /** Set with `rate.limited` and `server.busy`: seconds until trying again can succeed. */
@@ -106,6 +121,7 @@ export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
   signup: (deps, fields, who) => signUp(deps, normalizeEmail(fields.email), fields.password, who),
   'change-password': changePassword,
   'confirm-password': confirmPassword,
+  'login-code': enterCode,
 };
 
 /**
@@ -137,6 +153,20 @@ const RECENT_AUTH_REQUIRED: Refused = {
   errors: {},
 };
 
+/** The code step asked for a sign-in that is no longer waiting (expired, or never begun here). */
+const SIGN_IN_EXPIRED: Refused = {
+  ok: false,
+  code: 'sign-in.expired',
+  message: 'Your sign-in took too long or has ended. Log in again.',
+  errors: {},
+};
+
+/** The submitter's sign-in waiting for its code, while it is still current. */
+function waitingSignIn(deps: FormDeps, who: Submitter): PendingSignIn | null {
+  const pending = who.pendingSignIn ?? null;
+  return pending && (deps.now ?? Date.now)() < pending.exp ? pending : null;
+}
+
 /** Whether the submitter's session proved who they are within SUDO_MINUTES (read afresh from the store). */
 async function recentlyAuthenticated(deps: FormDeps, who: Submitter): Promise<boolean> {
   if (!who.sessionRef || !who.accountId) return false;
@@ -158,8 +188,9 @@ export async function submitForm(
   const spec = (deps.specs ?? FORMS)[form];
   if (spec.audience === 'signed-in' && !who.accountId) return AUTH_REQUIRED;
   if (spec.recentAuth && !(await recentlyAuthenticated(deps, who))) return RECENT_AUTH_REQUIRED;
+  if (spec.audience === 'signing-in' && !waitingSignIn(deps, who)) return SIGN_IN_EXPIRED;
   // Fields the form does not have are empty: a handler reads only its own.
-  const complete = { email: '', password: '', newPassword: '', ...fields };
+  const complete = { email: '', password: '', newPassword: '', code: '', ...fields };
   const errors = checkFormFields(form, fields);
   if (Object.keys(errors).length > 0) {
     const also = await ALSO_WHEN_INVALID[form]?.(deps, complete, who);
@@ -225,6 +256,10 @@ async function withPass<T extends { ok: boolean }>(
  * count too (on every instance, when the limiters live in Redis); a success gives the IP's
  * point back and clears the account's count. Over either limit, nothing is checked and the
  * other limit's point is given back. Every path that accepts a password goes through here.
+ *
+ * `signIn`: the password is to sign in, so an account with authenticator codes on still
+ * waits for one (`waitsForCode`), and its count is not cleared yet: it clears once the code
+ * is right too, so knowing the password buys no fresh guesses at the code.
  */
 async function checkCredentials(
   deps: FormDeps,
@@ -232,7 +267,8 @@ async function checkCredentials(
   password: string,
   who: Submitter,
   pass: GatePass,
-): Promise<{ ok: true; account: Account } | Refused> {
+  options: { signIn?: boolean } = {},
+): Promise<{ ok: true; account: Account; waitsForCode: boolean } | Refused> {
   const { loginFailsPerAccount: perAccount, loginFailsPerIp: perIp } = deps.limiters;
   const [ipWait, accountWait] = await Promise.all([take(perIp, who.ip), take(perAccount, email)]);
   if (ipWait || accountWait) {
@@ -247,13 +283,14 @@ async function checkCredentials(
   if (!account || !matches) {
     return { ok: false, code: 'account.bad-credentials', message: BAD_CREDENTIALS, errors: {} };
   }
-  await Promise.all([refund(perIp, who.ip), forget(perAccount, email)]);
+  const waitsForCode = options.signIn === true && (await deps.twoFactor.status(account.id)).enabled;
+  await Promise.all([refund(perIp, who.ip), waitsForCode ? null : forget(perAccount, email)]);
   if (deps.hasher.needsRehash(account.passwordHash)) {
     // Made with older parameters or scrypt: redone now, while the password is at hand.
     const rehashed = await pass.run(() => deps.hasher.hash(password));
     await deps.store.accounts.updatePasswordHash(account.id, rehashed);
   }
-  return { ok: true, account };
+  return { ok: true, account, waitsForCode };
 }
 
 /** Signs `account` in (for this browser's session: "Remember me" comes with its checkbox). */
@@ -278,10 +315,27 @@ async function logIn(
   who: Submitter,
 ): Promise<FormOutcome> {
   return withPass(deps, who, email, async (pass) => {
-    const checked = await checkCredentials(deps, email, password, who, pass);
+    const checked = await checkCredentials(deps, email, password, who, pass, { signIn: true });
     if (!checked.ok) return checked;
-    return signedIn(checked.account, WELCOME_BACK);
+    const accepted = signedIn(checked.account, WELCOME_BACK);
+    return checked.waitsForCode ? codeFirst(accepted) : accepted;
   });
+}
+
+/**
+ * A sign-in to an account with authenticator codes on, turned into the wait for its code:
+ * no session yet, the same fields kept for when the code is right, and the code's page.
+ */
+function codeFirst(accepted: Accepted): Accepted {
+  const { change } = accepted;
+  if (change.kind !== 'sign-in') throw new Error('Only a sign-in waits for a code');
+  const { accountId, credentialVersion, remember } = change;
+  return {
+    ok: true,
+    change: { kind: 'second-factor', accountId, credentialVersion, remember },
+    destination: FORMS['login-code'].action,
+    flash: [],
+  };
 }
 
 async function signUp(
@@ -318,8 +372,10 @@ async function signUpAgain(
   who: Submitter,
   pass: GatePass,
 ): Promise<FormOutcome> {
-  const checked = await checkCredentials(deps, email, password, who, pass);
-  if (checked.ok && Date.now() - checked.account.createdAt < RESUBMIT_WINDOW_MS) {
+  const checked = await checkCredentials(deps, email, password, who, pass, { signIn: true });
+  // An account that asks for a code is no sign-up just sent again: it is taken, as below.
+  const fresh = checked.ok && !checked.waitsForCode;
+  if (fresh && Date.now() - checked.account.createdAt < RESUBMIT_WINDOW_MS) {
     return signedIn(checked.account, WELCOME_NEW);
   }
   if (!checked.ok && checked.code === 'rate.limited') return checked;
@@ -442,4 +498,68 @@ async function confirmPassword(
       flash: [],
     };
   });
+}
+
+/**
+ * The second step of a password sign-in to an account with authenticator codes on: the
+ * code (or a recovery code) for the account waiting in this browser's sealed cookie, never
+ * one the client names. It is counted as a sign-in attempt against the client IP and the
+ * account before it is checked, like a password; a right one gives the IP's point back and
+ * clears the account's count. A code works once (two-factor.ts), and the sign-in it
+ * completes carries the credential version the password was checked under, so a password
+ * change meanwhile voids it when it is redeemed.
+ */
+async function enterCode(
+  deps: FormDeps,
+  fields: Required<Fields>,
+  who: Submitter,
+): Promise<FormOutcome> {
+  const pending = waitingSignIn(deps, who);
+  if (!pending) return SIGN_IN_EXPIRED;
+  const account = await deps.store.accounts.findById(pending.accountId);
+  if (account?.credentialVersion !== pending.credentialVersion) return SIGN_IN_EXPIRED;
+  const { loginFailsPerAccount: perAccount, loginFailsPerIp: perIp } = deps.limiters;
+  const [ipWait, accountWait] = await Promise.all([
+    take(perIp, who.ip),
+    take(perAccount, account.email),
+  ]);
+  if (ipWait || accountWait) {
+    if (!ipWait) await refund(perIp, who.ip);
+    if (!accountWait) await refund(perAccount, account.email);
+    return limited((ipWait ?? accountWait) as Limited, 'failed sign-ins');
+  }
+  const result = await deps.twoFactor.verify(account.id, fields.code);
+  if (!result.ok) {
+    // Turned off since the password was given: start again, with the password alone.
+    if (result.code === 'two-factor.off') return SIGN_IN_EXPIRED;
+    return {
+      ok: false,
+      code: result.code,
+      message: 'That code did not work.',
+      errors: { code: TWO_FACTOR_MESSAGES[result.code] },
+    };
+  }
+  await Promise.all([refund(perIp, who.ip), forget(perAccount, account.email)]);
+  const flash: Flash[] = [WELCOME_BACK];
+  if (result.method === 'recovery-code') flash.push(recoveryCodeUsed(result.recoveryCodesLeft));
+  return {
+    ok: true,
+    change: {
+      kind: 'sign-in',
+      accountId: account.id,
+      credentialVersion: account.credentialVersion,
+      remember: pending.remember,
+    },
+    destination: '/account',
+    flash,
+  };
+}
+
+/** Said after a sign-in with a recovery code: how many are left, and where to get more. */
+export function recoveryCodeUsed(left: number): Flash {
+  const count = left === 1 ? '1 recovery code' : `${left} recovery codes`;
+  return {
+    kind: 'notice',
+    text: `You signed in with a recovery code. You have ${count} left; get new ones under Two-factor.`,
+  };
 }

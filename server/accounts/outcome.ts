@@ -5,7 +5,7 @@
  * (http/actions.ts). Neither path can express anything this type does not.
  */
 import { FORMS } from '../../shared/forms.ts';
-import type { Flash, PagePath } from '../../shared/page.ts';
+import { type Flash, type PagePath, TWO_FACTOR_PATH } from '../../shared/page.ts';
 
 /**
  * The change to this browser's session:
@@ -16,12 +16,16 @@ import type { Flash, PagePath } from '../../shared/page.ts';
  *   authentication moves to now (sudo mode counts from it). Same check of credentials.
  * - `sign-out`: this session ends and its live sockets close.
  * - `none`: the session stays as it is (a form that only saves something, or sends an email).
+ * - `second-factor`: the password was right, but the account asks for an authentication
+ *   code first: no session yet; this browser may give the code for the account, for a few
+ *   minutes (session/pending-sign-in.ts), and its sign-in then carries these fields.
  */
 export type SessionChange =
   | { kind: 'sign-in'; accountId: string; credentialVersion: number; remember: boolean }
   | { kind: 'confirm'; accountId: string; credentialVersion: number }
   | { kind: 'sign-out' }
-  | { kind: 'none' };
+  | { kind: 'none' }
+  | { kind: 'second-factor'; accountId: string; credentialVersion: number; remember: boolean };
 
 /** A form that was accepted. */
 export interface Accepted {
@@ -36,10 +40,11 @@ export interface Accepted {
   destination: PagePath;
 }
 
-/** Every page Baton serves: `/account` and each form's page. */
+/** Every page Baton serves: `/account`, each form's page and the account's settings pages. */
 export const PAGE_PATHS: readonly PagePath[] = Object.freeze([
   '/account',
   ...Object.values(FORMS).map((spec) => spec.action),
+  TWO_FACTOR_PATH,
 ]);
 
 /** Whether `value` is exactly one of Baton's own page paths. */

@@ -18,7 +18,8 @@
  * the credential version, as a sign-in does); `sign-out` ends it and closes its sockets;
  * `none` only shows the flash. A sign-out or a none grants nothing, so neither is refused
  * for a password change or a deletion since: refusing a sign-out would leave the person
- * signed in.
+ * signed in. `second-factor` consumes the id and leaves this browser a sealed sign-in waiting
+ * for its authentication code (session/pending-sign-in.ts); no session is made.
  */
 import type Koa from 'koa';
 import type { Flash, PagePath } from '../../shared/page.ts';
@@ -30,6 +31,7 @@ import { type BindingCookie, bindingMatches } from '../session/binding.ts';
 import type { CookieNames } from '../session/cookies.ts';
 import { announceSignIn, type SessionEvents } from '../session/events.ts';
 import type { FlashCookie } from '../session/flash.ts';
+import type { PendingSignIns } from '../session/pending-sign-in.ts';
 import type { ReturnTo } from '../session/return-to.ts';
 import {
   adoptSession,
@@ -89,6 +91,8 @@ export interface RedeemOptions {
   flash: FlashCookie;
   /** Where a sign-in is announced to the browser's other tabs. */
   events: SessionEvents;
+  /** Where a sign-in waiting for its authentication code is kept. */
+  pendingSignIns: PendingSignIns;
   logger: Logger;
   now?: () => number;
 }
@@ -172,6 +176,8 @@ function apply(
       return signOutHere(options, ctx, claims, change);
     case 'none':
       return consumeOnly(options, claims);
+    case 'second-factor':
+      return awaitCode(options, ctx, claims, change, now);
   }
 }
 
@@ -193,6 +199,7 @@ async function signIn(
   if (result === 'used') return { ok: false, code: 'handoff.used' };
   if (result === 'stale') return { ok: false, code: 'handoff.stale' };
   await adoptSession(ctx, draft, options.timeouts);
+  options.pendingSignIns.clear(ctx);
   // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.
   const signedIn = { binding: claims.bind, replaced: draft.replaces };
   announceSignIn(options.events, signedIn, options.logger, ctx.res);
@@ -249,5 +256,24 @@ async function signOutHere(
 async function consumeOnly(options: RedeemOptions, claims: HandoffClaims): Promise<Redeemed> {
   if (!(await options.ledger.consume(claims.id, claims.exp)))
     return { ok: false, code: 'handoff.used' };
+  return { ok: true, destination: claims.dest };
+}
+
+/**
+ * The password was right and the account asks for a code: once, this browser (the one the
+ * handoff is bound to, checked above) is left the sign-in waiting for it. Granting nothing
+ * yet, it is not checked against the credential version here; completing it is.
+ */
+async function awaitCode(
+  options: RedeemOptions,
+  ctx: Koa.Context,
+  claims: HandoffClaims,
+  change: Extract<SealedChange, { kind: 'second-factor' }>,
+  now: number,
+): Promise<Redeemed> {
+  if (!(await options.ledger.consume(claims.id, claims.exp)))
+    return { ok: false, code: 'handoff.used' };
+  const { accountId, credentialVersion, remember } = change;
+  options.pendingSignIns.set(ctx, { accountId, credentialVersion, remember }, claims.bind, now);
   return { ok: true, destination: claims.dest };
 }

@@ -42,6 +42,12 @@ export const SealedChange = v.variant('kind', [
     sessionRef: v.nullable(v.string()),
   }),
   v.strictObject({ kind: v.literal('none') }),
+  v.strictObject({
+    kind: v.literal('second-factor'),
+    accountId: v.string(),
+    credentialVersion: CredentialVersion,
+    remember: v.boolean(),
+  }),
 ]);
 export type SealedChange = v.InferOutput<typeof SealedChange>;
 
@@ -72,6 +78,13 @@ export function sealedChange(change: SessionChange, sessionRef: string | null): 
       return { kind: 'sign-out', sessionRef };
     case 'none':
       return { kind: 'none' };
+    case 'second-factor':
+      return {
+        kind: 'second-factor',
+        accountId: change.accountId,
+        credentialVersion: change.credentialVersion,
+        remember: change.remember,
+      };
   }
 }
 

@@ -84,6 +84,7 @@ async function applyAccepted(
     case 'sign-in': {
       const who = { accountId: change.accountId, remember: change.remember };
       const replaced = await signIn(ctx, who, now, deps.timeouts);
+      deps.pendingSignIns.clear(ctx);
       deps.flash.set(ctx, outcome.flash);
       const binding = deps.binding.read(ctx);
       const signedIn = { binding: binding ? hashBinding(binding) : null, replaced };
@@ -106,6 +107,13 @@ async function applyAccepted(
     case 'none':
       deps.flash.set(ctx, outcome.flash);
       return destination;
+    case 'second-factor': {
+      const { accountId, credentialVersion, remember } = change;
+      const binding = hashBinding(deps.binding.ensure(ctx));
+      deps.pendingSignIns.set(ctx, { accountId, credentialVersion, remember }, binding, now);
+      deps.flash.set(ctx, outcome.flash);
+      return destination;
+    }
   }
 }
 
@@ -115,10 +123,12 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
     const parsed = v.safeParse(Fields, postedFields(form, body(ctx)));
     const fields = parsed.success ? parsed.output : {};
     const accountId = currentAccountId(ctx);
+    const now = (deps.now ?? Date.now)();
     const who = {
       ip: ctx.ip,
       accountId,
       sessionRef: accountId ? currentSessionRef(ctx, deps.names) : null,
+      pendingSignIn: deps.pendingSignIns.read(ctx, deps.binding.read(ctx), now),
     };
     const outcome = parsed.success ? await submitForm(deps.forms, form, fields, who) : TOO_LARGE;
     if (outcome.ok) {
@@ -134,6 +144,12 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
         : seeOther(ctx, '/login');
     }
     if (outcome.code === 'auth.recent-required') return confirmFirst(ctx, deps, spec.action);
+    if (outcome.code === 'sign-in.expired') {
+      // The code step with no sign-in waiting: the password comes first, again.
+      deps.pendingSignIns.clear(ctx);
+      deps.flash.set(ctx, [{ kind: 'error', text: outcome.message }]);
+      return seeOther(ctx, '/login');
+    }
     // Over a limit (429) or too busy to check a password now (503): say when to come back.
     const status = WAIT_STATUS[outcome.code] ?? 422;
     if (outcome.retryAfterSeconds !== undefined) {
@@ -162,6 +178,7 @@ export function addActionRoutes(router: Router, deps: ActionDeps): void {
   router.post('/logout', async (ctx) => {
     const ref = await signOut(ctx, deps.store.sessions, deps.names);
     deps.returnTo.clear(ctx);
+    deps.pendingSignIns.clear(ctx);
     if (ref) await deps.events.publish({ type: 'ended', ref, reason: 'signed-out' });
     ctx.set('Cache-Control', 'no-store');
     deps.flash.set(ctx, [LOGGED_OUT]);

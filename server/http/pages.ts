@@ -10,6 +10,7 @@ import type { FormName } from '../../shared/protocol.ts';
 import type { RenderPage } from '../pages/pages.ts';
 import type { BindingCookie } from '../session/binding.ts';
 import type { FlashCookie } from '../session/flash.ts';
+import type { PendingSignIns } from '../session/pending-sign-in.ts';
 import type { ReturnTo } from '../session/return-to.ts';
 import { authenticatedSince, currentAccountId, type SessionFields } from '../session/session.ts';
 import type { Account, Store } from '../store/store.ts';
@@ -21,6 +22,8 @@ export interface PageDeps {
   flash: FlashCookie;
   /** The page a signed-out visitor asked for, to land on after signing in. */
   returnTo: ReturnTo;
+  /** A sign-in waiting for its authentication code (the `signing-in` forms' visitors). */
+  pendingSignIns: PendingSignIns;
   /** How recent an authentication a `recentAuth` page needs (SUDO_MINUTES), in ms. */
   sudoMs: number;
   /** The forms' descriptions (FORMS unless a test says otherwise). */
@@ -99,14 +102,28 @@ export function confirmFirst(ctx: Koa.Context, deps: PageDeps, page: PagePath): 
   seeOther(ctx, FORMS['confirm-password'].action);
 }
 
+/** What /login says to a visitor of the code step with no sign-in waiting for a code. */
+export const SIGN_IN_FIRST: Flash = {
+  kind: 'notice',
+  text: 'Log in with your email and password first.',
+};
+
 /** A form's page; a person the form is not for goes where they belong instead. */
 function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
   const spec = (deps.specs ?? FORMS)[page];
+  const forSignedOut = spec.audience === 'signed-out' || spec.audience === 'signing-in';
   return async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (spec.audience === 'signed-in' && !account) return logInFirst(ctx, deps, spec.action);
-    if (spec.audience === 'signed-out' && account) return seeOther(ctx, '/account');
+    if (forSignedOut && account) return seeOther(ctx, '/account');
     const now = (deps.now ?? Date.now)();
+    if (
+      spec.audience === 'signing-in' &&
+      !deps.pendingSignIns.read(ctx, deps.binding.read(ctx), now)
+    ) {
+      if (deps.flash.queued(ctx).length === 0) deps.flash.set(ctx, [SIGN_IN_FIRST]);
+      return seeOther(ctx, '/login');
+    }
     if (spec.recentAuth && !authenticatedSince(ctx.session as SessionFields, now, deps.sudoMs))
       return confirmFirst(ctx, deps, spec.action);
     await sendPage(ctx, deps, {

@@ -9,9 +9,10 @@ import { hkdfSync } from 'node:crypto';
 /**
  * What a derived key is for. Each purpose gets its own HKDF `info`, so keys never overlap.
  * `two-factor` seals authenticator-app secrets at rest (server/two-factor/sealed-secret.ts);
- * `return` seals the page to go back to after a sign-in (server/session/return-to.ts).
+ * `return` seals the page to go back to after a sign-in (server/session/return-to.ts);
+ * `second-factor` seals a sign-in waiting for its code (server/session/pending-sign-in.ts).
  */
-export type KeyPurpose = 'handoff' | 'flash' | 'cookie' | 'two-factor' | 'return';
+export type KeyPurpose = 'handoff' | 'flash' | 'cookie' | 'two-factor' | 'return' | 'second-factor';
 
 export const KEY_ID_BYTES = 8;
 

@@ -22,6 +22,7 @@ export const BOX_PURPOSES = {
   flash: 2,
   'two-factor': 3,
   return: 4,
+  'second-factor': 5,
 } as const satisfies Partial<Record<KeyPurpose, number>>;
 export type BoxPurpose = keyof typeof BOX_PURPOSES;
 

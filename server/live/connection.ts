@@ -10,6 +10,7 @@ import { sealedChange, sealHandoff } from '../handoff/seal.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import { type Limiters, take } from '../limits/limits.ts';
 import type { Logger } from '../logger.ts';
+import type { PendingSignIn } from '../session/pending-sign-in.ts';
 import { isStoreUnavailable, UNAVAILABLE_MESSAGE } from '../store/unavailable.ts';
 
 /** What the door learned about the socket's browser at the upgrade. */
@@ -25,6 +26,11 @@ export interface LivePeer {
   accountId: string | null;
   /** The client's IP, which sign-in limits count against. */
   ip: string;
+  /**
+   * The sign-in this browser had waiting for its authentication code when it connected
+   * (session/pending-sign-in.ts), if any: the code step's form completes it.
+   */
+  pendingSignIn: PendingSignIn | null;
   /** A per-socket key for the frame limit. */
   id: string;
 }
@@ -171,6 +177,7 @@ async function submit(
     ip: peer.ip,
     accountId: peer.accountId,
     sessionRef: peer.sessionRef,
+    pendingSignIn: peer.pendingSignIn,
   });
   if (!outcome.ok) {
     return {

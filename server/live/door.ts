@@ -17,6 +17,7 @@ import { clientIp } from '../http/client-ip.ts';
 import { take } from '../limits/limits.ts';
 import type { BindingCookie } from '../session/binding.ts';
 import type { CookieNames } from '../session/cookies.ts';
+import type { PendingSignIns } from '../session/pending-sign-in.ts';
 import { readSession, type SessionTimeouts, sessionDeadline } from '../session/session.ts';
 import type { SessionStore } from '../store/store.ts';
 import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/unavailable.ts';
@@ -51,6 +52,8 @@ export interface DoorOptions extends LiveDeps {
   loadSession: Koa.Middleware;
   names: CookieNames;
   binding: BindingCookie;
+  /** Read at the upgrade: the sign-in this browser has waiting for its code, if any. */
+  pendingSignIns: PendingSignIns;
   timeouts: SessionTimeouts;
   sessions: SessionStore;
   origins: readonly string[];
@@ -233,6 +236,7 @@ export function attachLiveSocket(server: Server, options: DoorOptions): LiveSock
           // Not randomUUID(): it builds its string by concatenation, and an idle socket would
           // keep the unflattened rope instead of a flat string.
           id: randomBytes(16).toString('base64url'),
+          pendingSignIn: options.pendingSignIns.fromHeader(req.headers.cookie, binding, now()),
         },
         now(),
       );

@@ -6,6 +6,7 @@
  * and map entries of its own (bench/cases/memory.ts and crowd.ts measure what one costs).
  */
 import type { WebSocket } from 'ws';
+import type { PendingSignIn } from '../session/pending-sign-in.ts';
 import type { Conversation } from './connection.ts';
 import type { DeadlineEntry } from './deadlines.ts';
 
@@ -18,6 +19,7 @@ export class LiveSocket implements Conversation, DeadlineEntry {
   readonly accountId: string | null;
   readonly ip: string;
   readonly id: string;
+  readonly pendingSignIn: PendingSignIn | null;
   submitting = false;
   /** Answered the last ping (or opened since it was sent). */
   alive = true;
@@ -36,6 +38,7 @@ export class LiveSocket implements Conversation, DeadlineEntry {
       accountId: string | null;
       ip: string;
       id: string;
+      pendingSignIn: PendingSignIn | null;
     },
     openedAt: number,
   ) {
@@ -46,6 +49,7 @@ export class LiveSocket implements Conversation, DeadlineEntry {
     this.accountId = peer.accountId;
     this.ip = peer.ip;
     this.id = peer.id;
+    this.pendingSignIn = peer.pendingSignIn;
     this.lastFrameAt = openedAt;
   }
 }

@@ -3,12 +3,14 @@
  * sent: a form calls `passwordChanged(address)` and goes on; the notice is written here and
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
-import { passwordChangedNotice } from './notices.ts';
+import { passwordChangedNotice, twoFactorDisabledNotice } from './notices.ts';
 import type { Mailer } from './queue.ts';
 
 export interface AccountMail {
   /** Queues the "Your password was changed" notice to the account's address. */
   passwordChanged(to: string): void;
+  /** Queues the "Two-factor authentication was turned off" notice to the account's address. */
+  twoFactorDisabled(to: string): void;
 }
 
 export interface AccountMailOptions {
@@ -26,6 +28,9 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
   return {
     passwordChanged(to) {
       options.mailer.send(passwordChangedNotice({ to, origin: options.origin(), at: now() }));
+    },
+    twoFactorDisabled(to) {
+      options.mailer.send(twoFactorDisabledNotice({ to, origin: options.origin(), at: now() }));
     },
   };
 }

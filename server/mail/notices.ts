@@ -40,3 +40,24 @@ export function passwordChangedNotice(context: NoticeContext): Email {
     ],
   });
 }
+
+/**
+ * "Two-factor authentication was turned off": sent when the authenticator app stops being
+ * asked for at sign-in. If it was not the owner, someone signed in (and confirmed the
+ * password) in their place: the way back is a reset, then turning it on again.
+ */
+export function twoFactorDisabledNotice(context: NoticeContext): Email {
+  return composeEmail({
+    to: context.to,
+    kind: 'two-factor-disabled',
+    subject: 'Two-factor authentication was turned off',
+    blocks: [
+      'Hello,',
+      `Two-factor authentication was turned off for your Baton account (${context.to}) on ${when(context.at)}. Signing in now needs only your password.`,
+      'If you turned it off, there is nothing more to do.',
+      'If it was not you, someone else can sign in to your account. Reset your password now: resetting it signs every browser out of your account. Then turn two-factor authentication on again.',
+      { label: 'Reset your password', href: absoluteLink(context.origin, '/forgot-password') },
+      SIGNATURE,
+    ],
+  });
+}

@@ -39,6 +39,19 @@ export function pageDataForClient(data: PageData): PageData {
       ...header(data),
     };
   }
+  if (data.page === 'two-factor') {
+    return {
+      page: data.page,
+      enabled: data.enabled,
+      enabledAt: data.enabledAt,
+      recoveryCodesLeft: data.recoveryCodesLeft,
+      setup: data.setup && { qrSvg: data.setup.qrSvg, secret: data.setup.secret },
+      recoveryCodes: data.recoveryCodes && [...data.recoveryCodes],
+      codeError: data.codeError,
+      flash: flashForClient(data.flash),
+      ...header(data),
+    };
+  }
   return {
     page: data.page,
     spec: data.spec,

@@ -14,6 +14,8 @@ export interface CookieNames {
   flash: string;
   /** The page a signed-out visitor asked for, sealed, to land on after signing in. */
   returnTo: string;
+  /** A sign-in whose password was accepted, waiting for its authentication code, sealed. */
+  pendingSignIn: string;
   secure: boolean;
 }
 
@@ -25,6 +27,7 @@ export function cookieNames(secure: boolean): CookieNames {
     binding: `${prefix}baton.bind`,
     flash: `${prefix}baton.flash`,
     returnTo: `${prefix}baton.return`,
+    pendingSignIn: `${prefix}baton.pending`,
     secure,
   });
 }

@@ -43,6 +43,19 @@ const formPage = (page: keyof typeof FORMS): PageData => ({
 const PAGES: ReadonlyArray<[route: string, data: PageData]> = [
   ...Object.values(FORMS).map((spec): [string, PageData] => [spec.action, formPage(spec.name)]),
   ['/account', { page: 'account', email: 'ada@example.com', flash: [] }],
+  [
+    '/account/two-factor',
+    {
+      page: 'two-factor',
+      enabled: false,
+      enabledAt: null,
+      recoveryCodesLeft: 0,
+      setup: null,
+      recoveryCodes: null,
+      codeError: null,
+      flash: [],
+    },
+  ],
 ];
 
 const renderPage = await builtPages();
@@ -75,7 +88,15 @@ describe('the pages’ JavaScript', () => {
 
   it('measures every page route the server has', () => {
     expect(measured.map((page) => page.route).sort()).toEqual(
-      ['/account', '/change-password', '/confirm-password', '/login', '/signup'].sort(),
+      [
+        '/account',
+        '/account/two-factor',
+        '/change-password',
+        '/confirm-password',
+        '/login',
+        '/login-code',
+        '/signup',
+      ].sort(),
     );
   });
 

@@ -12,6 +12,7 @@ import { createFakeSocket, flush } from './fakes.ts';
 /** The App with the page its entry gives it for `data` (entries/form.tsx or entries/account.tsx). */
 function App(props: PageProps & { navigate?: (path: string) => void }) {
   const data = props.data;
+  if (data.page === 'two-factor') throw new Error('these tests render form and account pages');
   return data.page === 'account' ? (
     <AppOf {...props} data={data} page={AccountPage} />
   ) : (

@@ -19,6 +19,7 @@ import { serveConnection } from '../../server/live/connection.ts';
 import { createLogger } from '../../server/logger.ts';
 import { createLocalSessionEvents } from '../../server/session/events.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
+import { createTwoFactor } from '../../server/two-factor/two-factor.ts';
 import { ClientMessage, MAX_FRAME_BYTES, ServerMessage } from '../../shared/protocol.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { FakeSocket } from '../helpers/fake-socket.ts';
@@ -384,6 +385,7 @@ describe('the live connection handler under random frames', () => {
         accountId: null,
         ip: '192.0.2.1',
         id: 'fuzzed-socket',
+        pendingSignIn: null,
       },
       {
         forms: {
@@ -398,7 +400,11 @@ describe('the live connection handler under random frames', () => {
           limiters,
           decoyHash: await hasher.hash('decoy'),
           events: createLocalSessionEvents(),
-          mail: { passwordChanged: () => {} },
+          mail: { passwordChanged: () => {}, twoFactorDisabled: () => {} },
+          twoFactor: createTwoFactor({
+            store: store.twoFactor,
+            ring: createKeyRing([TEST_SECRET]),
+          }),
         },
         limiters,
         ring: createKeyRing([TEST_SECRET]),

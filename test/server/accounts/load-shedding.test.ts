@@ -9,12 +9,19 @@ import { type FormDeps, type FormOutcome, submitForm } from '../../../server/acc
 import { createPasswordHasher, type PasswordHasher } from '../../../server/accounts/password.ts';
 import { createPasswordGate } from '../../../server/accounts/password-gate.ts';
 import { DEFAULT_LIMITS } from '../../../server/config.ts';
+import { createKeyRing } from '../../../server/keys/keyring.ts';
 import { createLimiters } from '../../../server/limits/limits.ts';
 import { createLocalSessionEvents } from '../../../server/session/events.ts';
 import { openSqliteStore } from '../../../server/store/sqlite.ts';
+import { createTwoFactor } from '../../../server/two-factor/two-factor.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
 import { submitOverSocket } from '../../helpers/live-forms.ts';
-import { CHEAP_ARGON2, type RunningServer, startServer } from '../../helpers/start-server.ts';
+import {
+  CHEAP_ARGON2,
+  type RunningServer,
+  startServer,
+  TEST_SECRET,
+} from '../../helpers/start-server.ts';
 
 /** A hasher whose every hash or check waits until the test releases it, oldest first. */
 function handDrivenHasher() {
@@ -71,7 +78,8 @@ function setUp() {
     limiters,
     decoyHash: 'plain:decoy',
     events: createLocalSessionEvents(),
-    mail: { passwordChanged: () => {} },
+    mail: { passwordChanged: () => {}, twoFactorDisabled: () => {} },
+    twoFactor: createTwoFactor({ store: store.twoFactor, ring: createKeyRing([TEST_SECRET]) }),
   };
   return { drive, deps, gate, limiters };
 }

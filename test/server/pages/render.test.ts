@@ -67,7 +67,9 @@ describe('a page as the server renders it', () => {
   });
 
   it('titles each page after its heading', () => {
-    expect(pageTitle({ ...login, page: 'signup', spec: FORMS.signup })).toBe('Create your account · Baton');
+    expect(pageTitle({ ...login, page: 'signup', spec: FORMS.signup })).toBe(
+      'Create your account · Baton',
+    );
     expect(pageTitle({ page: 'account', email: 'a@b.co', flash: [] })).toBe('Your account · Baton');
   });
 
