@@ -203,7 +203,7 @@ describe('a page as the server renders it', () => {
     expect(button.closest('form')?.getAttribute('action')).toBe('/logout');
     expect(button.closest('form')?.getAttribute('method')).toBe('post');
     const links = [...document.querySelectorAll('main a')].map((a) => a.getAttribute('href'));
-    expect(links).toEqual(['/change-password']);
+    expect(links).toEqual(['/change-password', '/account/two-factor']);
   });
 
   it('renders a signed-out page’s header as the brand alone', () => {
