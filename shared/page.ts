@@ -45,6 +45,8 @@ export type PageData = PageCommon &
         errors: FieldErrors;
         formError: FormError | null;
         flash: Flash[];
+        /** The token of the emailed link a `link` form's page was opened from (its path's last part). */
+        token?: string;
       }
     | { page: 'account'; email: string; flash: Flash[] }
   );

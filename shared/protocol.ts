@@ -14,7 +14,14 @@ import * as v from 'valibot';
 /** Largest frame either end accepts, in bytes. The server's `maxPayload` is set from it. */
 export const MAX_FRAME_BYTES = 8 * 1024;
 
-export const FORM_NAMES = ['login', 'signup', 'change-password', 'confirm-password'] as const;
+export const FORM_NAMES = [
+  'login',
+  'signup',
+  'change-password',
+  'confirm-password',
+  'forgot-password',
+  'reset-password',
+] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;
 
@@ -33,9 +40,15 @@ export const Fields = v.strictObject({
   /** The account's password: to log in, to sign up, or the current one when changing it. */
   password: Password,
   newPassword: Password,
+  /**
+   * The token of an emailed link, for a form opened from one (`FormSpec.link`): sent with the
+   * submit only, never with a check. Not a field anyone types, so not in FIELD_NAMES.
+   */
+  token: v.optional(v.pipe(v.string(), v.maxLength(64))),
 });
 export type Fields = v.InferOutput<typeof Fields>;
-export type FieldName = keyof Fields;
+/** A field a person fills in (the link's token is not one). */
+export type FieldName = Exclude<keyof Fields, 'token'>;
 
 /** Every field name any form uses. */
 export const FIELD_NAMES = [

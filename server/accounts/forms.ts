@@ -21,6 +21,7 @@ import type { Account, Store } from '../store/store.ts';
 import type { Accepted } from './outcome.ts';
 import type { PasswordHasher } from './password.ts';
 import type { GatePass, PasswordGate } from './password-gate.ts';
+import { forgotPassword, resetPassword } from './recovery.ts';
 import { checkFormFields } from './rules.ts';
 
 export type { Accepted, SessionChange } from './outcome.ts';
@@ -106,6 +107,8 @@ export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
   signup: (deps, fields, who) => signUp(deps, normalizeEmail(fields.email), fields.password, who),
   'change-password': changePassword,
   'confirm-password': confirmPassword,
+  'forgot-password': forgotPassword,
+  'reset-password': resetPassword,
 };
 
 /**
@@ -158,7 +161,7 @@ export async function submitForm(
   if (spec.audience === 'signed-in' && !who.accountId) return AUTH_REQUIRED;
   if (spec.recentAuth && !(await recentlyAuthenticated(deps, who))) return RECENT_AUTH_REQUIRED;
   // Fields the form does not have are empty: a handler reads only its own.
-  const complete = { email: '', password: '', newPassword: '', ...fields };
+  const complete = { email: '', password: '', newPassword: '', token: '', ...fields };
   const errors = checkFormFields(form, fields);
   if (Object.keys(errors).length > 0) {
     const also = await ALSO_WHEN_INVALID[form]?.(deps, complete, who);
@@ -178,7 +181,8 @@ async function submitterAccount(deps: FormDeps, who: Submitter): Promise<Account
   return who.accountId ? deps.store.accounts.findById(who.accountId) : null;
 }
 
-function limited(wait: { retryAfterSeconds: number }, what: string): Refused {
+/** "Too many <what>. Try again in …": over a rate limit. */
+export function limited(wait: { retryAfterSeconds: number }, what: string): Refused {
   return {
     ok: false,
     code: 'rate.limited',
@@ -203,7 +207,7 @@ function busy(retryAfterSeconds: number): Refused {
  * Runs a form's password work holding a pass from the gate (per client IP, per account and
  * in all); when none is given, answers busy at once, before anything is counted or written.
  */
-async function withPass<T extends { ok: boolean }>(
+export async function withPass<T extends { ok: boolean }>(
   deps: FormDeps,
   who: Submitter,
   email: string,

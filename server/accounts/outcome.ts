@@ -36,10 +36,15 @@ export interface Accepted {
   destination: PagePath;
 }
 
-/** Every page Baton serves: `/account` and each form's page. */
+/**
+ * Every page Baton serves: `/account` and each form's page. A form opened from an emailed
+ * link has no page of its own at its action (only under `<action>/<token>`), so none here.
+ */
 export const PAGE_PATHS: readonly PagePath[] = Object.freeze([
   '/account',
-  ...Object.values(FORMS).map((spec) => spec.action),
+  ...Object.values(FORMS)
+    .filter((spec) => !spec.link)
+    .map((spec) => spec.action),
 ]);
 
 /** Whether `value` is exactly one of Baton's own page paths. */

@@ -3,12 +3,15 @@
  * sent: a form calls `passwordChanged(address)` and goes on; the notice is written here and
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
+import { passwordResetEmail } from './link-emails.ts';
 import { passwordChangedNotice } from './notices.ts';
 import type { Mailer } from './queue.ts';
 
 export interface AccountMail {
   /** Queues the "Your password was changed" notice to the account's address. */
   passwordChanged(to: string): void;
+  /** Queues the email with the link that resets the password (`token` from `issueToken`). */
+  passwordReset(to: string, token: string): void;
 }
 
 export interface AccountMailOptions {
@@ -26,6 +29,9 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
   return {
     passwordChanged(to) {
       options.mailer.send(passwordChangedNotice({ to, origin: options.origin(), at: now() }));
+    },
+    passwordReset(to, token) {
+      options.mailer.send(passwordResetEmail({ to, origin: options.origin(), token }));
     },
   };
 }

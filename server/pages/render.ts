@@ -46,6 +46,7 @@ export function pageDataForClient(data: PageData): PageData {
     formError: data.formError && { code: data.formError.code, message: data.formError.message },
     flash: flashForClient(data.flash),
     ...header(data),
+    ...(data.token === undefined ? {} : { token: data.token }),
   };
 }
 

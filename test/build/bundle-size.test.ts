@@ -36,11 +36,15 @@ const formPage = (page: keyof typeof FORMS): PageData => ({
   errors: {},
   formError: null,
   flash: [],
+  ...(FORMS[page].link ? { token: 'A'.repeat(43) } : {}),
 });
 
-/** Every page, by its route. */
+/** Every page, by its route (a form opened from an emailed link: under `<action>/<token>`). */
 const PAGES: ReadonlyArray<[route: string, data: PageData]> = [
-  ...Object.values(FORMS).map((spec): [string, PageData] => [spec.action, formPage(spec.name)]),
+  ...Object.values(FORMS).map((spec): [string, PageData] => [
+    spec.link ? `${spec.action}/<token>` : spec.action,
+    formPage(spec.name),
+  ]),
   ['/account', { page: 'account', email: 'ada@example.com', flash: [] }],
 ];
 
@@ -74,7 +78,15 @@ describe('the pages’ JavaScript', () => {
 
   it('measures every page route the server has', () => {
     expect(measured.map((page) => page.route).sort()).toEqual(
-      ['/account', '/change-password', '/login', '/signup'].sort(),
+      [
+        '/account',
+        '/change-password',
+        '/confirm-password',
+        '/forgot-password',
+        '/login',
+        '/reset-password/<token>',
+        '/signup',
+      ].sort(),
     );
   });
 

@@ -28,6 +28,13 @@ describe('Baton.routes', () => {
         'GET /healthz',
         'POST /handoff',
         'UPGRADE /live',
+        'GET /confirm-password',
+        'POST /confirm-password',
+        'GET /dev/mailbox/json',
+        'GET /forgot-password',
+        'POST /forgot-password',
+        'GET /reset-password/:token',
+        'POST /reset-password/:token',
       ].sort(),
     );
   });
