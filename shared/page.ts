@@ -49,7 +49,21 @@ export type PageData = PageCommon &
         token?: string;
       }
     | { page: 'account'; email: string; flash: Flash[] }
+    | { page: 'mailbox'; emails: MailboxView[]; flash: Flash[] }
   );
+
+/**
+ * An email as the dev mailbox page lists it (/dev/mailbox): its text part, read with its
+ * links made clickable; the HTML part opens on a page of its own (/dev/mailbox/<id>).
+ */
+export interface MailboxView {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** ISO 8601. */
+  sentAt: string;
+}
 
 export const PAGE_DATA_ID = 'baton-page';
 

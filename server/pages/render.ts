@@ -39,6 +39,20 @@ export function pageDataForClient(data: PageData): PageData {
       ...header(data),
     };
   }
+  if (data.page === 'mailbox') {
+    return {
+      page: data.page,
+      emails: data.emails.map(({ id, to, subject, text, sentAt }) => ({
+        id,
+        to,
+        subject,
+        text,
+        sentAt,
+      })),
+      flash: flashForClient(data.flash),
+      ...header(data),
+    };
+  }
   return {
     page: data.page,
     values: { email: data.values.email },

@@ -46,6 +46,7 @@ const PAGES: ReadonlyArray<[route: string, data: PageData]> = [
     formPage(spec.name),
   ]),
   ['/account', { page: 'account', email: 'ada@example.com', flash: [] }],
+  ['/dev/mailbox', { page: 'mailbox', emails: [], flash: [] }],
 ];
 
 const renderPage = await builtPages();
@@ -82,6 +83,7 @@ describe('the pages’ JavaScript', () => {
         '/account',
         '/change-password',
         '/confirm-password',
+        '/dev/mailbox',
         '/forgot-password',
         '/login',
         '/reset-password/<token>',

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App as AppOf } from '../../client/App.tsx';
 import { AccountPage } from '../../client/pages/AccountPage.tsx';
 import { FormPage } from '../../client/pages/FormPage.tsx';
+import { MailboxPage } from '../../client/pages/MailboxPage.tsx';
 import type { PageProps } from '../../client/pages/page.ts';
 import type { PageData } from '../../shared/page.ts';
 import { createFakeSocket, flush } from './fakes.ts';
@@ -11,6 +12,7 @@ import { createFakeSocket, flush } from './fakes.ts';
 /** The App with the page its entry gives it for `data` (entries/form.tsx or entries/account.tsx). */
 function App(props: PageProps & { navigate?: (path: string) => void }) {
   const data = props.data;
+  if (data.page === 'mailbox') return <AppOf {...props} data={data} page={MailboxPage} />;
   return data.page === 'account' ? (
     <AppOf {...props} data={data} page={AccountPage} />
   ) : (

@@ -31,6 +31,8 @@ describe('Baton.routes', () => {
         'GET /confirm-password',
         'POST /confirm-password',
         'GET /dev/mailbox/json',
+        'GET /dev/mailbox',
+        'GET /dev/mailbox/:id',
         'GET /forgot-password',
         'POST /forgot-password',
         'GET /reset-password/:token',
