@@ -142,7 +142,7 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
   },
   'reset-password': {
     name: 'reset-password',
-    title: 'Choose a new password',
+    title: 'Reset your password',
     action: '/reset-password',
     submitLabel: 'Reset password',
     progressLabel: 'Resetting…',
