@@ -73,7 +73,10 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
     ],
     alternate: { prompt: 'New here?', label: 'Create an account', href: '/signup' },
-    links: [{ label: 'Forgot your password?', href: '/forgot-password' }],
+    links: [
+      { label: 'Forgot your password?', href: '/forgot-password' },
+      { label: 'Email me a sign-in link', href: '/login-link' },
+    ],
   },
   signup: {
     name: 'signup',
@@ -160,6 +163,30 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     link: {
       purpose: 'reset-password',
       invalid: { text: 'That reset link is invalid or has expired.', to: '/forgot-password' },
+    },
+  },
+  'login-link': {
+    name: 'login-link',
+    title: 'Log in by email',
+    action: '/login-link',
+    submitLabel: 'Send sign-in link',
+    progressLabel: 'Sending…',
+    audience: 'signed-out',
+    fields: [email],
+    alternate: { prompt: 'Know your password?', label: 'Log in', href: '/login' },
+  },
+  'use-login-link': {
+    name: 'use-login-link',
+    title: 'Log in to Baton',
+    action: '/login-link',
+    submitLabel: 'Log me in',
+    progressLabel: 'Logging in…',
+    audience: 'signed-out',
+    fields: [],
+    alternate: { prompt: 'Know your password?', label: 'Log in', href: '/login' },
+    link: {
+      purpose: 'login-link',
+      invalid: { text: 'That sign-in link is invalid or has expired.', to: '/login-link' },
     },
   },
 };

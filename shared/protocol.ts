@@ -21,6 +21,8 @@ export const FORM_NAMES = [
   'confirm-password',
   'forgot-password',
   'reset-password',
+  'login-link',
+  'use-login-link',
 ] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;

@@ -21,7 +21,7 @@ import type { Account, Store } from '../store/store.ts';
 import type { Accepted } from './outcome.ts';
 import type { PasswordHasher } from './password.ts';
 import type { GatePass, PasswordGate } from './password-gate.ts';
-import { forgotPassword, resetPassword } from './recovery.ts';
+import { forgotPassword, requestLoginLink, resetPassword, useLoginLink } from './recovery.ts';
 import { checkFormFields } from './rules.ts';
 
 export type { Accepted, SessionChange } from './outcome.ts';
@@ -109,6 +109,8 @@ export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
   'confirm-password': confirmPassword,
   'forgot-password': forgotPassword,
   'reset-password': resetPassword,
+  'login-link': requestLoginLink,
+  'use-login-link': useLoginLink,
 };
 
 /**

@@ -3,7 +3,7 @@
  * sent: a form calls `passwordChanged(address)` and goes on; the notice is written here and
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
-import { passwordResetEmail } from './link-emails.ts';
+import { loginLinkEmail, passwordResetEmail } from './link-emails.ts';
 import { passwordChangedNotice } from './notices.ts';
 import type { Mailer } from './queue.ts';
 
@@ -12,6 +12,8 @@ export interface AccountMail {
   passwordChanged(to: string): void;
   /** Queues the email with the link that resets the password (`token` from `issueToken`). */
   passwordReset(to: string, token: string): void;
+  /** Queues the email with a link that signs the account in (`token` from `issueToken`). */
+  loginLink(to: string, token: string): void;
 }
 
 export interface AccountMailOptions {
@@ -32,6 +34,9 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
     },
     passwordReset(to, token) {
       options.mailer.send(passwordResetEmail({ to, origin: options.origin(), token }));
+    },
+    loginLink(to, token) {
+      options.mailer.send(loginLinkEmail({ to, origin: options.origin(), token }));
     },
   };
 }

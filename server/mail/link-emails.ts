@@ -35,3 +35,23 @@ export function passwordResetEmail(context: LinkContext): Email {
     ],
   });
 }
+
+/** The email with a `/login-link/<token>` link: its subject says "Sign in". */
+export function loginLinkEmail(context: LinkContext): Email {
+  return composeEmail({
+    to: context.to,
+    kind: 'login-link',
+    subject: 'Sign in to Baton',
+    blocks: [
+      'Hello,',
+      `Someone asked for a link to log in to your Baton account (${context.to}). If it was you, log in here:`,
+      {
+        label: 'Log in to Baton',
+        href: absoluteLink(context.origin, `/login-link/${context.token}`),
+      },
+      'The link works once, within 15 minutes.',
+      'If you did not ask for this, ignore this email: nobody can use the link but you.',
+      SIGNATURE,
+    ],
+  });
+}

@@ -86,6 +86,8 @@ describe('the pages’ JavaScript', () => {
         '/dev/mailbox',
         '/forgot-password',
         '/login',
+        '/login-link',
+        '/login-link/<token>',
         '/reset-password/<token>',
         '/signup',
       ].sort(),

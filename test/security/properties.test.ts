@@ -398,7 +398,7 @@ describe('the live connection handler under random frames', () => {
           limiters,
           decoyHash: await hasher.hash('decoy'),
           events: createLocalSessionEvents(),
-          mail: { passwordChanged: () => {}, passwordReset: () => {} },
+          mail: { passwordChanged: () => {}, passwordReset: () => {}, loginLink: () => {} },
         },
         limiters,
         ring: createKeyRing([TEST_SECRET]),

@@ -71,7 +71,7 @@ function setUp() {
     limiters,
     decoyHash: 'plain:decoy',
     events: createLocalSessionEvents(),
-    mail: { passwordChanged: () => {}, passwordReset: () => {} },
+    mail: { passwordChanged: () => {}, passwordReset: () => {}, loginLink: () => {} },
   };
   return { drive, deps, gate, limiters };
 }

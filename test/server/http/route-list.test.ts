@@ -37,6 +37,10 @@ describe('Baton.routes', () => {
         'POST /forgot-password',
         'GET /reset-password/:token',
         'POST /reset-password/:token',
+        'GET /login-link',
+        'POST /login-link',
+        'GET /login-link/:token',
+        'POST /login-link/:token',
       ].sort(),
     );
   });
