@@ -167,7 +167,7 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
   },
   'login-link': {
     name: 'login-link',
-    title: 'Log in by email',
+    title: 'Log in with a link',
     action: '/login-link',
     submitLabel: 'Send sign-in link',
     progressLabel: 'Sending…',

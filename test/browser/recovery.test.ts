@@ -1,7 +1,7 @@
 /**
- * Password reset in a real browser, as a person does it: from /login's "Forgot your
- * password?" to the email in the dev mailbox, its link, a new password and the account page;
- * with the live forms, and without JavaScript. The pages pass axe-core in both colour
+ * Password reset and sign-in links in a real browser, as a person uses them: from /login's
+ * "Forgot your password?" (or "Email me a sign-in link") to the email in the dev mailbox,
+ * its link, and the account page; with the live forms, and without JavaScript. The pages pass axe-core in both colour
  * schemes and are screenshotted at 375 px (test-output/screenshots), the emails too.
  */
 import type { BrowserContext, Page } from 'playwright-core';
@@ -130,6 +130,48 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
     await context.close();
   });
 
+  /** Asks for a sign-in link from /login's "Email me a sign-in link"; resolves with the link. */
+  async function askForLoginLink(page: Page, email: string, live: boolean): Promise<string> {
+    await page.goto(`${server.url}/login`);
+    if (live) await settled(page);
+    await page.getByRole('link', { name: 'Email me a sign-in link' }).click();
+    await page.waitForURL(`${server.url}/login-link`);
+    if (live) await settled(page);
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Send sign-in link' }).click();
+    await expect.poll(() => page.getByText('a sign-in link is on its way.').count(), SLOW).toBe(1);
+    const link = /https?:\/\/\S+\/login-link\/[\w-]+/.exec((await newestMailTo(email)).text)?.[0];
+    if (!link) throw new Error(`no sign-in link was mailed to ${email}`);
+    return link;
+  }
+
+  it.each([
+    ['live', true],
+    ['without JavaScript', false],
+  ])('logs in with an emailed sign-in link, %s, once', async (_, live) => {
+    const email = `link-${live ? 'live' : 'plain'}@example.com`;
+    const signup = await chromium.newContext();
+    await signUp(await signup.newPage(), server.url, email);
+    await signup.close();
+
+    const context = await chromium.newContext({ javaScriptEnabled: live });
+    const { page, errors } = await pageWithErrors(context);
+    const link = await askForLoginLink(page, email, live);
+    await page.goto(link);
+    if (live) await settled(page);
+    await page.getByRole('button', { name: 'Log me in' }).click();
+    await page.waitForURL(`${server.url}/account`);
+    expect(await page.getByText(email).count()).toBeGreaterThan(0);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${server.url}/login`);
+    await page.goto(link);
+    await page.waitForURL(`${server.url}/login-link`);
+    expect(await page.getByText('That sign-in link is invalid or has expired.').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   describe.each(['light', 'dark'] as const)('in the %s colour scheme', (colorScheme) => {
     let context: BrowserContext;
     beforeAll(async () => {
@@ -180,6 +222,36 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
       expect(await axeViolations(page)).toEqual([]);
       await shot(page, name('reset-password-error'));
       await fitsTheWidth(page);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('passes axe on /login, /login-link and /login-link/<token>, screenshotted', async () => {
+      const email = `shots-link-${colorScheme}@example.com`;
+      const signup = await chromium.newContext();
+      await signUp(await signup.newPage(), server.url, email);
+      await signup.close();
+      const { page, errors } = await pageWithErrors(context);
+
+      const link = await askForLoginLink(page, email, true);
+      expect(await axeViolations(page)).toEqual([]);
+      await shot(page, name('login-link'));
+      await fitsTheWidth(page);
+
+      const mail = await newestMailTo(email);
+      await page.goto(`${server.url}/dev/mailbox/${mail.id}`);
+      await shot(page, name('email-login-link'));
+
+      await page.goto(link);
+      await settled(page);
+      expect(await axeViolations(page)).toEqual([]);
+      await shot(page, name('use-login-link'));
+      await fitsTheWidth(page);
+
+      await page.goto(`${server.url}/login`);
+      await settled(page);
+      expect(await axeViolations(page)).toEqual([]);
+      await shot(page, name('login-with-links'));
       expect(errors).toEqual([]);
       await page.close();
     });
