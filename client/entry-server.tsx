@@ -11,6 +11,7 @@ import favicon from './favicon.svg';
 import type { LiveSocket } from './live/socket.ts';
 import { AccountPage, type AccountPageData } from './pages/AccountPage.tsx';
 import { FormPage, type FormPageData } from './pages/FormPage.tsx';
+import { MailboxPage, type MailboxPageData } from './pages/MailboxPage.tsx';
 import { TwoFactorPage } from './pages/TwoFactorPage.tsx';
 
 /** The favicon's URL (small enough for Vite to inline it as a `data:` URL). */
@@ -32,6 +33,8 @@ export function renderBody(data: PageData): string {
       return <App page={AccountPage} data={data as AccountPageData} socket={notConnected} />;
     if (data.page === 'two-factor')
       return <App page={TwoFactorPage} data={data} socket={notConnected} />;
+    if (data.page === 'mailbox')
+      return <App page={MailboxPage} data={data as MailboxPageData} socket={notConnected} />;
     return <App page={FormPage} data={data as FormPageData} socket={notConnected} />;
   });
 }

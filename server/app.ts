@@ -277,7 +277,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   addActionRoutes(router, { ...pageDeps, forms, events, names, timeouts, logger: options.logger });
   router.get('/healthz', healthCheck(store, options.logger));
   if (mailConfig.url.kind === 'mailbox' && !options.production) {
-    addDevMailboxRoutes(router, store.mailbox);
+    addDevMailboxRoutes(router, store.mailbox, pageDeps);
   }
   router.post(
     '/handoff',

@@ -46,7 +46,19 @@ export interface FormSpec {
   fields: readonly FieldSpec[];
   /** A link to the other form, shown under the button. */
   alternate: { prompt: string; label: string; href: string };
+  /** More links under the button, above `alternate` ("Forgot your password?"). */
+  links?: readonly { label: string; href: string }[];
+  /**
+   * The form opens from an emailed link: its page, and its plain post, are `<action>/<token>`,
+   * and the page shows only while the token is good for `purpose`; a dead link goes to
+   * `invalid.to`, which says `invalid.text`. The live form sends the token with its submit
+   * only. `action` alone is no page.
+   */
+  link?: { purpose: LinkPurpose; invalid: { text: string; to: `/${FormName}` } };
 }
+
+/** What an emailed link lets its holder do (the server's TokenPurpose). */
+export type LinkPurpose = 'reset-password' | 'login-link' | 'confirm-email' | 'change-email';
 
 const email: FieldSpec = { name: 'email', label: 'Email', type: 'email', autocomplete: 'email' };
 
@@ -63,6 +75,10 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
     ],
     alternate: { prompt: 'New here?', label: 'Create an account', href: '/signup' },
+    links: [
+      { label: 'Forgot your password?', href: '/forgot-password' },
+      { label: 'Email me a sign-in link', href: '/login-link' },
+    ],
   },
   signup: {
     name: 'signup',
@@ -136,6 +152,62 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
       },
     ],
     alternate: { prompt: 'Not you?', label: 'Log in again', href: '/login' },
+  },
+  'forgot-password': {
+    name: 'forgot-password',
+    title: 'Forgot your password?',
+    action: '/forgot-password',
+    submitLabel: 'Send reset link',
+    progressLabel: 'Sending…',
+    audience: 'signed-out',
+    fields: [email],
+    alternate: { prompt: 'Remembered it?', label: 'Log in', href: '/login' },
+  },
+  'reset-password': {
+    name: 'reset-password',
+    title: 'Reset your password',
+    action: '/reset-password',
+    submitLabel: 'Reset password',
+    progressLabel: 'Resetting…',
+    audience: 'signed-out',
+    fields: [
+      {
+        name: 'newPassword',
+        label: 'New password',
+        type: 'password',
+        autocomplete: 'new-password',
+        hint: 'At least 8 characters.',
+      },
+    ],
+    alternate: { prompt: 'Remembered it?', label: 'Log in', href: '/login' },
+    link: {
+      purpose: 'reset-password',
+      invalid: { text: 'That reset link is invalid or has expired.', to: '/forgot-password' },
+    },
+  },
+  'login-link': {
+    name: 'login-link',
+    title: 'Log in with a link',
+    action: '/login-link',
+    submitLabel: 'Send sign-in link',
+    progressLabel: 'Sending…',
+    audience: 'signed-out',
+    fields: [email],
+    alternate: { prompt: 'Know your password?', label: 'Log in', href: '/login' },
+  },
+  'use-login-link': {
+    name: 'use-login-link',
+    title: 'Log in to Baton',
+    action: '/login-link',
+    submitLabel: 'Log me in',
+    progressLabel: 'Logging in…',
+    audience: 'signed-out',
+    fields: [],
+    alternate: { prompt: 'Know your password?', label: 'Log in', href: '/login' },
+    link: {
+      purpose: 'login-link',
+      invalid: { text: 'That sign-in link is invalid or has expired.', to: '/login-link' },
+    },
   },
 };
 

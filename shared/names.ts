@@ -19,10 +19,14 @@ export const PAGE_TITLE_ID = 'page-title';
 /** The id of a form's input, e.g. `login-email`. */
 export const fieldId = (form: string, field: string): string => `${form}-${field}`;
 
+/** The dev mailbox's heading (/dev/mailbox). */
+export const MAILBOX_TITLE = 'Dev mailbox';
+
 /** The page's heading. */
 export function pageHeading(data: PageData): string {
   if (data.page === 'account') return ACCOUNT_TITLE;
   if (data.page === 'two-factor') return TWO_FACTOR_TITLE;
+  if (data.page === 'mailbox') return MAILBOX_TITLE;
   return data.spec.title;
 }
 

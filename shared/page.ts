@@ -62,9 +62,12 @@ export type PageData = PageCommon &
         errors: FieldErrors;
         formError: FormError | null;
         flash: Flash[];
+        /** The token of the emailed link a `link` form's page was opened from (its path's last part). */
+        token?: string;
       }
     | { page: 'account'; email: string; flash: Flash[] }
     | TwoFactorPageData
+    | { page: 'mailbox'; emails: MailboxView[]; flash: Flash[] }
   );
 
 /**
@@ -84,6 +87,19 @@ export interface TwoFactorPageData {
   /** The setup's code field's error, if the last code was refused. */
   codeError: string | null;
   flash: Flash[];
+}
+
+/**
+ * An email as the dev mailbox page lists it (/dev/mailbox): its text part, read with its
+ * links made clickable; the HTML part opens on a page of its own (/dev/mailbox/<id>).
+ */
+export interface MailboxView {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** ISO 8601. */
+  sentAt: string;
 }
 
 export const PAGE_DATA_ID = 'baton-page';

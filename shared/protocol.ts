@@ -20,6 +20,10 @@ export const FORM_NAMES = [
   'change-password',
   'confirm-password',
   'login-code',
+  'forgot-password',
+  'reset-password',
+  'login-link',
+  'use-login-link',
 ] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;
@@ -41,9 +45,15 @@ export const Fields = v.strictObject({
   newPassword: Password,
   /** An authenticator app's 6-digit code, or a recovery code (12 characters, maybe dashed). */
   code: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  /**
+   * The token of an emailed link, for a form opened from one (`FormSpec.link`): sent with the
+   * submit only, never with a check. Not a field anyone types, so not in FIELD_NAMES.
+   */
+  token: v.optional(v.pipe(v.string(), v.maxLength(64))),
 });
 export type Fields = v.InferOutput<typeof Fields>;
-export type FieldName = keyof Fields;
+/** A field a person fills in (the link's token is not one). */
+export type FieldName = Exclude<keyof Fields, 'token'>;
 
 /** Every field name any form uses. */
 export const FIELD_NAMES = [

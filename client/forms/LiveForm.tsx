@@ -39,7 +39,11 @@ export function LiveForm(props: {
     <form
       class="form"
       method="post"
-      action={/* @once */ props.spec.action}
+      action={
+        /* @once */ props.initial.token
+          ? `${props.spec.action}/${props.initial.token}`
+          : props.spec.action
+      }
       ref={(form) => {
         form.noValidate = true;
       }}

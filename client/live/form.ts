@@ -17,6 +17,8 @@ export interface LiveFormInitial {
   /** Errors the server rendered (a plain post that failed); shown at once. */
   errors: FieldErrors;
   formError: FormError | null;
+  /** The token of the emailed link the page was opened from: sent with the submit only. */
+  token?: string;
 }
 
 export interface LiveFormOptions {
@@ -144,7 +146,8 @@ export function createLiveForm(
     setAttempted(true);
     setFormError(null);
     setPending(true);
-    const request = { type: 'submit', form: spec.name, fields: values() } as const;
+    const fields = initial.token ? { ...values(), token: initial.token } : values();
+    const request = { type: 'submit', form: spec.name, fields } as const;
     let reply = await socket.request(request);
     // The connection dropped with the submit in flight: the server may or may not have acted
     // on it. Send it once more when the socket is back. The server takes a repeated sign-up

@@ -31,10 +31,16 @@ export function FormPage(props: PageProps<FormPageData>) {
           values,
           errors: props.data.errors,
           formError: props.data.formError,
+          token: props.data.token,
         }}
         onAccepted={props.onAccepted}
         navigate={props.navigate}
       />
+      {spec().links?.map((link) => (
+        <p class="alternate">
+          <a href={link.href}>{link.label}</a>
+        </p>
+      ))}
       <p class="alternate">
         {spec().alternate.prompt} <a href={spec().alternate.href}>{spec().alternate.label}</a>
       </p>

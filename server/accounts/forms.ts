@@ -27,6 +27,7 @@ import {
 import type { Accepted } from './outcome.ts';
 import type { PasswordHasher } from './password.ts';
 import type { GatePass, PasswordGate } from './password-gate.ts';
+import { forgotPassword, requestLoginLink, resetPassword, useLoginLink } from './recovery.ts';
 import { checkFormFields } from './rules.ts';
 
 export type { Accepted, SessionChange } from './outcome.ts';
@@ -122,6 +123,10 @@ export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
   'change-password': changePassword,
   'confirm-password': confirmPassword,
   'login-code': enterCode,
+  'forgot-password': forgotPassword,
+  'reset-password': resetPassword,
+  'login-link': requestLoginLink,
+  'use-login-link': useLoginLink,
 };
 
 /**
@@ -190,7 +195,14 @@ export async function submitForm(
   if (spec.recentAuth && !(await recentlyAuthenticated(deps, who))) return RECENT_AUTH_REQUIRED;
   if (spec.audience === 'signing-in' && !waitingSignIn(deps, who)) return SIGN_IN_EXPIRED;
   // Fields the form does not have are empty: a handler reads only its own.
-  const complete = { email: '', password: '', newPassword: '', code: '', ...fields };
+  const complete = {
+    email: '',
+    password: '',
+    newPassword: '',
+    code: '',
+    token: '',
+    ...fields,
+  };
   const errors = checkFormFields(form, fields);
   if (Object.keys(errors).length > 0) {
     const also = await ALSO_WHEN_INVALID[form]?.(deps, complete, who);
@@ -210,7 +222,8 @@ async function submitterAccount(deps: FormDeps, who: Submitter): Promise<Account
   return who.accountId ? deps.store.accounts.findById(who.accountId) : null;
 }
 
-function limited(wait: { retryAfterSeconds: number }, what: string): Refused {
+/** "Too many <what>. Try again in …": over a rate limit. */
+export function limited(wait: { retryAfterSeconds: number }, what: string): Refused {
   return {
     ok: false,
     code: 'rate.limited',
@@ -235,7 +248,7 @@ function busy(retryAfterSeconds: number): Refused {
  * Runs a form's password work holding a pass from the gate (per client IP, per account and
  * in all); when none is given, answers busy at once, before anything is counted or written.
  */
-async function withPass<T extends { ok: boolean }>(
+export async function withPass<T extends { ok: boolean }>(
   deps: FormDeps,
   who: Submitter,
   email: string,

@@ -40,10 +40,15 @@ export interface Accepted {
   destination: PagePath;
 }
 
-/** Every page Baton serves: `/account`, each form's page and the account's settings pages. */
+/**
+ * Every page Baton serves: `/account`, each form's page and the account's settings pages. A form opened from an emailed
+ * link has no page of its own at its action (only under `<action>/<token>`), so none here.
+ */
 export const PAGE_PATHS: readonly PagePath[] = Object.freeze([
   '/account',
-  ...Object.values(FORMS).map((spec) => spec.action),
+  ...Object.values(FORMS)
+    .filter((spec) => !spec.link)
+    .map((spec) => spec.action),
   TWO_FACTOR_PATH,
 ]);
 

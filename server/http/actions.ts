@@ -24,7 +24,7 @@ import {
   signIn,
   signOut,
 } from '../session/session.ts';
-import { confirmFirst, logInFirst, type PageDeps, sendPage } from './pages.ts';
+import { confirmFirst, linkRoute, logInFirst, type PageDeps, sendPage } from './pages.ts';
 import { seeOther } from './see-other.ts';
 
 export interface ActionDeps extends PageDeps {
@@ -120,7 +120,10 @@ async function applyAccepted(
 function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
   const spec = (deps.specs ?? FORMS)[form];
   return async (ctx) => {
-    const parsed = v.safeParse(Fields, postedFields(form, body(ctx)));
+    const posted = postedFields(form, body(ctx));
+    // A form opened from an emailed link posts to its page, `<action>/<token>`.
+    if (spec.link) posted.token = String(ctx.params.token);
+    const parsed = v.safeParse(Fields, posted);
     const fields = parsed.success ? parsed.output : {};
     const accountId = currentAccountId(ctx);
     const now = (deps.now ?? Date.now)();
@@ -165,6 +168,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
         errors: outcome.errors,
         formError: { code: outcome.code, message: outcome.message },
         flash: [],
+        ...(spec.link && parsed.success ? { token: fields.token } : {}),
       },
       status,
     );
@@ -174,7 +178,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
 /** Adds a POST route for every form and `POST /logout`. Bodies must be parsed before. */
 export function addActionRoutes(router: Router, deps: ActionDeps): void {
   for (const spec of Object.values(deps.specs ?? FORMS))
-    router.post(spec.action, formPost(deps, spec.name));
+    router.post(spec.link ? linkRoute(spec) : spec.action, formPost(deps, spec.name));
   router.post('/logout', async (ctx) => {
     const ref = await signOut(ctx, deps.store.sessions, deps.names);
     deps.returnTo.clear(ctx);

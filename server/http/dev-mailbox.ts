@@ -1,10 +1,14 @@
 /**
  * The dev mailbox's routes, mounted only with MAIL_URL=mailbox: outside production (see
- * app.ts); anywhere else they do not exist (404). `GET /dev/mailbox/json` lists every
- * email kept, newest first. The HTML page, /dev/mailbox, comes with the Solid pages.
+ * app.ts); anywhere else they do not exist (404). `GET /dev/mailbox` lists every email kept,
+ * newest first, with its text part readable and its links clickable (a page rendered by
+ * Solid, as every page); `GET /dev/mailbox/<id>` shows one email's HTML part as it would
+ * look in a mail reader; `GET /dev/mailbox/json` gives them all to scripts and tests.
  */
 import type Router from '@koa/router';
+import type Koa from 'koa';
 import type { MailboxStore } from '../store/store.ts';
+import { type PageDeps, sendPage } from './pages.ts';
 
 /** One email as `/dev/mailbox/json` shows it (`sentAt` in ISO 8601). */
 export interface MailboxEntry {
@@ -16,11 +20,28 @@ export interface MailboxEntry {
   sentAt: string;
 }
 
-export function addDevMailboxRoutes(router: Router, mailbox: MailboxStore): void {
+/**
+ * The policy an email's HTML part is shown under: a sandbox (an origin of its own, so it
+ * reaches no cookie or page of Baton's; no script, form or plugin), its inline styles and
+ * nothing loaded from anywhere. Its links still work: they navigate this page.
+ */
+export const EMAIL_HTML_POLICY = [
+  'sandbox allow-popups allow-popups-to-escape-sandbox',
+  "default-src 'none'",
+  "style-src 'unsafe-inline'",
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join(';');
+
+/** Working links to other people's accounts: never kept by a cache. */
+const noStore = (ctx: Koa.Context) => ctx.set('Cache-Control', 'no-store');
+
+export function addDevMailboxRoutes(router: Router, mailbox: MailboxStore, pages: PageDeps): void {
   router.get('/dev/mailbox/json', async (ctx) => {
     const emails = await mailbox.list();
-    // Working links to other people's accounts: never kept by a cache.
-    ctx.set('Cache-Control', 'no-store');
+    noStore(ctx);
     ctx.body = emails.map(
       (email): MailboxEntry => ({
         id: email.id,
@@ -31,5 +52,27 @@ export function addDevMailboxRoutes(router: Router, mailbox: MailboxStore): void
         sentAt: new Date(email.sentAt).toISOString(),
       }),
     );
+  });
+  router.get('/dev/mailbox', async (ctx) => {
+    const emails = await mailbox.list();
+    await sendPage(ctx, pages, {
+      page: 'mailbox',
+      emails: emails.map(({ id, to, subject, text, sentAt }) => ({
+        id,
+        to,
+        subject,
+        text,
+        sentAt: new Date(sentAt).toISOString(),
+      })),
+      flash: [],
+    });
+  });
+  router.get('/dev/mailbox/:id', async (ctx) => {
+    const email = (await mailbox.list()).find((each) => each.id === ctx.params.id);
+    if (!email) return; // 404
+    noStore(ctx);
+    ctx.set('Content-Security-Policy', EMAIL_HTML_POLICY);
+    ctx.type = 'html';
+    ctx.body = email.html;
   });
 }

@@ -14,6 +14,7 @@ import type { PendingSignIns } from '../session/pending-sign-in.ts';
 import type { ReturnTo } from '../session/return-to.ts';
 import { authenticatedSince, currentAccountId, type SessionFields } from '../session/session.ts';
 import type { Account, Store } from '../store/store.ts';
+import { checkToken } from '../tokens/tokens.ts';
 import { seeOther } from './see-other.ts';
 
 export interface PageDeps {
@@ -138,13 +139,51 @@ function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
   };
 }
 
+/**
+ * The page of a form opened from an emailed link, `<action>/<token>`: shown while the token
+ * is good for its purpose (looked at, not used), else the person goes to ask for a new link
+ * with the form's message. The token goes into the page (the form posts to this same path,
+ * and the live form sends it with its submit); the page's `Referrer-Policy: same-origin`
+ * keeps this URL from other sites.
+ */
+function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
+  const spec = (deps.specs ?? FORMS)[page];
+  const link = spec.link;
+  if (!link) throw new TypeError(`the form ${page} is not opened from a link (it has no \`link\`)`);
+  return async (ctx) => {
+    const account = await signedInAccount(ctx, deps.store);
+    if (spec.audience === 'signed-out' && account) return seeOther(ctx, '/account');
+    const token = String(ctx.params.token);
+    const looked = await checkToken(deps.store.tokens, token, link.purpose);
+    if (!looked.ok) {
+      deps.flash.set(ctx, [{ kind: 'error', text: link.invalid.text }]);
+      return seeOther(ctx, link.invalid.to);
+    }
+    await sendPage(ctx, deps, {
+      page,
+      spec,
+      values: { email: '' },
+      errors: {},
+      formError: null,
+      flash: takeFlash(ctx, deps),
+      signedInEmail: account?.email ?? null,
+      token,
+    });
+  };
+}
+
+/** The path of a link form's page and plain post, with its token as the router's `:token`. */
+export const linkRoute = (spec: FormSpec): string => `${spec.action}/:token`;
+
 /** Adds `GET /`, a page for every form (`/login`, `/signup`, `/change-password`, …) and `/account`. */
 export function addPageRoutes(router: Router, deps: PageDeps): void {
   router.get('/', async (ctx) => {
     seeOther(ctx, (await signedInAccount(ctx, deps.store)) ? '/account' : '/login');
   });
-  for (const spec of Object.values(deps.specs ?? FORMS))
-    router.get(spec.action, formPage(deps, spec.name));
+  for (const spec of Object.values(deps.specs ?? FORMS)) {
+    if (spec.link) router.get(linkRoute(spec), linkPage(deps, spec.name));
+    else router.get(spec.action, formPage(deps, spec.name));
+  }
   router.get('/account', async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (!account) return logInFirst(ctx, deps, '/account');

@@ -3,6 +3,7 @@
  * sent: a form calls `passwordChanged(address)` and goes on; the notice is written here and
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
+import { loginLinkEmail, passwordResetEmail } from './link-emails.ts';
 import { passwordChangedNotice, twoFactorDisabledNotice } from './notices.ts';
 import type { Mailer } from './queue.ts';
 
@@ -11,6 +12,10 @@ export interface AccountMail {
   passwordChanged(to: string): void;
   /** Queues the "Two-factor authentication was turned off" notice to the account's address. */
   twoFactorDisabled(to: string): void;
+  /** Queues the email with the link that resets the password (`token` from `issueToken`). */
+  passwordReset(to: string, token: string): void;
+  /** Queues the email with a link that signs the account in (`token` from `issueToken`). */
+  loginLink(to: string, token: string): void;
 }
 
 export interface AccountMailOptions {
@@ -31,6 +36,12 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
     },
     twoFactorDisabled(to) {
       options.mailer.send(twoFactorDisabledNotice({ to, origin: options.origin(), at: now() }));
+    },
+    passwordReset(to, token) {
+      options.mailer.send(passwordResetEmail({ to, origin: options.origin(), token }));
+    },
+    loginLink(to, token) {
+      options.mailer.send(loginLinkEmail({ to, origin: options.origin(), token }));
     },
   };
 }

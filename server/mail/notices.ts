@@ -13,7 +13,8 @@ export interface NoticeContext {
   at: number;
 }
 
-const SIGNATURE = '— Baton';
+/** The last line of every email. */
+export const SIGNATURE = '— Baton';
 
 /** "Tue, 05 Mar 2024 10:00:00 GMT": unambiguous whatever the reader's time zone. */
 function when(at: number): string {

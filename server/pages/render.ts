@@ -52,6 +52,20 @@ export function pageDataForClient(data: PageData): PageData {
       ...header(data),
     };
   }
+  if (data.page === 'mailbox') {
+    return {
+      page: data.page,
+      emails: data.emails.map(({ id, to, subject, text, sentAt }) => ({
+        id,
+        to,
+        subject,
+        text,
+        sentAt,
+      })),
+      flash: flashForClient(data.flash),
+      ...header(data),
+    };
+  }
   return {
     page: data.page,
     spec: data.spec,
@@ -60,6 +74,7 @@ export function pageDataForClient(data: PageData): PageData {
     formError: data.formError && { code: data.formError.code, message: data.formError.message },
     flash: flashForClient(data.flash),
     ...header(data),
+    ...(data.token === undefined ? {} : { token: data.token }),
   };
 }
 

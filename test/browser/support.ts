@@ -1,8 +1,9 @@
 /**
  * What the browser tests share: where screenshots go, a page that records its script
- * errors, and signing a person up through the real form.
+ * errors, signing a person up through the real form, and axe-core.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 
@@ -48,4 +49,31 @@ export async function signUp(page: Page, base: string, email: string): Promise<v
   await page.goto(`${base}/signup`);
   await fillAndSubmit(page, 'Sign up', email, 'a long enough password');
   await page.waitForURL(`${base}/account`);
+}
+
+const AXE_SOURCE = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+/**
+ * axe-core's violations on the page as it is, one line each. The pages' CSP forbids inline
+ * scripts, so axe is evaluated over the DevTools protocol (not subject to CSP).
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    type Violation = {
+      id: string;
+      impact: string | null;
+      help: string;
+      nodes: { target: unknown[] }[];
+    };
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
+    return (await axe.run()).violations;
+  });
+  return violations.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
 }

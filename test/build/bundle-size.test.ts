@@ -37,11 +37,15 @@ const formPage = (page: keyof typeof FORMS): PageData => ({
   errors: {},
   formError: null,
   flash: [],
+  ...(FORMS[page].link ? { token: 'A'.repeat(43) } : {}),
 });
 
-/** Every page, by its route. */
+/** Every page, by its route (a form opened from an emailed link: under `<action>/<token>`). */
 const PAGES: ReadonlyArray<[route: string, data: PageData]> = [
-  ...Object.values(FORMS).map((spec): [string, PageData] => [spec.action, formPage(spec.name)]),
+  ...Object.values(FORMS).map((spec): [string, PageData] => [
+    spec.link ? `${spec.action}/<token>` : spec.action,
+    formPage(spec.name),
+  ]),
   ['/account', { page: 'account', email: 'ada@example.com', flash: [] }],
   [
     '/account/two-factor',
@@ -56,6 +60,7 @@ const PAGES: ReadonlyArray<[route: string, data: PageData]> = [
       flash: [],
     },
   ],
+  ['/dev/mailbox', { page: 'mailbox', emails: [], flash: [] }],
 ];
 
 const renderPage = await builtPages();
@@ -93,8 +98,13 @@ describe('the pages’ JavaScript', () => {
         '/account/two-factor',
         '/change-password',
         '/confirm-password',
+        '/dev/mailbox',
+        '/forgot-password',
         '/login',
         '/login-code',
+        '/login-link',
+        '/login-link/<token>',
+        '/reset-password/<token>',
         '/signup',
       ].sort(),
     );

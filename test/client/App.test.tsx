@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App as AppOf } from '../../client/App.tsx';
 import { AccountPage } from '../../client/pages/AccountPage.tsx';
 import { FormPage } from '../../client/pages/FormPage.tsx';
+import { MailboxPage } from '../../client/pages/MailboxPage.tsx';
 import type { PageProps } from '../../client/pages/page.ts';
 import { FORMS } from '../../shared/forms.ts';
 import type { PageData } from '../../shared/page.ts';
@@ -13,6 +14,7 @@ import { createFakeSocket, flush } from './fakes.ts';
 function App(props: PageProps & { navigate?: (path: string) => void }) {
   const data = props.data;
   if (data.page === 'two-factor') throw new Error('these tests render form and account pages');
+  if (data.page === 'mailbox') return <AppOf {...props} data={data} page={MailboxPage} />;
   return data.page === 'account' ? (
     <AppOf {...props} data={data} page={AccountPage} />
   ) : (

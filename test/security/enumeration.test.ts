@@ -2,8 +2,13 @@
  * User enumeration: whether an email has an account must not show in what the server says
  * or in how long it takes to say it, over the live socket or the plain form post.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Argon2Params, hashPassword } from '../../server/accounts/password.ts';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import type { Store } from '../../server/store/store.ts';
 import type { Fields, ServerMessage } from '../../shared/protocol.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { signUpAndRedeem, submitOverSocket } from '../helpers/live-forms.ts';
@@ -163,5 +168,108 @@ describe('user enumeration by timing', () => {
     // The hash must be what was measured, or the comparison says nothing.
     expect(wrongMedian, summary).toBeGreaterThan(5);
     expect(Math.abs(unknownMedian - wrongMedian) / wrongMedian, summary).toBeLessThanOrEqual(0.2);
+  });
+});
+
+describe('user enumeration through /forgot-password', () => {
+  const SENT = 'If that email has an account, a link to reset its password is on its way.';
+  /** Every store call the server makes, as `part.method`, while `recording` is on. */
+  const calls: string[] = [];
+  let recording = false;
+  let server: RunningServer;
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-enumeration-'));
+    const store = openSqliteStore({ file: path.join(dir, 'baton.db') });
+    server = await startServer({ store: recordingStore(store) });
+    const stop = server.stop;
+    server.stop = async () => {
+      await stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    await signUpElsewhere(server, { email: 'remembered@example.com', password: PASSWORD });
+  });
+  afterAll(() => server.stop());
+
+  function recordingStore(store: Store): Store {
+    const parts = ['accounts', 'sessions', 'handoffs', 'tokens', 'mailbox'] as const;
+    const wrapped = { ...store } as Record<string, unknown>;
+    for (const part of parts) {
+      wrapped[part] = new Proxy(store[part], {
+        get(target, method) {
+          const value = Reflect.get(target, method);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (recording) calls.push(`${part}.${String(method)}`);
+            return value.apply(target, args);
+          };
+        },
+      });
+    }
+    return wrapped as unknown as Store;
+  }
+
+  /** A response with what varies per response set aside: dates, the request id, sealed values. */
+  async function comparableResponse(response: Response) {
+    const headers = [...response.headers]
+      .filter(([name]) => !['date', 'x-request-id', 'set-cookie'].includes(name))
+      .sort();
+    // A sealed cookie differs every time (a fresh nonce); its name and attributes must not.
+    const cookies = response.headers
+      .getSetCookie()
+      .map((line) => line.replace(/^([^=]+)=[^;]*/, '$1=<sealed>'));
+    return { status: response.status, headers, cookies, body: comparable(await response.text()) };
+  }
+
+  /** Posts the form without JavaScript and follows the redirect, as a browser would. */
+  async function ask(email: string) {
+    const browser = new BrowserSession(server.url);
+    await browser.fetch('/forgot-password');
+    const posted = await comparableResponse(await browser.post('/forgot-password', { email }));
+    const page = await comparableResponse(await browser.fetch('/forgot-password'));
+    return { posted, page };
+  }
+
+  it('gives a known and an unknown email the same responses over the plain post', async () => {
+    const known = await ask('remembered@example.com');
+    const unknown = await ask('forgotten@example.com');
+    expect(known.posted.status).toBe(303);
+    expect(known.page.body).toContain(SENT);
+    expect(unknown).toEqual(known);
+  });
+
+  it('gives them the same reply over the live socket, and the same page after it', async () => {
+    const replies = [];
+    for (const email of ['remembered@example.com', 'forgotten@example.com']) {
+      const browser = new BrowserSession(server.url);
+      const reply = await submitOverSocket(browser, 'forgot-password', { email });
+      if (reply.type !== 'accepted') throw new Error(`expected accepted, got ${reply.type}`);
+      const redeemed = await comparableResponse(
+        await browser.post('/handoff', { handoff: reply.handoff }),
+      );
+      const page = await browser.fetch('/forgot-password');
+      replies.push({ type: reply.type, redeemed, page: comparable(await page.text()) });
+    }
+    expect(replies[0]?.page).toContain(SENT);
+    expect(replies[1]).toEqual(replies[0]);
+  });
+
+  it('does the same store work for a known and an unknown email, so neither takes longer', async () => {
+    const work = async (email: string) => {
+      const browser = new BrowserSession(server.url);
+      await browser.fetch('/forgot-password');
+      await server.baton.mailer.idle();
+      calls.length = 0;
+      recording = true;
+      await browser.post('/forgot-password', { email });
+      recording = false;
+      return [...calls];
+    };
+    const known = await work('remembered@example.com');
+    const unknown = await work('forgotten@example.com');
+    expect(known).toContain('accounts.findByEmail');
+    expect(known).toContain('tokens.put');
+    // The known address's email is written to the mailbox after the answer, by the queue.
+    expect(known.filter((call) => call !== 'mailbox.add')).toEqual(unknown);
   });
 });

@@ -2,7 +2,8 @@
  * Nothing secret is ever written to a log: the server logs at `trace` through a whole
  * sign-up, sign-in, password change (and its emails), sign-out and a round of refused
  * attempts, and the text it wrote must hold no password, handoff, session id or signature,
- * binding, secret, derived key, emailed link or token, not even a 16-character piece of one.
+ * binding, secret, derived key, emailed link or token, not even a 16-character piece of one;
+ * and the same through a forgotten password, its reset links and the resets themselves.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import type { KeyPurpose } from '../../server/keys/keyring.ts';
 import { createKeyRing } from '../../server/keys/keyring.ts';
 import { createLogger } from '../../server/logger.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
-import { handoffFor, submitOverSocket } from '../helpers/live-forms.ts';
+import { handoffFor, signUpAndRedeem, submitOverSocket } from '../helpers/live-forms.ts';
 import { captureLogs, type LogCapture } from '../helpers/log-capture.ts';
 import { type RunningServer, startServer, TEST_SECRET } from '../helpers/start-server.ts';
 
@@ -192,22 +193,99 @@ describe('logs', () => {
       [...secrets.keys()].filter((what) => what.startsWith('a link in an email')),
     ).not.toHaveLength(0);
 
-    const leaks: string[] = [];
-    for (const [what, value] of secrets) {
-      if (text.includes(value)) {
-        leaks.push(`${what} (whole)`);
-        continue;
-      }
-      // A piece of a random value is as telling as all of it (a logged prefix, a truncated line).
-      if (value.length >= 24) {
-        for (let at = 0; at + 16 <= value.length; at++) {
-          if (text.includes(value.slice(at, at + 16))) {
-            leaks.push(`${what} (16 characters from ${at})`);
-            break;
-          }
+    expect(leaksOf(secrets, text)).toEqual([]);
+  });
+
+  it('hold no reset link or token through a forgotten password and its resets', async () => {
+    const secrets = new Map<string, string>();
+    const email = 'forgot-logged@example.com';
+    const first = `pw-${randomBytes(12).toString('base64url')}`;
+    const second = `reset-${randomBytes(12).toString('base64url')}`;
+    const third = `again-${randomBytes(12).toString('base64url')}`;
+    secrets.set('the first password', first);
+    secrets.set('the password chosen on the plain form', second);
+    secrets.set('the password chosen over the socket', third);
+    await signUpAndRedeem(new BrowserSession(server.url), { email, password: first });
+    const before = logs.records().length;
+
+    /** Asks for a link (plain post, then over the socket) and returns the token mailed. */
+    const linkMailed = async (live: boolean): Promise<string> => {
+      const browser = new BrowserSession(server.url);
+      await browser.fetch('/forgot-password');
+      if (live) await handoffFor(browser, 'forgot-password', { email });
+      else await browser.post('/forgot-password', { email });
+      await server.baton.mailer.idle();
+      const [newest] = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as Array<{
+        text: string;
+        html: string;
+      }>;
+      // The token is the link's secret part (the rest, the route, is logged as `:token`).
+      const token = /\/reset-password\/([\w-]+)/.exec(newest?.text ?? '')?.[1];
+      if (!token) throw new Error('no reset link was mailed');
+      secrets.set(`a reset token (${token.slice(0, 4)}…)`, token);
+      return token;
+    };
+
+    // Reset without JavaScript: open the link, post a refused password, then a good one.
+    const plain = await linkMailed(false);
+    const browser = new BrowserSession(server.url);
+    expect((await browser.fetch(`/reset-password/${plain}`)).status).toBe(200);
+    expect(
+      (await browser.post(`/reset-password/${plain}`, { newPassword: 'password' })).status,
+    ).toBe(422);
+    const reset = await browser.post(`/reset-password/${plain}`, { newPassword: second });
+    expect(reset.headers.get('location')).toBe('/account');
+    // Used: opening it again goes to /forgot-password.
+    expect((await browser.fetch(`/reset-password/${plain}`)).status).toBe(303);
+
+    // Reset over the live socket, the token sent with the submit.
+    const live = await linkMailed(true);
+    const other = new BrowserSession(server.url);
+    await other.fetch(`/reset-password/${live}`);
+    const handoff = await handoffFor(other, 'reset-password', { newPassword: third, token: live });
+    secrets.set('the reset handoff', handoff);
+    expect((await other.post('/handoff', { handoff })).headers.get('location')).toBe('/account');
+    for (const [name, value] of other.cookies) {
+      if (name !== 'baton.flash') secrets.set(`cookie ${name}`, value);
+    }
+
+    const records = logs.records().slice(before);
+    const requests = records.filter((record) => record.msg === 'request');
+    for (const [method, path] of [
+      ['POST', '/forgot-password'],
+      ['GET', '/reset-password/:token'],
+      ['POST', '/reset-password/:token'],
+    ]) {
+      expect(
+        requests.some((record) => record.method === method && record.path === path),
+        `a request line for ${method} ${path}`,
+      ).toBe(true);
+    }
+    expect(records.filter((record) => record.code === 'mail.sent')).toHaveLength(4);
+    expect(records.filter((record) => record.kind === 'password-reset')).not.toHaveLength(0);
+    expect(leaksOf(secrets, logs.text())).toEqual([]);
+  });
+});
+
+/**
+ * Which of `secrets` the log text holds, whole or as any 16-character piece: a piece of a
+ * random value is as telling as all of it (a logged prefix, a truncated line).
+ */
+function leaksOf(secrets: ReadonlyMap<string, string>, text: string): string[] {
+  const leaks: string[] = [];
+  for (const [what, value] of secrets) {
+    if (text.includes(value)) {
+      leaks.push(`${what} (whole)`);
+      continue;
+    }
+    if (value.length >= 24) {
+      for (let at = 0; at + 16 <= value.length; at++) {
+        if (text.includes(value.slice(at, at + 16))) {
+          leaks.push(`${what} (16 characters from ${at})`);
+          break;
         }
       }
     }
-    expect(leaks).toEqual([]);
-  });
-});
+  }
+  return leaks;
+}

@@ -400,7 +400,12 @@ describe('the live connection handler under random frames', () => {
           limiters,
           decoyHash: await hasher.hash('decoy'),
           events: createLocalSessionEvents(),
-          mail: { passwordChanged: () => {}, twoFactorDisabled: () => {} },
+          mail: {
+            passwordChanged: () => {},
+            twoFactorDisabled: () => {},
+            passwordReset: () => {},
+            loginLink: () => {},
+          },
           twoFactor: createTwoFactor({
             store: store.twoFactor,
             ring: createKeyRing([TEST_SECRET]),

@@ -78,7 +78,12 @@ function setUp() {
     limiters,
     decoyHash: 'plain:decoy',
     events: createLocalSessionEvents(),
-    mail: { passwordChanged: () => {}, twoFactorDisabled: () => {} },
+    mail: {
+      passwordChanged: () => {},
+      twoFactorDisabled: () => {},
+      passwordReset: () => {},
+      loginLink: () => {},
+    },
     twoFactor: createTwoFactor({ store: store.twoFactor, ring: createKeyRing([TEST_SECRET]) }),
   };
   return { drive, deps, gate, limiters };

@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FormHandler, HANDLERS } from '../../../server/accounts/forms.ts';
+import { PAGE_PATHS } from '../../../server/accounts/outcome.ts';
 import { createLogger } from '../../../server/logger.ts';
 import type { PagePath } from '../../../shared/page.ts';
 import type { FormName } from '../../../shared/protocol.ts';
@@ -216,7 +217,7 @@ describe("an outcome's destination", () => {
 
     expect(reply).toMatchObject({ type: 'error', code: 'server.error' });
     expect(logs.text()).toContain(
-      `A form's destination must be one of Baton's own pages (/account, /login, /signup, /change-password, /confirm-password, /login-code, /account/two-factor); got ${JSON.stringify(JSON.stringify(to)).slice(1, -1)}`,
+      `A form's destination must be one of Baton's own pages (${PAGE_PATHS.join(', ')}); got ${JSON.stringify(JSON.stringify(to)).slice(1, -1)}`,
     );
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DestinationError } from '../../../server/accounts/outcome.ts';
+import { DestinationError, PAGE_PATHS } from '../../../server/accounts/outcome.ts';
 import {
   hashBinding,
   openHandoff,
@@ -167,7 +167,7 @@ describe('sealHandoff / openHandoff', () => {
       ).toThrow(new DestinationError(destination));
     }
     expect(new DestinationError('//evil.example').message).toBe(
-      `A form's destination must be one of Baton's own pages (/account, /login, /signup, /change-password, /confirm-password, /login-code, /account/two-factor); got "//evil.example"`,
+      `A form's destination must be one of Baton's own pages (${PAGE_PATHS.join(', ')}); got "//evil.example"`,
     );
   });
 

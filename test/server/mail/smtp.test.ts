@@ -1,7 +1,8 @@
 /**
  * Email over SMTP, end to end: a real SMTP server in the test process (smtp-server on
  * port 0), each message read back with mailparser. The transport alone, then the whole app:
- * a password change delivered with both parts and the right sender and recipient, and a
+ * a password change delivered with both parts and the right sender and recipient, a reset
+ * link followed from the message as received, and a
  * server that refuses it retried, then given up, with no address or link in the log.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -122,6 +123,47 @@ describe('Baton with MAIL_URL=smtp://', () => {
     // And nothing is kept in the dev mailbox, which does not exist here.
     expect(await server.store.mailbox.list()).toEqual([]);
     expect((await fetch(`${server.url}/dev/mailbox/json`)).status).toBe(404);
+  });
+
+  it('emails a reset link that works end to end, followed from the message as received', async () => {
+    const catcher = await smtp();
+    const server = await baton({
+      mail: {
+        url: { kind: 'smtp', secure: false, host: '127.0.0.1', port: catcher.port },
+        from: FROM,
+      },
+    });
+    const signup = new BrowserSession(server.url);
+    await signup.fetch('/signup');
+    await signup.post('/signup', { email: 'ada@example.com', password: OLD });
+
+    const browser = new BrowserSession(server.url);
+    await browser.fetch('/forgot-password');
+    await browser.post('/forgot-password', { email: 'ada@example.com' });
+    await server.baton.mailer.idle();
+
+    expect(catcher.received).toHaveLength(1);
+    const { envelope, parsed } = catcher.received[0] as (typeof catcher.received)[number];
+    expect(envelope).toEqual({ from: 'accounts@baton.example', to: ['ada@example.com'] });
+    expect(parsed.subject).toContain('Reset');
+    const link = /https?:\/\/\S+\/reset-password\/[\w-]+/.exec(parsed.text ?? '')?.[0];
+    expect(link?.startsWith(`${server.origin}/reset-password/`)).toBe(true);
+    expect(parsed.html).toContain(`<a href="${link}"`);
+
+    const path = new URL(link as string).pathname;
+    expect((await browser.fetch(path)).status).toBe(200);
+    const reset = await browser.post(path, { newPassword: NEW });
+    expect(reset.headers.get('location')).toBe('/account');
+    expect(await (await browser.fetch('/account')).text()).toContain('Your password was reset.');
+    const again = new BrowserSession(server.url);
+    expect(
+      (await again.post('/login', { email: 'ada@example.com', password: NEW })).headers.get(
+        'location',
+      ),
+    ).toBe('/account');
+    // The link works once.
+    const used = await new BrowserSession(server.url).fetch(path);
+    expect(used.headers.get('location')).toBe('/forgot-password');
   });
 
   it('answers the form without waiting for a server that refuses, retries, then logs the failure without the address or link', async () => {
