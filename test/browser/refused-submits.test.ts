@@ -146,7 +146,7 @@ describe.skipIf(skip !== null)('refused submits in a real browser', () => {
     await page.getByLabel('Password').fill('a long enough password');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.waitForURL(`${server.url}/account`);
-    const email = page.getByText(LONG_EMAIL, { exact: true });
+    const email = page.getByRole('main').getByText(LONG_EMAIL, { exact: true });
     await expect.poll(() => email.count(), SLOW).toBe(1);
     const box = await email.boundingBox();
     expect(box?.width).toBeLessThanOrEqual(375);

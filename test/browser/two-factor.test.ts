@@ -57,7 +57,7 @@ async function checkAndShoot(page: Page, name: string, { axe = true } = {}): Pro
 
 /** Turns two-factor on from /account through the page, as a person does; returns the secret. */
 async function turnOn(page: Page, base: string, at: number, shots: boolean): Promise<string> {
-  await page.getByRole('link', { name: 'Two-factor' }).click();
+  await page.getByRole('main').getByRole('link', { name: 'Two-factor' }).click();
   await page.waitForURL(`${base}/account/two-factor`);
   if (shots) await checkAndShoot(page, 'off');
   await page.getByRole('button', { name: 'Set up an authenticator app' }).click();

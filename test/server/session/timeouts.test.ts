@@ -79,7 +79,7 @@ describe('session timeouts', () => {
       now: clock.now,
       timeouts: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 },
       // The socket's own idle wall out of the way: this is the session's deadline.
-      live: { heartbeatMs: 50, signedInIdleMs: 24 * 3_600_000 },
+      live: { heartbeatMs: 250, signedInIdleMs: 24 * 3_600_000 },
     });
     const browser = await signedIn(server, 'quiet@example.com');
     const live = await browser.openSocket();
@@ -98,7 +98,7 @@ describe('session timeouts', () => {
     server = await startServer({
       now: clock.now,
       timeouts: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 },
-      live: { heartbeatMs: 50, signedInIdleMs: 24 * 3_600_000 },
+      live: { heartbeatMs: 250, signedInIdleMs: 24 * 3_600_000 },
     });
     const browser = await signedIn(server, 'two-tabs@example.com');
     const live = await browser.openSocket();
