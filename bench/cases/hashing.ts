@@ -106,7 +106,7 @@ export async function hashingBenchmark(mode: Mode): Promise<Omit<BenchResult, 's
         `checks per second. ${rounds} interleaved rounds of at least ${roundMs} ms per hasher, the order ` +
         `rotating each round.`,
       `A sign-in costs one check, so checks per core bound sign-ins per core; a server runs one check per ` +
-        `core at a time (server/accounts/hash-slots.ts) and answers 'server.busy' beyond that queue.`,
+        `core at a time (server/accounts/password-gate.ts) and answers 'server.busy' once the expected wait passes about 2 s.`,
     ].join('\n\n'),
     details: [
       [
