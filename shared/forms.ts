@@ -7,12 +7,14 @@ import type { FieldErrors, FieldName, Fields, FormName } from './protocol.ts';
 export interface FieldSpec {
   name: FieldName;
   label: string;
-  type: 'email' | 'password';
+  /** A `checkbox` is on when its value is `on` (as a browser posts it) and never required. */
+  type: 'email' | 'password' | 'checkbox';
   /**
    * What the field holds, in HTML's own words; it also picks the field's rules (see
-   * `checkFields`), so a field cannot be labelled one thing and checked as another.
+   * `checkFields`), so a field cannot be labelled one thing and checked as another. A
+   * checkbox is `off`: it holds a choice, and no rule applies.
    */
-  autocomplete: 'email' | 'current-password' | 'new-password';
+  autocomplete: 'email' | 'current-password' | 'new-password' | 'off';
   hint?: string;
 }
 
@@ -59,6 +61,7 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     fields: [
       email,
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
+      { name: 'remember', label: 'Remember me', type: 'checkbox', autocomplete: 'off' },
     ],
     alternate: { prompt: 'New here?', label: 'Create an account', href: '/signup' },
   },
@@ -155,6 +158,7 @@ export function checkFields(form: FormName, fields: Fields): FieldErrors {
 }
 
 function checkField(field: FieldSpec, value: string): string | undefined {
+  if (field.type === 'checkbox') return undefined;
   if (field.autocomplete === 'email') {
     const address = normalizeEmail(value);
     if (address === '') return 'Enter your email address.';

@@ -41,7 +41,8 @@ export type PageData = PageCommon &
   (
     | {
         page: FormName;
-        values: { email: string };
+        /** What the server writes back into a refused form: never a password. */
+        values: { email: string; remember?: 'on' };
         errors: FieldErrors;
         formError: FormError | null;
         flash: Flash[];

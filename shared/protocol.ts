@@ -33,6 +33,8 @@ export const Fields = v.strictObject({
   /** The account's password: to log in, to sign up, or the current one when changing it. */
   password: Password,
   newPassword: Password,
+  /** A checkbox: `on` when ticked ("Remember me"), anything else (or absent) when not. */
+  remember: v.optional(v.pipe(v.string(), v.maxLength(16))),
 });
 export type Fields = v.InferOutput<typeof Fields>;
 export type FieldName = keyof Fields;
@@ -42,6 +44,7 @@ export const FIELD_NAMES = [
   'email',
   'password',
   'newPassword',
+  'remember',
 ] as const satisfies readonly FieldName[];
 
 /** Errors keyed by field; a field without an error is absent. */

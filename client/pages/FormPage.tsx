@@ -10,13 +10,15 @@ export type FormPageData = Extract<PageData, { page: FormName }>;
 /**
  * The page of any form in `shared/forms.ts` (log in, sign up, change password).
  * `initialValues` is what the person typed into the server's form before the script
- * loaded; it wins over the server's prefill (the email, the only value it ever echoes).
+ * loaded; it wins over the server's prefill (the email and a ticked "Remember me", the only
+ * values it ever echoes).
  */
 export function FormPage(props: PageProps<FormPageData>) {
   const spec = () => FORMS[props.data.page];
   const values: Fields = {};
+  const echoed: Fields = props.data.values;
   for (const { name } of spec().fields)
-    values[name] = props.initialValues?.[name] ?? (name === 'email' ? props.data.values.email : '');
+    values[name] = props.initialValues?.[name] ?? echoed[name] ?? '';
   return (
     <Shell socket={props.socket} title={spec().title} initialFlash={props.data.flash}>
       <LiveForm

@@ -102,7 +102,8 @@ export type FormHandler = (
 ) => Promise<FormOutcome>;
 
 export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
-  login: (deps, fields, who) => logIn(deps, normalizeEmail(fields.email), fields.password, who),
+  login: (deps, fields, who) =>
+    logIn(deps, normalizeEmail(fields.email), fields.password, who, fields.remember === 'on'),
   signup: (deps, fields, who) => signUp(deps, normalizeEmail(fields.email), fields.password, who),
   'change-password': changePassword,
   'confirm-password': confirmPassword,
@@ -158,7 +159,7 @@ export async function submitForm(
   if (spec.audience === 'signed-in' && !who.accountId) return AUTH_REQUIRED;
   if (spec.recentAuth && !(await recentlyAuthenticated(deps, who))) return RECENT_AUTH_REQUIRED;
   // Fields the form does not have are empty: a handler reads only its own.
-  const complete = { email: '', password: '', newPassword: '', ...fields };
+  const complete = { email: '', password: '', newPassword: '', remember: '', ...fields };
   const errors = checkFormFields(form, fields);
   if (Object.keys(errors).length > 0) {
     const also = await ALSO_WHEN_INVALID[form]?.(deps, complete, who);
@@ -255,15 +256,18 @@ async function checkCredentials(
   return { ok: true, account };
 }
 
-/** Signs `account` in (for this browser's session: "Remember me" comes with its checkbox). */
-function signedIn(account: Account, welcome: Flash): Accepted {
+/**
+ * Signs `account` in: for this browser's session, or with `remember` ("Remember me" ticked)
+ * for REMEMBER_DAYS behind a persistent cookie.
+ */
+function signedIn(account: Account, welcome: Flash, remember = false): Accepted {
   return {
     ok: true,
     change: {
       kind: 'sign-in',
       accountId: account.id,
       credentialVersion: account.credentialVersion,
-      remember: false,
+      remember,
     },
     destination: '/account',
     flash: [welcome],
@@ -275,11 +279,12 @@ async function logIn(
   email: string,
   password: string,
   who: Submitter,
+  remember: boolean,
 ): Promise<FormOutcome> {
   return withPass(deps, who, email, async (pass) => {
     const checked = await checkCredentials(deps, email, password, who, pass);
     if (!checked.ok) return checked;
-    return signedIn(checked.account, WELCOME_BACK);
+    return signedIn(checked.account, WELCOME_BACK, remember);
   });
 }
 
@@ -394,12 +399,15 @@ async function changePassword(
     // A new credential version: handoffs sealed before this change no longer redeem.
     const credentialVersion = await deps.store.accounts.changePassword(account.id, hash);
     if (credentialVersion === null) return AUTH_REQUIRED;
+    // The new session lasts as the one it replaces did ("Remember me" or not).
+    const current = who.sessionRef ? await deps.store.sessions.get(who.sessionRef) : null;
+    const remember = (current as SessionFields | null)?.remember === true;
     const ended = await deps.store.sessions.destroyForAccount(account.id, who.sessionRef);
     await announceEnded(deps.store.sessions, deps.events, ended, 'revoked');
     deps.mail.passwordChanged(account.email);
     return {
       ok: true,
-      change: { kind: 'sign-in', accountId: account.id, credentialVersion, remember: false },
+      change: { kind: 'sign-in', accountId: account.id, credentialVersion, remember },
       destination: '/account',
       flash: [PASSWORD_CHANGED],
     };

@@ -144,7 +144,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
       deps,
       {
         page: form,
-        values: { email: fields.email ?? '' },
+        values: { email: fields.email ?? '', ...(fields.remember === 'on' && { remember: 'on' }) },
         errors: outcome.errors,
         formError: { code: outcome.code, message: outcome.message },
         flash: [],
