@@ -2,6 +2,7 @@
  * The forms, described once: the server renders them as plain HTML (so they work without
  * JavaScript) and the client renders the same description as live Solid forms.
  */
+import type { FormAction } from './page.ts';
 import type { FieldErrors, FieldName, Fields, FormName } from './protocol.ts';
 
 export interface FieldSpec {
@@ -29,8 +30,8 @@ export interface FormSpec {
   name: FormName;
   /** Page heading and document title. */
   title: string;
-  /** Where the plain HTTP form posts. */
-  action: `/${FormName}`;
+  /** Where the form's page is, and where its plain HTTP form posts. */
+  action: FormAction;
   submitLabel: string;
   /** The button's label while a submit is in flight. */
   progressLabel: string;
@@ -118,6 +119,18 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     fields: [
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
     ],
+    alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
+  },
+  'delete-account': {
+    name: 'delete-account',
+    title: 'Delete your account',
+    action: '/account/delete',
+    submitLabel: 'Delete account',
+    progressLabel: 'Deleting…',
+    audience: 'signed-in',
+    danger: true,
+    recentAuth: true,
+    fields: [],
     alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
   },
 };

@@ -22,10 +22,17 @@ export interface FormError {
 }
 
 /**
- * The paths of Baton's own pages: the only places a form's outcome may send a person, and
- * the only pages a sign-in may return to (server/accounts/outcome.ts holds the list).
+ * Where a form's page is and where it posts: `/<form name>`, or a path under `/account` for
+ * the account's own forms (`/account/delete`).
  */
-export type PagePath = '/account' | `/${FormName}`;
+export type FormAction = `/${FormName}` | `/account/${string}`;
+
+/**
+ * The paths of Baton's own pages: the only places a form's outcome may send a person, and
+ * the only pages a sign-in may return to (server/accounts/outcome.ts holds the list, and
+ * checks every value against it).
+ */
+export type PagePath = '/account' | FormAction;
 
 /** What every page carries for its header, whichever page it is. */
 export interface PageCommon {
@@ -46,6 +53,12 @@ export type PageData = PageCommon &
         errors: FieldErrors;
         formError: FormError | null;
         flash: Flash[];
+        /**
+         * A paragraph above the fields saying what the form does, for the few forms whose
+         * title is not enough (server/http/pages.ts FORM_INTROS). It travels with the page
+         * rather than in FORMS, which every form page's script carries.
+         */
+        intro?: string;
       }
     | { page: 'account'; email: string; flash: Flash[] }
   );

@@ -14,7 +14,13 @@ import * as v from 'valibot';
 /** Largest frame either end accepts, in bytes. The server's `maxPayload` is set from it. */
 export const MAX_FRAME_BYTES = 8 * 1024;
 
-export const FORM_NAMES = ['login', 'signup', 'change-password', 'confirm-password'] as const;
+export const FORM_NAMES = [
+  'login',
+  'signup',
+  'change-password',
+  'confirm-password',
+  'delete-account',
+] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;
 
@@ -57,8 +63,11 @@ export const ClientMessage = v.variant('type', [
 ]);
 export type ClientMessage = v.InferOutput<typeof ClientMessage>;
 
-/** Why the server ended a socket's session; the client goes to `/login` on any of them. */
-export const SESSION_END_REASONS = ['signed-out', 'expired', 'revoked'] as const;
+/**
+ * Why the server ended a socket's session; the client goes to `/login` on any of them.
+ * `deleted`: its account was deleted (from another session).
+ */
+export const SESSION_END_REASONS = ['signed-out', 'expired', 'revoked', 'deleted'] as const;
 export const SessionEndReason = v.picklist(SESSION_END_REASONS);
 export type SessionEndReason = v.InferOutput<typeof SessionEndReason>;
 

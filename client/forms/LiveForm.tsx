@@ -59,7 +59,11 @@ export function LiveForm(props: {
       {props.spec.fields.map((field) => (
         <Field form={form} field={field} problem={problem} />
       ))}
-      <button class="button" type="submit" disabled={form.pending()}>
+      <button
+        class={/* @once */ props.spec.danger ? 'button button-danger' : 'button'}
+        type="submit"
+        disabled={form.pending()}
+      >
         {form.pending() ? props.spec.progressLabel : props.spec.submitLabel}
       </button>
     </form>

@@ -18,6 +18,9 @@ export function AccountPage(props: PageProps<AccountPageData>) {
       <p class="account-line">
         <a href="/change-password">Change password</a>
       </p>
+      <p class="account-line">
+        <a href="/account/delete">Delete account</a>
+      </p>
       {/* Logging out ends this session's sockets too; close ours first so its
           "session ended" does not race the POST's own redirect. */}
       <form class="form" method="post" action="/logout" on:submit={() => props.socket.close()}>

@@ -17,10 +17,12 @@ export function FormPage(props: PageProps<FormPageData>) {
   const spec = () => FORMS[props.data.page];
   const values: Fields = {};
   const echoed: Fields = props.data.values;
-  for (const { name } of spec().fields)
-    values[name] = props.initialValues?.[name] ?? echoed[name] ?? '';
+  // A password is never written back into a page, even one left on the data by mistake.
+  for (const { name, type } of spec().fields)
+    values[name] = props.initialValues?.[name] ?? (type === 'password' ? '' : echoed[name]) ?? '';
   return (
     <Shell socket={props.socket} title={spec().title} initialFlash={props.data.flash}>
+      {props.data.intro && <p class="form-intro">{props.data.intro}</p>}
       <LiveForm
         spec={spec()}
         socket={props.socket}

@@ -90,6 +90,8 @@ export const WELCOME_NEW: Flash = {
   text: 'Welcome to Baton! Your account is ready.',
 };
 export const PASSWORD_CHANGED: Flash = { kind: 'info', text: 'Your password is changed.' };
+/** What /login says once the account of the browser that deleted it is gone. */
+export const ACCOUNT_DELETED: Flash = { kind: 'info', text: 'Your account was deleted.' };
 
 /**
  * A form's own work, run once its fields passed the rules (so every field it has is set).
@@ -107,6 +109,7 @@ export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
   signup: (deps, fields, who) => signUp(deps, normalizeEmail(fields.email), fields.password, who),
   'change-password': changePassword,
   'confirm-password': confirmPassword,
+  'delete-account': deleteAccount,
 };
 
 /**
@@ -447,4 +450,31 @@ async function confirmPassword(
       flash: [],
     };
   });
+}
+
+/**
+ * Deletes the signed-in account (sudo: the form is `recentAuth`) and everything kept for it,
+ * in one store step; the address can sign up again at once, and a handoff sealed for the
+ * account no longer redeems. The other sessions' sockets close on every instance, and their
+ * next page says the account was deleted. This session ends as the outcome's `sign-out`
+ * (at once for a plain post; for the live socket, when its handoff is posted), which closes
+ * its own sockets and clears its cookie. A notice goes to the address.
+ */
+async function deleteAccount(
+  deps: FormDeps,
+  _fields: Required<Fields>,
+  who: Submitter,
+): Promise<FormOutcome> {
+  if (!who.accountId) return AUTH_REQUIRED;
+  const deleted = await deps.store.accounts.delete(who.accountId);
+  if (!deleted) return AUTH_REQUIRED;
+  const others = deleted.sessionRefs.filter((ref) => ref !== who.sessionRef);
+  await announceEnded(deps.store.sessions, deps.events, others, 'deleted');
+  deps.mail.accountDeleted(deleted.email);
+  return {
+    ok: true,
+    change: { kind: 'sign-out' },
+    destination: '/login',
+    flash: [ACCOUNT_DELETED],
+  };
 }

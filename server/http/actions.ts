@@ -24,7 +24,7 @@ import {
   signIn,
   signOut,
 } from '../session/session.ts';
-import { confirmFirst, logInFirst, type PageDeps, sendPage } from './pages.ts';
+import { confirmFirst, FORM_INTROS, logInFirst, type PageDeps, sendPage } from './pages.ts';
 import { seeOther } from './see-other.ts';
 
 export interface ActionDeps extends PageDeps {
@@ -148,6 +148,7 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
         errors: outcome.errors,
         formError: { code: outcome.code, message: outcome.message },
         flash: [],
+        ...(FORM_INTROS[form] && { intro: FORM_INTROS[form] }),
       },
       status,
     );

@@ -3,12 +3,14 @@
  * sent: a form calls `passwordChanged(address)` and goes on; the notice is written here and
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
-import { passwordChangedNotice } from './notices.ts';
+import { accountDeletedNotice, passwordChangedNotice } from './notices.ts';
 import type { Mailer } from './queue.ts';
 
 export interface AccountMail {
   /** Queues the "Your password was changed" notice to the account's address. */
   passwordChanged(to: string): void;
+  /** Queues the "Your Baton account was deleted" notice to the address the account had. */
+  accountDeleted(to: string): void;
 }
 
 export interface AccountMailOptions {
@@ -26,6 +28,9 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
   return {
     passwordChanged(to) {
       options.mailer.send(passwordChangedNotice({ to, origin: options.origin(), at: now() }));
+    },
+    accountDeleted(to) {
+      options.mailer.send(accountDeletedNotice({ to, origin: options.origin(), at: now() }));
     },
   };
 }

@@ -40,3 +40,24 @@ export function passwordChangedNotice(context: NoticeContext): Email {
     ],
   });
 }
+
+/**
+ * "Your account was deleted": sent to the address once its account is gone. Nothing is left
+ * to protect, so it only says what happened; if it was not the owner, someone had their
+ * password, and the address is free to sign up again.
+ */
+export function accountDeletedNotice(context: NoticeContext): Email {
+  return composeEmail({
+    to: context.to,
+    kind: 'account-deleted',
+    subject: 'Your Baton account was deleted',
+    blocks: [
+      'Hello,',
+      `The Baton account of ${context.to} was deleted on ${when(context.at)}, with everything Baton kept for it, and it was signed out everywhere.`,
+      'If you deleted it, there is nothing more to do.',
+      'If it was not you, someone else knew your password. You can create an account with this address again, with a new password.',
+      { label: 'Create an account', href: absoluteLink(context.origin, '/signup') },
+      SIGNATURE,
+    ],
+  });
+}

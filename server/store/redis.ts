@@ -14,6 +14,8 @@
  *   <prefix>handoff:<id>     string "1": a redeemed handoff, expiring with the handoff
  *   <prefix>token:<sha256>   hash: an emailed token's purpose, accountId, email,
  *                            credentialVersion and expiresAt, expiring with it (redis-tokens.ts)
+ *   <prefix>account-tokens:<id>  set: the hashes of the account's tokens, so deleting the
+ *                            account deletes them (redis-tokens.ts)
  *   <prefix>mailbox          list: the dev mailbox's emails as JSON, newest first
  *                            (redis-mailbox.ts)
  *
@@ -220,6 +222,59 @@ return ended
 `;
 
 /**
+ * Deletes an account and everything kept for it, in one script, so no instance sees it half
+ * gone: its sessions (those still signed in to it, as DESTROY_FOR_ACCOUNT reads them), its
+ * tokens, passkeys, two-factor state and recovery codes, the dev mailbox's emails to its
+ * address, its hash and, when it still points at this account, its email index (so the
+ * address can sign up again). The keys it deletes are named by the account's own data, so
+ * they are built here from the prefix, as DESTROY_FOR_ACCOUNT does.
+ * KEYS: account hash. ARGV: key prefix, account id.
+ * Returns nil when there is no such account, else { email, ended session refs... }.
+ */
+const DELETE_ACCOUNT = `
+local prefix, id = ARGV[1], ARGV[2]
+local email = redis.call('HGET', KEYS[1], 'email')
+if not email then
+  return nil
+end
+local result = { email }
+local sessions = prefix .. 'account-sessions:' .. id
+for _, ref in ipairs(redis.call('SMEMBERS', sessions)) do
+  local key = prefix .. 'session:' .. ref
+  local json = redis.call('GET', key)
+  if json then
+    local ok, data = pcall(cjson.decode, json)
+    if ok and type(data) == 'table' and data.accountId == id then
+      redis.call('DEL', key)
+      table.insert(result, ref)
+    end
+  end
+end
+local tokens = prefix .. 'account-tokens:' .. id
+for _, hash in ipairs(redis.call('SMEMBERS', tokens)) do
+  redis.call('DEL', prefix .. 'token:' .. hash)
+end
+local passkeys = prefix .. 'account-passkeys:' .. id
+for _, credential in ipairs(redis.call('ZRANGE', passkeys, 0, -1)) do
+  redis.call('DEL', prefix .. 'passkey:' .. credential)
+end
+redis.call('DEL', sessions, tokens, passkeys, prefix .. 'two-factor:' .. id,
+  prefix .. 'recovery-codes:' .. id, KEYS[1])
+local index = prefix .. 'email:' .. email
+if redis.call('GET', index) == id then
+  redis.call('DEL', index)
+end
+local mailbox = prefix .. 'mailbox'
+for _, entry in ipairs(redis.call('LRANGE', mailbox, 0, -1)) do
+  local ok, kept = pcall(cjson.decode, entry)
+  if ok and type(kept) == 'table' and kept.to == email then
+    redis.call('LREM', mailbox, 0, entry)
+  end
+end
+return result
+`;
+
+/**
  * Opens a store on the Redis at `url`. Returns at once: the connection is made in the
  * background, and every call fails within about a second while Redis is unreachable.
  *
@@ -298,6 +353,12 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
   const create = defineScript(client, 'batonCreateAccount', CREATE_ACCOUNT, 2);
   const updateHash = defineScript(client, 'batonUpdatePasswordHash', UPDATE_HASH, 1);
   const changePassword = defineScript(client, 'batonChangePassword', CHANGE_PASSWORD, 1);
+  const deleteAccount = defineScript<string[] | null>(
+    client,
+    'batonDeleteAccount',
+    DELETE_ACCOUNT,
+    1,
+  );
 
   const findById = async (id: string) => toAccount(await client.hgetall(accountKey(id)));
 
@@ -322,8 +383,8 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
       return created === 1 ? account : null;
     },
     async findByEmail(email) {
-      // Two reads are safe: accounts are never deleted, and the script writes the index and
-      // the hash together, so an id found in the index always has its hash.
+      // Two reads are safe: the scripts write and delete the index and the hash together,
+      // and an account deleted between the two reads reads as none (an empty hash).
       const id = await client.get(emailKey(normalizeEmail(email)));
       return id === null ? null : findById(id);
     },
@@ -334,6 +395,12 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
     async changePassword(id, passwordHash) {
       const version = await changePassword(accountKey(id), passwordHash);
       return version < 0 ? null : version;
+    },
+    async delete(id) {
+      const reply = await deleteAccount(accountKey(id), prefix, id);
+      if (reply === null) return null;
+      const [email, ...sessionRefs] = reply;
+      return { email: email as string, sessionRefs };
     },
   };
 }

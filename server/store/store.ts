@@ -40,6 +40,21 @@ export interface AccountStore {
    * step. Resolves with the new version, or null when the account does not exist.
    */
   changePassword(id: string, passwordHash: string): Promise<number | null>;
+  /**
+   * Deletes the account and everything kept for it, in one step: its sessions, emailed
+   * tokens, two-factor state and recovery codes, passkeys, the dev mailbox's emails to its
+   * address, and the address's claim (it can sign up again at once). A handoff sealed for
+   * it no longer redeems (`stale`). Resolves with the address it had and the refs of the
+   * sessions it ended (to close their sockets), or null when there was no such account.
+   */
+  delete(id: string): Promise<DeletedAccount | null>;
+}
+
+/** What deleting an account removed that its caller must still act on. */
+export interface DeletedAccount {
+  email: string;
+  /** The refs of the account's sessions, all ended. */
+  sessionRefs: string[];
 }
 
 export interface SessionStore {

@@ -74,7 +74,14 @@ describe('the pages’ JavaScript', () => {
 
   it('measures every page route the server has', () => {
     expect(measured.map((page) => page.route).sort()).toEqual(
-      ['/account', '/change-password', '/login', '/signup'].sort(),
+      [
+        '/account',
+        '/change-password',
+        '/login',
+        '/signup',
+        '/confirm-password',
+        '/account/delete',
+      ].sort(),
     );
   });
 

@@ -398,7 +398,7 @@ describe('the live connection handler under random frames', () => {
           limiters,
           decoyHash: await hasher.hash('decoy'),
           events: createLocalSessionEvents(),
-          mail: { passwordChanged: () => {} },
+          mail: { passwordChanged: () => {}, accountDeleted: () => {} },
         },
         limiters,
         ring: createKeyRing([TEST_SECRET]),

@@ -71,7 +71,7 @@ function setUp() {
     limiters,
     decoyHash: 'plain:decoy',
     events: createLocalSessionEvents(),
-    mail: { passwordChanged: () => {} },
+    mail: { passwordChanged: () => {}, accountDeleted: () => {} },
   };
   return { drive, deps, gate, limiters };
 }

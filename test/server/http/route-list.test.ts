@@ -28,6 +28,11 @@ describe('Baton.routes', () => {
         'GET /healthz',
         'POST /handoff',
         'UPGRADE /live',
+        'GET /confirm-password',
+        'POST /confirm-password',
+        'GET /dev/mailbox/json',
+        'GET /account/delete',
+        'POST /account/delete',
       ].sort(),
     );
   });

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/store.ts';
+import { describeDeletionCases } from './deletion-cases.ts';
 import { describeFactorCases } from './factor-cases.ts';
 import { describeMailboxCases } from './mailbox-cases.ts';
 import { describeTokenCases } from './token-cases.ts';
@@ -689,5 +690,6 @@ export function describeStore(
     };
     describeTokenCases(harness);
     describeMailboxCases(harness);
+    describeDeletionCases(harness);
   });
 }
