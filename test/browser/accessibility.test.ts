@@ -110,6 +110,18 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       expect(await axeViolations(page)).toEqual([]);
       await page.context().clearCookies();
     });
+
+    it('finds no violations on /account/delete, and shoots it at 375 px', async () => {
+      const page = await context.newPage();
+      await page.setViewportSize({ width: 375, height: 740 });
+      await signUp(page, server.url, `axe-delete-${colorScheme}@example.com`);
+      await page.getByRole('link', { name: 'Delete account' }).click();
+      await page.waitForURL(`${server.url}/account/delete`);
+      await settled(page);
+      expect(await axeViolations(page)).toEqual([]);
+      await shot(page, `delete-account-375${colorScheme === 'dark' ? '-dark' : ''}`);
+      await page.context().clearCookies();
+    });
   });
 
   it('moves focus to the first invalid field on a failed submit', async () => {
