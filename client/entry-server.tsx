@@ -21,6 +21,7 @@ const notConnected: LiveSocket = {
   request: async () => ({ ok: false, code: 'socket.closed', message: 'Not connected.' }),
   onSessionEnded: () => () => {},
   onSignedIn: () => () => {},
+  onSessions: () => () => {},
   close: () => {},
 };
 

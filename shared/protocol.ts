@@ -60,6 +60,11 @@ export type FieldErrors = v.InferOutput<typeof FieldErrors>;
 export const ClientMessage = v.variant('type', [
   v.strictObject({ type: v.literal('validate'), ref: Ref, form: FormName, fields: Fields }),
   v.strictObject({ type: v.literal('submit'), ref: Ref, form: FormName, fields: Fields }),
+  /**
+   * The sessions page asks for its account's sessions: answered with `sessions` (this
+   * ref), and from then on pushed again (ref null) whenever one starts or ends anywhere.
+   */
+  v.strictObject({ type: v.literal('watch-sessions'), ref: Ref }),
 ]);
 export type ClientMessage = v.InferOutput<typeof ClientMessage>;
 
@@ -70,6 +75,20 @@ export type ClientMessage = v.InferOutput<typeof ClientMessage>;
 export const SESSION_END_REASONS = ['signed-out', 'expired', 'revoked', 'deleted'] as const;
 export const SessionEndReason = v.picklist(SESSION_END_REASONS);
 export type SessionEndReason = v.InferOutput<typeof SessionEndReason>;
+
+/**
+ * One session of the account, as the sessions page shows it. `handle` addresses it in a
+ * sign-out (never its id or ref); times are ms since the epoch; `current`: this browser's.
+ */
+export const SessionView = v.strictObject({
+  handle: v.string(),
+  device: v.string(),
+  ip: v.string(),
+  signedInAt: v.number(),
+  lastActiveAt: v.number(),
+  current: v.boolean(),
+});
+export type SessionView = v.InferOutput<typeof SessionView>;
 
 export const ServerMessage = v.variant('type', [
   /** Answer to `validate`: the errors for the fields as typed (empty when all is well). */
@@ -95,6 +114,15 @@ export const ServerMessage = v.variant('type', [
   v.strictObject({ type: v.literal('session-ended'), reason: SessionEndReason }),
   /** Pushed when this browser signs in in another tab: the page moves to the signed-in state. */
   v.strictObject({ type: v.literal('signed-in') }),
+  /**
+   * The account's sessions: the answer to `watch-sessions` (its ref), then pushed (ref null)
+   * each time one starts or ends anywhere while the page watches.
+   */
+  v.strictObject({
+    type: v.literal('sessions'),
+    ref: v.nullable(Ref),
+    sessions: v.array(SessionView),
+  }),
 ]);
 export type ServerMessage = v.InferOutput<typeof ServerMessage>;
 

@@ -49,6 +49,7 @@ import type {
   SessionData,
   SessionStore,
   Store,
+  StoredSession,
 } from './store.ts';
 
 export const DEFAULT_REDIS_PREFIX = 'baton:';
@@ -219,6 +220,27 @@ for _, ref in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 return ended
+`;
+
+/**
+ * Deletes the account's session whose handle is ARGV[3], reading each filed session as
+ * DESTROY_FOR_ACCOUNT does (only one still signed in to this account counts).
+ * KEYS: account index. ARGV: session key prefix, account id, handle.
+ * Returns the ref it deleted, or nil.
+ */
+const DESTROY_BY_HANDLE = `
+for _, ref in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local json = redis.call('GET', ARGV[1] .. ref)
+  if json then
+    local ok, data = pcall(cjson.decode, json)
+    if ok and type(data) == 'table' and data.accountId == ARGV[2] and data.handle == ARGV[3] then
+      redis.call('DEL', ARGV[1] .. ref)
+      redis.call('SREM', KEYS[1], ref)
+      return ref
+    end
+  end
+end
+return nil
 `;
 
 /**
@@ -421,6 +443,12 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
     DESTROY_FOR_ACCOUNT,
     1,
   );
+  const destroyByHandle = defineScript<string | null>(
+    client,
+    'batonDestroyByHandle',
+    DESTROY_BY_HANDLE,
+    1,
+  );
   return {
     async get(ref) {
       const json = await client.get(key(ref));
@@ -457,6 +485,23 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
     },
     destroyForAccount(accountId, keep) {
       return destroyForAccount(accountKey(accountId), key(''), keep ?? '', accountId);
+    },
+    async listForAccount(accountId) {
+      const refs = await client.smembers(accountKey(accountId));
+      if (refs.length === 0) return [];
+      const values = await client.mget(refs.map(key));
+      const found: StoredSession[] = [];
+      refs.forEach((ref, i) => {
+        const json = values[i];
+        if (!json) return;
+        const data = JSON.parse(json) as SessionData;
+        // A ref stays filed until pruned, and its session may belong to another account now.
+        if (data.accountId === accountId) found.push({ key: ref, data });
+      });
+      return found;
+    },
+    destroyByHandle(accountId, handle) {
+      return destroyByHandle(accountKey(accountId), key(''), accountId, handle);
     },
   };
 }

@@ -257,6 +257,13 @@ function sessionStore(
   const removeForAccount = db.prepare<[string, string | null], { key: string }>(
     'DELETE FROM sessions WHERE account_id = ? AND key IS NOT ? RETURNING key',
   );
+  const listForAccount = db.prepare<[string, number], { key: string; data: string }>(
+    'SELECT key, data FROM sessions WHERE account_id = ? AND expires_at > ?',
+  );
+  const removeByHandle = db.prepare<[string, string, number], { key: string }>(
+    `DELETE FROM sessions WHERE account_id = ? AND json_extract(data, '$.handle') = ?
+       AND expires_at > ? RETURNING key`,
+  );
   // Only a row that is still there and still live: a touch must not bring back a session
   // that a sign-out (on this or another connection) has deleted, nor one that has expired.
   const update = db.prepare<[string, number, string | null, string, number]>(
@@ -290,6 +297,15 @@ function sessionStore(
     async destroyForAccount(accountId, keep) {
       const ended = await write(() => removeForAccount.all(accountId, keep));
       return ended.map((row) => row.key);
+    },
+    async listForAccount(accountId) {
+      return listForAccount
+        .all(accountId, now())
+        .map((row) => ({ key: row.key, data: JSON.parse(row.data) as SessionData }));
+    },
+    async destroyByHandle(accountId, handle) {
+      const ended = await write(() => removeByHandle.get(accountId, handle, now()));
+      return ended?.key ?? null;
     },
   };
 }

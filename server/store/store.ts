@@ -76,6 +76,23 @@ export interface SessionStore {
    * change, no session signed in with the old password outlives it.
    */
   destroyForAccount(accountId: string, keep: string | null): Promise<string[]>;
+  /**
+   * The live sessions signed in to `accountId` (their data's `accountId`), each with its key,
+   * in no particular order: what the sessions page lists.
+   */
+  listForAccount(accountId: string): Promise<StoredSession[]>;
+  /**
+   * Destroys the session of `accountId` whose data's `handle` is `handle` (the sessions
+   * page's "Sign out"), in one step, and resolves with its key; null when the account has
+   * no such live session (a handle of another account's session ends nothing).
+   */
+  destroyByHandle(accountId: string, handle: string): Promise<string | null>;
+}
+
+/** A session as `listForAccount` finds it. */
+export interface StoredSession {
+  key: string;
+  data: SessionData;
 }
 
 /** A session to write: `SessionStore.set`'s arguments. */

@@ -12,6 +12,7 @@ import type { Store } from '../../../server/store/store.ts';
 import { describeDeletionCases } from './deletion-cases.ts';
 import { describeFactorCases } from './factor-cases.ts';
 import { describeMailboxCases } from './mailbox-cases.ts';
+import { describeSessionListCases } from './session-list-cases.ts';
 import { describeTokenCases } from './token-cases.ts';
 
 /** Long enough that no test outlives it. */
@@ -691,5 +692,6 @@ export function describeStore(
     describeTokenCases(harness);
     describeMailboxCases(harness);
     describeDeletionCases(harness);
+    describeSessionListCases(harness);
   });
 }
