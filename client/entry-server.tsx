@@ -11,6 +11,7 @@ import favicon from './favicon.svg';
 import type { LiveSocket } from './live/socket.ts';
 import { AccountPage, type AccountPageData } from './pages/AccountPage.tsx';
 import { FormPage, type FormPageData } from './pages/FormPage.tsx';
+import { SessionsPage, type SessionsPageData } from './pages/SessionsPage.tsx';
 
 /** The favicon's URL (small enough for Vite to inline it as a `data:` URL). */
 export const FAVICON_URL: string = favicon;
@@ -27,11 +28,11 @@ const notConnected: LiveSocket = {
 
 /** The markup inside `<div id="app">` for a page, with the keys its entry hydrates by. */
 export function renderBody(data: PageData): string {
-  return renderToString(() =>
-    data.page === 'account' ? (
-      <App page={AccountPage} data={data as AccountPageData} socket={notConnected} />
-    ) : (
-      <App page={FormPage} data={data as FormPageData} socket={notConnected} />
-    ),
-  );
+  return renderToString(() => {
+    if (data.page === 'account')
+      return <App page={AccountPage} data={data as AccountPageData} socket={notConnected} />;
+    if (data.page === 'sessions')
+      return <App page={SessionsPage} data={data as SessionsPageData} socket={notConnected} />;
+    return <App page={FormPage} data={data as FormPageData} socket={notConnected} />;
+  });
 }

@@ -5,7 +5,7 @@
  */
 import type { PageData } from './page.ts';
 
-export const PAGE_ENTRIES = ['form', 'account'] as const;
+export const PAGE_ENTRIES = ['form', 'account', 'sessions'] as const;
 export type PageEntry = (typeof PAGE_ENTRIES)[number];
 
 /** The entry's source, relative to the client root (`client/`), as Vite's manifest names it. */
@@ -13,5 +13,5 @@ export const entrySource = (entry: PageEntry): string => `entries/${entry}.tsx`;
 
 /** The entry a page loads: every form page shares the form entry. */
 export function pageEntry(page: PageData['page']): PageEntry {
-  return page === 'account' ? 'account' : 'form';
+  return page === 'account' || page === 'sessions' ? page : 'form';
 }

@@ -11,6 +11,9 @@ export const PRODUCT_NAME = 'Baton';
 /** The account page's heading. */
 export const ACCOUNT_TITLE = 'Your account';
 
+/** The sessions page's heading. */
+export const SESSIONS_TITLE = 'Your sessions';
+
 /** The page heading's id: the card is labelled by it, and focus goes there when a flash is dismissed. */
 export const PAGE_TITLE_ID = 'page-title';
 
@@ -19,7 +22,9 @@ export const fieldId = (form: string, field: string): string => `${form}-${field
 
 /** The page's heading. */
 export function pageHeading(data: PageData): string {
-  return data.page === 'account' ? ACCOUNT_TITLE : FORMS[data.page].title;
+  if (data.page === 'account') return ACCOUNT_TITLE;
+  if (data.page === 'sessions') return SESSIONS_TITLE;
+  return FORMS[data.page].title;
 }
 
 /** The document title for a page, e.g. `Log in · Baton`. */

@@ -2,7 +2,7 @@
  * What the server tells the client about the page it rendered. It travels as JSON inside
  * `<script type="application/json" id="baton-page">` (inert, so a strict CSP allows it).
  */
-import type { FieldErrors, FormName } from './protocol.ts';
+import type { FieldErrors, FormName, SessionView } from './protocol.ts';
 
 /**
  * How a flash reads: `info` for good news (signed in, saved), `error` for what went wrong,
@@ -61,9 +61,13 @@ export type PageData = PageCommon &
         intro?: string;
       }
     | { page: 'account'; email: string; flash: Flash[] }
+    | { page: 'sessions'; sessions: SessionView[]; flash: Flash[] }
   );
 
 export const PAGE_DATA_ID = 'baton-page';
+
+/** The sessions page, and where its buttons post (`/sign-out`, `/sign-out-others` under it). */
+export const SESSIONS_PATH = '/account/sessions';
 
 /**
  * Where a tab goes when this browser signed in in another tab. The flash of that sign-in

@@ -16,6 +16,9 @@ export function AccountPage(props: PageProps<AccountPageData>) {
         Signed in as <strong class="account-email">{props.data.email}</strong>
       </p>
       <p class="account-line">
+        <a href="/account/sessions">Sessions</a>
+      </p>
+      <p class="account-line">
         <a href="/change-password">Change password</a>
       </p>
       <p class="account-line">

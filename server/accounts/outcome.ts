@@ -5,7 +5,7 @@
  * (http/actions.ts). Neither path can express anything this type does not.
  */
 import { FORMS } from '../../shared/forms.ts';
-import type { Flash, PagePath } from '../../shared/page.ts';
+import { type Flash, type PagePath, SESSIONS_PATH } from '../../shared/page.ts';
 
 /**
  * The change to this browser's session:
@@ -36,9 +36,10 @@ export interface Accepted {
   destination: PagePath;
 }
 
-/** Every page Baton serves: `/account` and each form's page. */
+/** Every page Baton serves: `/account`, `/account/sessions` and each form's page. */
 export const PAGE_PATHS: readonly PagePath[] = Object.freeze([
   '/account',
+  SESSIONS_PATH,
   ...Object.values(FORMS).map((spec) => spec.action),
 ]);
 

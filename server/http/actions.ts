@@ -86,7 +86,11 @@ async function applyAccepted(
       const replaced = await signIn(ctx, who, now, deps.timeouts);
       deps.flash.set(ctx, outcome.flash);
       const binding = deps.binding.read(ctx);
-      const signedIn = { binding: binding ? hashBinding(binding) : null, replaced };
+      const signedIn = {
+        binding: binding ? hashBinding(binding) : null,
+        replaced,
+        accountId: change.accountId,
+      };
       announceSignIn(deps.events, signedIn, deps.logger, ctx.res);
       return deps.returnTo.take(ctx, now) ?? destination;
     }

@@ -42,6 +42,7 @@ const formPage = (page: keyof typeof FORMS): PageData => ({
 const PAGES: ReadonlyArray<[route: string, data: PageData]> = [
   ...Object.values(FORMS).map((spec): [string, PageData] => [spec.action, formPage(spec.name)]),
   ['/account', { page: 'account', email: 'ada@example.com', flash: [] }],
+  ['/account/sessions', { page: 'sessions', sessions: [], flash: [] }],
 ];
 
 const renderPage = await builtPages();
@@ -81,6 +82,7 @@ describe('the pages’ JavaScript', () => {
         '/signup',
         '/confirm-password',
         '/account/delete',
+        '/account/sessions',
       ].sort(),
     );
   });

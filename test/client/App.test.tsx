@@ -11,6 +11,7 @@ import { createFakeSocket, flush } from './fakes.ts';
 /** The App with the page its entry gives it for `data` (entries/form.tsx or entries/account.tsx). */
 function App(props: PageProps & { navigate?: (path: string) => void }) {
   const data = props.data;
+  if (data.page === 'sessions') throw new Error('the App tests render no sessions page');
   return data.page === 'account' ? (
     <AppOf {...props} data={data} page={AccountPage} />
   ) : (

@@ -216,7 +216,7 @@ describe("an outcome's destination", () => {
 
     expect(reply).toMatchObject({ type: 'error', code: 'server.error' });
     expect(logs.text()).toContain(
-      `A form's destination must be one of Baton's own pages (/account, /login, /signup, /change-password, /confirm-password); got ${JSON.stringify(JSON.stringify(to)).slice(1, -1)}`,
+      `A form's destination must be one of Baton's own pages (/account, /account/sessions, /login, /signup, /change-password, /confirm-password, /account/delete); got ${JSON.stringify(JSON.stringify(to)).slice(1, -1)}`,
     );
   });
 

@@ -167,7 +167,7 @@ describe('sealHandoff / openHandoff', () => {
       ).toThrow(new DestinationError(destination));
     }
     expect(new DestinationError('//evil.example').message).toBe(
-      `A form's destination must be one of Baton's own pages (/account, /login, /signup, /change-password, /confirm-password, /account/delete); got "//evil.example"`,
+      `A form's destination must be one of Baton's own pages (/account, /account/sessions, /login, /signup, /change-password, /confirm-password, /account/delete); got "//evil.example"`,
     );
   });
 

@@ -33,6 +33,9 @@ describe('Baton.routes', () => {
         'GET /dev/mailbox/json',
         'GET /account/delete',
         'POST /account/delete',
+        'GET /account/sessions',
+        'POST /account/sessions/sign-out',
+        'POST /account/sessions/sign-out-others',
       ].sort(),
     );
   });
