@@ -125,4 +125,91 @@ describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chrom
       await context.close();
     });
   });
+
+  describe('the sessions page', () => {
+    it('lists a session started in another browser live, and signs it out', async () => {
+      const context = await freshContext();
+      const { page, errors } = await pageWithErrors(context);
+      const email = `sessions-live-${Date.now()}@example.com`;
+      await signUp(page, server.url, email);
+      await page.getByRole('link', { name: 'Sessions' }).click();
+      await page.waitForURL(`${server.url}/account/sessions`);
+      await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
+      expect(await page.getByText('This device').count()).toBe(1);
+      expect(await page.getByText('Chrome on Linux').count()).toBe(1);
+
+      const other = await freshContext();
+      const otherPage = await other.newPage();
+      await otherPage.goto(`${server.url}/login`);
+      await otherPage.getByLabel('Email').fill(email);
+      await otherPage.getByLabel('Password').fill(PASSWORD);
+      await otherPage.getByRole('button', { name: 'Log in' }).click();
+      await otherPage.waitForURL(`${server.url}/account`);
+
+      const signOut = page.getByRole('button', { name: 'Sign out', exact: true });
+      await expect.poll(() => signOut.count(), SLOW).toBe(1);
+      await shot(page, 'sessions-375');
+      await signOut.click();
+      await page.waitForURL(`${server.url}/account/sessions`);
+      await expect.poll(() => page.getByText('That session is signed out.').count(), SLOW).toBe(1);
+      await otherPage.waitForURL(`${server.url}/login`, { timeout: 10_000 });
+      expect(await signOut.count()).toBe(0);
+      expect(errors).toEqual([]);
+      await other.close();
+      await context.close();
+    });
+
+    it('drops a session from the list live when it logs out elsewhere', async () => {
+      const context = await freshContext();
+      const { page } = await pageWithErrors(context);
+      const email = `sessions-drop-${Date.now()}@example.com`;
+      await signUp(page, server.url, email);
+      const other = await freshContext();
+      const otherPage = await other.newPage();
+      await otherPage.goto(`${server.url}/login`);
+      await otherPage.getByLabel('Email').fill(email);
+      await otherPage.getByLabel('Password').fill(PASSWORD);
+      await otherPage.getByRole('button', { name: 'Log in' }).click();
+      await otherPage.waitForURL(`${server.url}/account`);
+      await page.goto(`${server.url}/account/sessions`);
+      await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
+      const allOthers = page.getByRole('button', { name: 'Sign out all other sessions' });
+      expect(await allOthers.count()).toBe(1);
+
+      await otherPage.getByRole('button', { name: 'Log out' }).click();
+      await otherPage.waitForURL(`${server.url}/login`);
+
+      await expect.poll(() => allOthers.count(), SLOW).toBe(0);
+      await other.close();
+      await context.close();
+    });
+
+    it('signs out all other sessions without JavaScript', async () => {
+      const context = await chromium.newContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      const email = `sessions-plain-${Date.now()}@example.com`;
+      await page.goto(`${server.url}/signup`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.waitForURL(`${server.url}/account`);
+      const other = await freshContext();
+      const otherPage = await other.newPage();
+      await otherPage.goto(`${server.url}/login`);
+      await otherPage.getByLabel('Email').fill(email);
+      await otherPage.getByLabel('Password').fill(PASSWORD);
+      await otherPage.getByRole('button', { name: 'Log in' }).click();
+      await otherPage.waitForURL(`${server.url}/account`);
+
+      await page.goto(`${server.url}/account/sessions`);
+      await page.getByRole('button', { name: 'Sign out all other sessions' }).click();
+
+      await page.waitForURL(`${server.url}/account/sessions`);
+      expect(await page.getByText('Every other session is signed out.').count()).toBe(1);
+      expect(await page.getByRole('button', { name: 'Sign out', exact: true }).count()).toBe(0);
+      await otherPage.waitForURL(`${server.url}/login`, { timeout: 10_000 });
+      await other.close();
+      await context.close();
+    });
+  });
 });
