@@ -188,7 +188,12 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       });
     expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('email');
     expect(await outline()).toMatchObject({ style: 'solid', width: 3 });
-    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab'); // Password
+    await page.keyboard.press('Tab'); // Remember me
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe(
+      'remember',
+    );
+    expect(await outline()).toMatchObject({ style: 'solid', width: 3 });
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Log in');
     expect(await outline()).toMatchObject({ style: 'solid', width: 3 });
