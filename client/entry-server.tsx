@@ -12,6 +12,7 @@ import type { LiveSocket } from './live/socket.ts';
 import { AccountPage, type AccountPageData } from './pages/AccountPage.tsx';
 import { FormPage, type FormPageData } from './pages/FormPage.tsx';
 import { MailboxPage, type MailboxPageData } from './pages/MailboxPage.tsx';
+import { SessionsPage, type SessionsPageData } from './pages/SessionsPage.tsx';
 import { TwoFactorPage } from './pages/TwoFactorPage.tsx';
 
 /** The favicon's URL (small enough for Vite to inline it as a `data:` URL). */
@@ -23,6 +24,7 @@ const notConnected: LiveSocket = {
   request: async () => ({ ok: false, code: 'socket.closed', message: 'Not connected.' }),
   onSessionEnded: () => () => {},
   onSignedIn: () => () => {},
+  onSessions: () => () => {},
   close: () => {},
 };
 
@@ -35,6 +37,8 @@ export function renderBody(data: PageData): string {
       return <App page={TwoFactorPage} data={data} socket={notConnected} />;
     if (data.page === 'mailbox')
       return <App page={MailboxPage} data={data as MailboxPageData} socket={notConnected} />;
+    if (data.page === 'sessions')
+      return <App page={SessionsPage} data={data as SessionsPageData} socket={notConnected} />;
     return <App page={FormPage} data={data as FormPageData} socket={notConnected} />;
   });
 }

@@ -22,7 +22,9 @@ export function readPageData(doc: Document = document): PageData | null {
 export function readTypedValues(root: ParentNode): Partial<Fields> {
   const typed: Partial<Fields> = {};
   for (const name of FIELD_NAMES) {
-    const value = root.querySelector<HTMLInputElement>(`[name=${name}]`)?.value;
+    const input = root.querySelector<HTMLInputElement>(`[name=${name}]`);
+    // A checkbox's value is `on` whether or not it is ticked: what counts is `checked`.
+    const value = input?.type === 'checkbox' ? input.checked && input.value : input?.value;
     if (value) typed[name] = value;
   }
   return typed;

@@ -37,11 +37,13 @@ import { refuseCrossSite, securityHeaders } from './http/guards.ts';
 import { healthCheck } from './http/health.ts';
 import { addPageRoutes } from './http/pages.ts';
 import { routesOf, type ServerRoute } from './http/route-list.ts';
+import { addSessionsRoutes } from './http/sessions-page.ts';
 import { addTwoFactorRoutes } from './http/two-factor.ts';
 import { createKeyRing } from './keys/keyring.ts';
 import { createLimiters, type Limiters } from './limits/limits.ts';
 import { attachLiveSocket, LIVE_PATH, type LiveSocketServer } from './live/door.ts';
 import { SocketRegistry } from './live/registry.ts';
+import { SessionsWatch } from './live/sessions-watch.ts';
 import type { Logger } from './logger.ts';
 import { createAccountMail } from './mail/account-mail.ts';
 import { openMailTransport } from './mail/open.ts';
@@ -51,6 +53,7 @@ import { createBindingCookie } from './session/binding.ts';
 import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
 import { createFlashCookie } from './session/flash.ts';
+import { listSessions } from './session/listing.ts';
 import { createPendingSignIns } from './session/pending-sign-in.ts';
 import { createReturnTo } from './session/return-to.ts';
 import {
@@ -275,6 +278,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   addPageRoutes(router, pageDeps);
   addTwoFactorRoutes(router, { ...pageDeps, twoFactor, mail });
   addActionRoutes(router, { ...pageDeps, forms, events, names, timeouts, logger: options.logger });
+  addSessionsRoutes(router, { ...pageDeps, events, names, timeouts });
   router.get('/healthz', healthCheck(store, options.logger));
   if (mailConfig.url.kind === 'mailbox' && !options.production) {
     addDevMailboxRoutes(router, store.mailbox, pageDeps);
@@ -327,9 +331,17 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const server = createServer(app.callback());
   const drain = trackConnections(server);
   const registry = new SocketRegistry();
+  const sessionsWatch = new SessionsWatch({
+    list: (accountId, currentRef) =>
+      listSessions(store.sessions, timeouts, now(), accountId, currentRef),
+    logger: options.logger,
+  });
   const unsubscribe = events.subscribe((event) => {
-    if (event.type === 'ended') registry.endSession(event.ref, event.reason);
-    else if (event.type === 'signed-in') registry.signedIn(event.binding);
+    if (event.type === 'ended') {
+      registry.endSession(event.ref, event.reason);
+      sessionsWatch.ended(event.ref);
+    } else if (event.type === 'signed-in') registry.signedIn(event.binding);
+    else if (event.type === 'session-started') sessionsWatch.started(event.account);
     else void closeEndedSessions(registry, store.sessions, options.logger);
   });
   const live = attachLiveSocket(server, {
@@ -348,6 +360,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     limiters,
     ring,
     handoffTtlSeconds: options.handoffTtlSeconds,
+    sessionsWatch,
     now,
     openSocketsPerIp: (options.limits ?? DEFAULT_LIMITS).openSocketsPerIp,
     ...options.live,

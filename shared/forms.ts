@@ -2,17 +2,20 @@
  * The forms, described once: the server renders them as plain HTML (so they work without
  * JavaScript) and the client renders the same description as live Solid forms.
  */
+import type { FormAction } from './page.ts';
 import type { FieldErrors, FieldName, Fields, FormName } from './protocol.ts';
 
 export interface FieldSpec {
   name: FieldName;
   label: string;
-  type: 'email' | 'password' | 'text';
+  /** A `checkbox` is on when its value is `on` (as a browser posts it) and never required. */
+  type: 'email' | 'password' | 'text' | 'checkbox';
   /**
    * What the field holds, in HTML's own words; it also picks the field's rules (see
-   * `checkFields`), so a field cannot be labelled one thing and checked as another.
+   * `checkFields`), so a field cannot be labelled one thing and checked as another. A
+   * checkbox is `off`: it holds a choice, and no rule applies.
    */
-  autocomplete: 'email' | 'current-password' | 'new-password' | 'one-time-code';
+  autocomplete: 'email' | 'current-password' | 'new-password' | 'one-time-code' | 'off';
   hint?: string;
 }
 
@@ -29,8 +32,8 @@ export interface FormSpec {
   name: FormName;
   /** Page heading and document title. */
   title: string;
-  /** Where the plain HTTP form posts. */
-  action: `/${FormName}`;
+  /** Where the form's page is, and where its plain HTTP form posts. */
+  action: FormAction;
   submitLabel: string;
   /** The button's label while a submit is in flight. */
   progressLabel: string;
@@ -73,6 +76,7 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     fields: [
       email,
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
+      { name: 'remember', label: 'Remember me', type: 'checkbox', autocomplete: 'off' },
     ],
     alternate: { prompt: 'New here?', label: 'Create an account', href: '/signup' },
     links: [
@@ -209,6 +213,18 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
       invalid: { text: 'That sign-in link is invalid or has expired.', to: '/login-link' },
     },
   },
+  'delete-account': {
+    name: 'delete-account',
+    title: 'Delete your account',
+    action: '/account/delete',
+    submitLabel: 'Delete account',
+    progressLabel: 'Deleting…',
+    audience: 'signed-in',
+    danger: true,
+    recentAuth: true,
+    fields: [],
+    alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
+  },
 };
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -247,6 +263,7 @@ export function checkFields(form: FormName, fields: Fields): FieldErrors {
 }
 
 function checkField(field: FieldSpec, value: string): string | undefined {
+  if (field.type === 'checkbox') return undefined;
   if (field.autocomplete === 'email') {
     const address = normalizeEmail(value);
     if (address === '') return 'Enter your email address.';

@@ -12,6 +12,8 @@ export const ACCOUNT_TITLE = 'Your account';
 
 /** The authenticator-app page's heading. */
 export const TWO_FACTOR_TITLE = 'Two-factor authentication';
+/** The sessions page's heading. */
+export const SESSIONS_TITLE = 'Your sessions';
 
 /** The page heading's id: the card is labelled by it, and focus goes there when a flash is dismissed. */
 export const PAGE_TITLE_ID = 'page-title';
@@ -27,6 +29,7 @@ export function pageHeading(data: PageData): string {
   if (data.page === 'account') return ACCOUNT_TITLE;
   if (data.page === 'two-factor') return TWO_FACTOR_TITLE;
   if (data.page === 'mailbox') return MAILBOX_TITLE;
+  if (data.page === 'sessions') return SESSIONS_TITLE;
   return data.spec.title;
 }
 

@@ -3,7 +3,7 @@
  * `<script type="application/json" id="baton-page">` (inert, so a strict CSP allows it).
  */
 import type { FormSpec } from './forms.ts';
-import type { FieldErrors, FormName } from './protocol.ts';
+import type { FieldErrors, FormName, SessionView } from './protocol.ts';
 
 /**
  * How a flash reads: `info` for good news (signed in, saved), `error` for what went wrong,
@@ -23,11 +23,17 @@ export interface FormError {
 }
 
 /**
- * The paths of Baton's own pages: the only places a form's outcome may send a person, and
- * the only pages a sign-in may return to (server/accounts/outcome.ts holds the list).
+ * Where a form's page is and where it posts: `/<form name>`, or a path under `/account` for
+ * the account's own forms (`/account/delete`).
  */
-export type PagePath = '/account' | `/${FormName}` | typeof TWO_FACTOR_PATH;
+export type FormAction = `/${FormName}` | `/account/${string}`;
 
+/**
+ * The paths of Baton's own pages: the only places a form's outcome may send a person, and
+ * the only pages a sign-in may return to (server/accounts/outcome.ts holds the list, and
+ * checks every value against it).
+ */
+export type PagePath = '/account' | FormAction | typeof TWO_FACTOR_PATH;
 /** The authenticator-app settings page (issue 17). */
 export const TWO_FACTOR_PATH = '/account/two-factor';
 
@@ -58,14 +64,22 @@ export type PageData = PageCommon &
          * form's (each form added to shared/forms.ts would otherwise weigh on every page).
          */
         spec: FormSpec;
-        values: { email: string };
+        /** What the server writes back into a refused form: never a password. */
+        values: { email: string; remember?: 'on' };
         errors: FieldErrors;
         formError: FormError | null;
         flash: Flash[];
+        /**
+         * A paragraph above the fields saying what the form does, for the few forms whose
+         * title is not enough (server/http/pages.ts FORM_INTROS). It travels with the page
+         * rather than in FORMS, which every form page's script carries.
+         */
+        intro?: string;
         /** The token of the emailed link a `link` form's page was opened from (its path's last part). */
         token?: string;
       }
     | { page: 'account'; email: string; flash: Flash[] }
+    | { page: 'sessions'; sessions: SessionView[]; flash: Flash[] }
     | TwoFactorPageData
     | { page: 'mailbox'; emails: MailboxView[]; flash: Flash[] }
   );
@@ -103,6 +117,9 @@ export interface MailboxView {
 }
 
 export const PAGE_DATA_ID = 'baton-page';
+
+/** The sessions page, and where its buttons post (`/sign-out`, `/sign-out-others` under it). */
+export const SESSIONS_PATH = '/account/sessions';
 
 /**
  * Where a tab goes when this browser signed in in another tab. The flash of that sign-in

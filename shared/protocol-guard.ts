@@ -42,6 +42,17 @@ function isExactly(value: Record<string, unknown>, shape: Shape): boolean {
   return true;
 }
 
+const isNumber: Check = (value) => typeof value === 'number' && !Number.isNaN(value);
+const SESSION_VIEW: Shape = {
+  handle: isString,
+  device: isString,
+  ip: isString,
+  signedInAt: isNumber,
+  lastActiveAt: isNumber,
+  current: (value) => typeof value === 'boolean',
+};
+const isSessionView: Check = (value) => isObject(value) && isExactly(value, SESSION_VIEW);
+
 /**
  * One shape per `type`, as the variants of `ServerMessage` list them. `type` itself is
  * checked by the lookup (its value is the key that chose the shape).
@@ -67,6 +78,11 @@ const SHAPES: Readonly<Record<ServerMessage['type'], Shape>> = {
     reason: (value) => (SESSION_END_REASONS as readonly unknown[]).includes(value),
   },
   'signed-in': { type: isString },
+  sessions: {
+    type: isString,
+    ref: (value) => value === null || isRef(value),
+    sessions: (value) => Array.isArray(value) && value.every(isSessionView),
+  },
 };
 
 /**

@@ -24,6 +24,7 @@ export const FORM_NAMES = [
   'reset-password',
   'login-link',
   'use-login-link',
+  'delete-account',
 ] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;
@@ -50,6 +51,8 @@ export const Fields = v.strictObject({
    * submit only, never with a check. Not a field anyone types, so not in FIELD_NAMES.
    */
   token: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  /** A checkbox: `on` when ticked ("Remember me"), anything else (or absent) when not. */
+  remember: v.optional(v.pipe(v.string(), v.maxLength(16))),
 });
 export type Fields = v.InferOutput<typeof Fields>;
 /** A field a person fills in (the link's token is not one). */
@@ -61,6 +64,7 @@ export const FIELD_NAMES = [
   'password',
   'newPassword',
   'code',
+  'remember',
 ] as const satisfies readonly FieldName[];
 
 /** Errors keyed by field; a field without an error is absent. */
@@ -70,13 +74,35 @@ export type FieldErrors = v.InferOutput<typeof FieldErrors>;
 export const ClientMessage = v.variant('type', [
   v.strictObject({ type: v.literal('validate'), ref: Ref, form: FormName, fields: Fields }),
   v.strictObject({ type: v.literal('submit'), ref: Ref, form: FormName, fields: Fields }),
+  /**
+   * The sessions page asks for its account's sessions: answered with `sessions` (this
+   * ref), and from then on pushed again (ref null) whenever one starts or ends anywhere.
+   */
+  v.strictObject({ type: v.literal('watch-sessions'), ref: Ref }),
 ]);
 export type ClientMessage = v.InferOutput<typeof ClientMessage>;
 
-/** Why the server ended a socket's session; the client goes to `/login` on any of them. */
-export const SESSION_END_REASONS = ['signed-out', 'expired', 'revoked'] as const;
+/**
+ * Why the server ended a socket's session; the client goes to `/login` on any of them.
+ * `deleted`: its account was deleted (from another session).
+ */
+export const SESSION_END_REASONS = ['signed-out', 'expired', 'revoked', 'deleted'] as const;
 export const SessionEndReason = v.picklist(SESSION_END_REASONS);
 export type SessionEndReason = v.InferOutput<typeof SessionEndReason>;
+
+/**
+ * One session of the account, as the sessions page shows it. `handle` addresses it in a
+ * sign-out (never its id or ref); times are ms since the epoch; `current`: this browser's.
+ */
+export const SessionView = v.strictObject({
+  handle: v.string(),
+  device: v.string(),
+  ip: v.string(),
+  signedInAt: v.number(),
+  lastActiveAt: v.number(),
+  current: v.boolean(),
+});
+export type SessionView = v.InferOutput<typeof SessionView>;
 
 export const ServerMessage = v.variant('type', [
   /** Answer to `validate`: the errors for the fields as typed (empty when all is well). */
@@ -102,6 +128,15 @@ export const ServerMessage = v.variant('type', [
   v.strictObject({ type: v.literal('session-ended'), reason: SessionEndReason }),
   /** Pushed when this browser signs in in another tab: the page moves to the signed-in state. */
   v.strictObject({ type: v.literal('signed-in') }),
+  /**
+   * The account's sessions: the answer to `watch-sessions` (its ref), then pushed (ref null)
+   * each time one starts or ends anywhere while the page watches.
+   */
+  v.strictObject({
+    type: v.literal('sessions'),
+    ref: v.nullable(Ref),
+    sessions: v.array(SessionView),
+  }),
 ]);
 export type ServerMessage = v.InferOutput<typeof ServerMessage>;
 

@@ -36,6 +36,8 @@ export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>)
       touch: (key, data, ttlMs) => opened.sessions.touch(key, data, ttlMs),
       destroy: (key) => opened.sessions.destroy(key),
       destroyForAccount: (accountId, keep) => opened.sessions.destroyForAccount(accountId, keep),
+      listForAccount: (accountId) => opened.sessions.listForAccount(accountId),
+      destroyByHandle: (accountId, handle) => opened.sessions.destroyByHandle(accountId, handle),
     },
     tokens: opened.tokens,
     mailbox: opened.mailbox,

@@ -92,6 +92,24 @@ function Field(props: {
 }) {
   const id = fieldId(props.form.name, props.field.name);
   const error = () => props.form.error(props.field.name);
+  // A checkbox holds a choice ("Remember me"): ticked is `on`, as the browser posts it, and
+  // no rule applies, so it has no message line. Its label follows the box.
+  if (props.field.type === 'checkbox')
+    return (
+      <div class="field-check">
+        <input
+          id={id}
+          name={/* @once */ props.field.name}
+          type="checkbox"
+          value="on"
+          checked={props.form.values()[props.field.name] === 'on'}
+          on:change={(event) =>
+            props.form.input(props.field.name, event.currentTarget.checked ? 'on' : '')
+          }
+        />
+        <label for={id}>{/* @once */ props.field.label}</label>
+      </div>
+    );
   return (
     <div class="field">
       <label class="field-label" for={id}>

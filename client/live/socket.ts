@@ -4,7 +4,12 @@
  * connection state as a Solid signal.
  */
 import { type Accessor, createSignal } from 'solid-js';
-import { type ClientMessage, CloseCode, type ServerMessage } from '../../shared/protocol.ts';
+import {
+  type ClientMessage,
+  CloseCode,
+  type ServerMessage,
+  type SessionView,
+} from '../../shared/protocol.ts';
 import { isServerMessage } from '../../shared/protocol-guard.ts';
 
 /**
@@ -16,13 +21,17 @@ import { isServerMessage } from '../../shared/protocol-guard.ts';
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** A client message without its `ref`: the socket numbers every request itself. */
-export type LiveRequest = Omit<ClientMessage, 'ref'>;
+export type LiveRequest = ClientMessage extends infer M
+  ? M extends ClientMessage
+    ? Omit<M, 'ref'>
+    : never
+  : never;
 
 /** The server messages that answer a request (`error` becomes `{ ok: false }`). */
 export type ReplyMessage = Exclude<
   ServerMessage,
   { type: 'error' | 'session-ended' | 'signed-in' }
->;
+> & { ref: number };
 
 /** What `request()` resolves to; it never rejects. */
 export type LiveReply =
@@ -48,6 +57,11 @@ export interface LiveSocket {
    * frame). Returns an unsubscribe.
    */
   onSignedIn(listener: () => void): () => void;
+  /**
+   * Registers a callback for the account's sessions (a `sessions` frame: the answer to
+   * `watch-sessions`, and every push after it). Returns an unsubscribe.
+   */
+  onSessions(listener: (sessions: SessionView[]) => void): () => void;
   /** Closes the socket for good. */
   close(): void;
 }
@@ -113,6 +127,7 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
   const pending = new Map<number, (reply: LiveReply) => void>();
   const endListeners = new Set<() => void>();
   const signInListeners = new Set<() => void>();
+  const sessionsListeners = new Set<(sessions: SessionView[]) => void>();
   let current: WebSocketLike | undefined;
   let lastRef = 0;
   let attempt = 0;
@@ -168,12 +183,16 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
     }
     if (message.type === 'session-ended') end();
     else if (message.type === 'signed-in') for (const listener of [...signInListeners]) listener();
-    else if (message.ref !== null) {
-      pending.get(message.ref)?.(
-        message.type === 'error'
-          ? failure(message.code, message.message)
-          : { ok: true, message: message },
-      );
+    else {
+      if (message.type === 'sessions')
+        for (const listener of [...sessionsListeners]) listener(message.sessions);
+      if (message.ref !== null) {
+        pending.get(message.ref)?.(
+          message.type === 'error'
+            ? failure(message.code, message.message)
+            : { ok: true, message: message as ReplyMessage },
+        );
+      }
     }
   }
 
@@ -230,6 +249,10 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
     onSignedIn(listener) {
       signInListeners.add(listener);
       return () => signInListeners.delete(listener);
+    },
+    onSessions(listener) {
+      sessionsListeners.add(listener);
+      return () => sessionsListeners.delete(listener);
     },
     close: stop,
   };

@@ -9,13 +9,16 @@ export type FormPageData = Extract<PageData, { page: FormName }>;
 /**
  * The page of any form in `shared/forms.ts` (log in, sign up, change password).
  * `initialValues` is what the person typed into the server's form before the script
- * loaded; it wins over the server's prefill (the email, the only value it ever echoes).
+ * loaded; it wins over the server's prefill (the email and a ticked "Remember me", the only
+ * values it ever echoes).
  */
 export function FormPage(props: PageProps<FormPageData>) {
   const spec = () => props.data.spec;
   const values: Fields = {};
-  for (const { name } of spec().fields)
-    values[name] = props.initialValues?.[name] ?? (name === 'email' ? props.data.values.email : '');
+  const echoed: Fields = props.data.values;
+  // A password is never written back into a page, even one left on the data by mistake.
+  for (const { name, type } of spec().fields)
+    values[name] = props.initialValues?.[name] ?? (type === 'password' ? '' : echoed[name]) ?? '';
   return (
     <Shell
       socket={props.socket}
@@ -24,6 +27,7 @@ export function FormPage(props: PageProps<FormPageData>) {
       signedInEmail={props.data.signedInEmail}
       path={spec().action}
     >
+      {props.data.intro && <p class="form-intro">{props.data.intro}</p>}
       <LiveForm
         spec={spec()}
         socket={props.socket}

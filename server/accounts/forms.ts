@@ -106,6 +106,8 @@ export const WELCOME_NEW: Flash = {
   text: 'Welcome to Baton! Your account is ready.',
 };
 export const PASSWORD_CHANGED: Flash = { kind: 'info', text: 'Your password is changed.' };
+/** What /login says once the account of the browser that deleted it is gone. */
+export const ACCOUNT_DELETED: Flash = { kind: 'info', text: 'Your account was deleted.' };
 
 /**
  * A form's own work, run once its fields passed the rules (so every field it has is set).
@@ -118,7 +120,8 @@ export type FormHandler = (
 ) => Promise<FormOutcome>;
 
 export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
-  login: (deps, fields, who) => logIn(deps, normalizeEmail(fields.email), fields.password, who),
+  login: (deps, fields, who) =>
+    logIn(deps, normalizeEmail(fields.email), fields.password, who, fields.remember === 'on'),
   signup: (deps, fields, who) => signUp(deps, normalizeEmail(fields.email), fields.password, who),
   'change-password': changePassword,
   'confirm-password': confirmPassword,
@@ -127,6 +130,7 @@ export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
   'reset-password': resetPassword,
   'login-link': requestLoginLink,
   'use-login-link': useLoginLink,
+  'delete-account': deleteAccount,
 };
 
 /**
@@ -201,6 +205,7 @@ export async function submitForm(
     newPassword: '',
     code: '',
     token: '',
+    remember: '',
     ...fields,
   };
   const errors = checkFormFields(form, fields);
@@ -306,15 +311,18 @@ async function checkCredentials(
   return { ok: true, account, waitsForCode };
 }
 
-/** Signs `account` in (for this browser's session: "Remember me" comes with its checkbox). */
-function signedIn(account: Account, welcome: Flash): Accepted {
+/**
+ * Signs `account` in: for this browser's session, or with `remember` ("Remember me" ticked)
+ * for REMEMBER_DAYS behind a persistent cookie.
+ */
+function signedIn(account: Account, welcome: Flash, remember = false): Accepted {
   return {
     ok: true,
     change: {
       kind: 'sign-in',
       accountId: account.id,
       credentialVersion: account.credentialVersion,
-      remember: false,
+      remember,
     },
     destination: '/account',
     flash: [welcome],
@@ -326,11 +334,12 @@ async function logIn(
   email: string,
   password: string,
   who: Submitter,
+  remember: boolean,
 ): Promise<FormOutcome> {
   return withPass(deps, who, email, async (pass) => {
     const checked = await checkCredentials(deps, email, password, who, pass, { signIn: true });
     if (!checked.ok) return checked;
-    const accepted = signedIn(checked.account, WELCOME_BACK);
+    const accepted = signedIn(checked.account, WELCOME_BACK, remember);
     return checked.waitsForCode ? codeFirst(accepted) : accepted;
   });
 }
@@ -466,12 +475,15 @@ async function changePassword(
     // A new credential version: handoffs sealed before this change no longer redeem.
     const credentialVersion = await deps.store.accounts.changePassword(account.id, hash);
     if (credentialVersion === null) return AUTH_REQUIRED;
+    // The new session lasts as the one it replaces did ("Remember me" or not).
+    const current = who.sessionRef ? await deps.store.sessions.get(who.sessionRef) : null;
+    const remember = (current as SessionFields | null)?.remember === true;
     const ended = await deps.store.sessions.destroyForAccount(account.id, who.sessionRef);
     await announceEnded(deps.store.sessions, deps.events, ended, 'revoked');
     deps.mail.passwordChanged(account.email);
     return {
       ok: true,
-      change: { kind: 'sign-in', accountId: account.id, credentialVersion, remember: false },
+      change: { kind: 'sign-in', accountId: account.id, credentialVersion, remember },
       destination: '/account',
       flash: [PASSWORD_CHANGED],
     };
@@ -574,5 +586,32 @@ export function recoveryCodeUsed(left: number): Flash {
   return {
     kind: 'notice',
     text: `You signed in with a recovery code. You have ${count} left; get new ones under Two-factor.`,
+  };
+}
+
+/**
+ * Deletes the signed-in account (sudo: the form is `recentAuth`) and everything kept for it,
+ * in one store step; the address can sign up again at once, and a handoff sealed for the
+ * account no longer redeems. The other sessions' sockets close on every instance, and their
+ * next page says the account was deleted. This session ends as the outcome's `sign-out`
+ * (at once for a plain post; for the live socket, when its handoff is posted), which closes
+ * its own sockets and clears its cookie. A notice goes to the address.
+ */
+async function deleteAccount(
+  deps: FormDeps,
+  _fields: Required<Fields>,
+  who: Submitter,
+): Promise<FormOutcome> {
+  if (!who.accountId) return AUTH_REQUIRED;
+  const deleted = await deps.store.accounts.delete(who.accountId);
+  if (!deleted) return AUTH_REQUIRED;
+  const others = deleted.sessionRefs.filter((ref) => ref !== who.sessionRef);
+  await announceEnded(deps.store.sessions, deps.events, others, 'deleted');
+  deps.mail.accountDeleted(deleted.email);
+  return {
+    ok: true,
+    change: { kind: 'sign-out' },
+    destination: '/login',
+    flash: [ACCOUNT_DELETED],
   };
 }

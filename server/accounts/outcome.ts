@@ -5,7 +5,7 @@
  * (http/actions.ts). Neither path can express anything this type does not.
  */
 import { FORMS } from '../../shared/forms.ts';
-import { type Flash, type PagePath, TWO_FACTOR_PATH } from '../../shared/page.ts';
+import { type Flash, type PagePath, SESSIONS_PATH, TWO_FACTOR_PATH } from '../../shared/page.ts';
 
 /**
  * The change to this browser's session:
@@ -41,11 +41,13 @@ export interface Accepted {
 }
 
 /**
- * Every page Baton serves: `/account`, each form's page and the account's settings pages. A form opened from an emailed
- * link has no page of its own at its action (only under `<action>/<token>`), so none here.
+ * Every page Baton serves: `/account`, its settings pages and each form's page. A form opened
+ * from an emailed link has no page of its own at its action (only under `<action>/<token>`),
+ * so none here.
  */
 export const PAGE_PATHS: readonly PagePath[] = Object.freeze([
   '/account',
+  SESSIONS_PATH,
   ...Object.values(FORMS)
     .filter((spec) => !spec.link)
     .map((spec) => spec.action),

@@ -189,6 +189,11 @@ async function signIn(
   now: number,
 ): Promise<Redeemed> {
   const { accountId, credentialVersion, remember } = change;
+  // Sealed in a session that has ended since (signed out from the sessions page, say): that
+  // session's handoffs die with it. Checked before the step: an end racing the redeem
+  // itself may land on either side, as it would a moment earlier or later.
+  if (change.session !== undefined && (await options.sessions.get(change.session)) === null)
+    return { ok: false, code: 'handoff.session-ended' };
   const draft = draftSession(ctx, { accountId, remember }, now, options.timeouts);
   // The one store step: credentials still current, id unused, new session written, the
   // replaced one gone; or nothing at all.
@@ -201,7 +206,7 @@ async function signIn(
   await adoptSession(ctx, draft, options.timeouts);
   options.pendingSignIns.clear(ctx);
   // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.
-  const signedIn = { binding: claims.bind, replaced: draft.replaces };
+  const signedIn = { binding: claims.bind, replaced: draft.replaces, accountId };
   announceSignIn(options.events, signedIn, options.logger, ctx.res);
   return { ok: true, destination: options.returnTo.take(ctx, now) ?? claims.dest };
 }

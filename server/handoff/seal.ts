@@ -28,6 +28,13 @@ export const SealedChange = v.variant('kind', [
     accountId: v.string(),
     credentialVersion: CredentialVersion,
     remember: v.boolean(),
+    /**
+     * Sealed on a signed-in socket (a password change): that session's ref. It must still
+     * exist when the handoff is redeemed, so a session signed out from the sessions page
+     * cannot sign itself back in with a handoff it was given just before. Absent when the
+     * socket had no session (and in handoffs sealed before this field existed).
+     */
+    session: v.optional(v.string()),
   }),
   v.strictObject({
     kind: v.literal('confirm'),
@@ -52,8 +59,8 @@ export const SealedChange = v.variant('kind', [
 export type SealedChange = v.InferOutput<typeof SealedChange>;
 
 /**
- * What a socket seals for an accepted form's change: the change itself, and for `confirm`
- * and `sign-out` the socket's session, so that redeeming changes that session and no other.
+ * What a socket seals for an accepted form's change: the change itself, and for `confirm`,
+ * `sign-out` and a `sign-in` from a signed-in socket the socket's session, so that redeeming changes that session and no other.
  * Throws when a `confirm` comes from a socket without a session (a handler bug: confirming
  * needs a signed-in person).
  */
@@ -65,6 +72,7 @@ export function sealedChange(change: SessionChange, sessionRef: string | null): 
         accountId: change.accountId,
         credentialVersion: change.credentialVersion,
         remember: change.remember,
+        ...(sessionRef !== null && { session: sessionRef }),
       };
     case 'confirm':
       if (sessionRef === null) throw new Error('A confirm outcome needs a signed-in session');

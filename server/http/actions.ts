@@ -24,7 +24,14 @@ import {
   signIn,
   signOut,
 } from '../session/session.ts';
-import { confirmFirst, linkRoute, logInFirst, type PageDeps, sendPage } from './pages.ts';
+import {
+  confirmFirst,
+  FORM_INTROS,
+  linkRoute,
+  logInFirst,
+  type PageDeps,
+  sendPage,
+} from './pages.ts';
 import { seeOther } from './see-other.ts';
 
 export interface ActionDeps extends PageDeps {
@@ -87,7 +94,11 @@ async function applyAccepted(
       deps.pendingSignIns.clear(ctx);
       deps.flash.set(ctx, outcome.flash);
       const binding = deps.binding.read(ctx);
-      const signedIn = { binding: binding ? hashBinding(binding) : null, replaced };
+      const signedIn = {
+        binding: binding ? hashBinding(binding) : null,
+        replaced,
+        accountId: change.accountId,
+      };
       announceSignIn(deps.events, signedIn, deps.logger, ctx.res);
       return deps.returnTo.take(ctx, now) ?? destination;
     }
@@ -164,11 +175,12 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
       {
         page: form,
         spec,
-        values: { email: fields.email ?? '' },
+        values: { email: fields.email ?? '', ...(fields.remember === 'on' && { remember: 'on' }) },
         errors: outcome.errors,
         formError: { code: outcome.code, message: outcome.message },
         flash: [],
         ...(spec.link && parsed.success ? { token: fields.token } : {}),
+        ...(FORM_INTROS[form] && { intro: FORM_INTROS[form] }),
       },
       status,
     );

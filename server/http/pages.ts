@@ -109,6 +109,16 @@ export const SIGN_IN_FIRST: Flash = {
   text: 'Log in with your email and password first.',
 };
 
+/**
+ * What a form's page says above its fields, when its title is not enough. Kept here, not in
+ * FORMS (shared/forms.ts): every form page's script carries FORMS, and the log-in page's
+ * has a budget.
+ */
+export const FORM_INTROS: Readonly<Partial<Record<FormName, string>>> = {
+  'delete-account':
+    'This deletes your account and signs it out everywhere. Everything Baton keeps for it goes too: its sessions, passkeys, two-factor settings and emailed links. It cannot be undone.',
+};
+
 /** A form's page; a person the form is not for goes where they belong instead. */
 function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
   const spec = (deps.specs ?? FORMS)[page];
@@ -135,6 +145,7 @@ function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
       formError: null,
       flash: takeFlash(ctx, deps),
       signedInEmail: account?.email ?? null,
+      ...(FORM_INTROS[page] && { intro: FORM_INTROS[page] }),
     });
   };
 }

@@ -12,6 +12,7 @@ import { type Limiters, take } from '../limits/limits.ts';
 import type { Logger } from '../logger.ts';
 import type { PendingSignIn } from '../session/pending-sign-in.ts';
 import { isStoreUnavailable, UNAVAILABLE_MESSAGE } from '../store/unavailable.ts';
+import type { SessionsWatch } from './sessions-watch.ts';
 
 /** What the door learned about the socket's browser at the upgrade. */
 export interface LivePeer {
@@ -43,6 +44,8 @@ export interface LiveDeps {
   logger: Logger;
   /** The clock handoffs are sealed by (see BatonOptions.now). */
   now?: () => number;
+  /** Serves `watch-sessions` (the sessions page); without it, that request is refused. */
+  sessionsWatch?: SessionsWatch;
 }
 
 /** What a conversation keeps per socket: who is on it, and whether a submit is in flight. */
@@ -119,6 +122,9 @@ function handleFrame(
   }
   const message = parsed.value;
   switch (message.type) {
+    case 'watch-sessions':
+      watchSessions(socket, conversation, deps, message.ref);
+      return;
     case 'validate':
       send(socket, {
         type: 'validated',
@@ -166,6 +172,33 @@ function handleFrame(
       return;
     }
   }
+}
+
+/** Answers `watch-sessions` with the account's sessions, and keeps the page's list live. */
+function watchSessions(
+  socket: WebSocket,
+  conversation: Conversation,
+  deps: LiveDeps,
+  ref: number,
+): void {
+  const { accountId, sessionRef } = conversation;
+  if (!accountId || !deps.sessionsWatch) {
+    const message = 'Log in to see your sessions.';
+    send(socket, { type: 'error', ref, code: 'auth.required', message });
+    return;
+  }
+  deps.sessionsWatch.watch(socket, { accountId, sessionRef }).then(
+    (sessions) => send(socket, { type: 'sessions', ref, sessions }),
+    (error: unknown) => {
+      deps.logger.warn({ err: error }, 'sessions not listed');
+      send(socket, {
+        type: 'error',
+        ref,
+        code: 'service.unavailable',
+        message: UNAVAILABLE_MESSAGE,
+      });
+    },
+  );
 }
 
 async function submit(

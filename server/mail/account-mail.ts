@@ -4,7 +4,7 @@
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
 import { loginLinkEmail, passwordResetEmail } from './link-emails.ts';
-import { passwordChangedNotice, twoFactorDisabledNotice } from './notices.ts';
+import { accountDeletedNotice, passwordChangedNotice, twoFactorDisabledNotice } from './notices.ts';
 import type { Mailer } from './queue.ts';
 
 export interface AccountMail {
@@ -16,6 +16,8 @@ export interface AccountMail {
   passwordReset(to: string, token: string): void;
   /** Queues the email with a link that signs the account in (`token` from `issueToken`). */
   loginLink(to: string, token: string): void;
+  /** Queues the "Your Baton account was deleted" notice to the address the account had. */
+  accountDeleted(to: string): void;
 }
 
 export interface AccountMailOptions {
@@ -42,6 +44,9 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
     },
     loginLink(to, token) {
       options.mailer.send(loginLinkEmail({ to, origin: options.origin(), token }));
+    },
+    accountDeleted(to) {
+      options.mailer.send(accountDeletedNotice({ to, origin: options.origin(), at: now() }));
     },
   };
 }

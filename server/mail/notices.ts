@@ -58,6 +58,26 @@ export function twoFactorDisabledNotice(context: NoticeContext): Email {
       'If you turned it off, there is nothing more to do.',
       'If it was not you, someone else can sign in to your account. Reset your password now: resetting it signs every browser out of your account. Then turn two-factor authentication on again.',
       { label: 'Reset your password', href: absoluteLink(context.origin, '/forgot-password') },
+    ],
+  });
+}
+
+/**
+ * "Your account was deleted": sent to the address once its account is gone. Nothing is left
+ * to protect, so it only says what happened; if it was not the owner, someone had their
+ * password, and the address is free to sign up again.
+ */
+export function accountDeletedNotice(context: NoticeContext): Email {
+  return composeEmail({
+    to: context.to,
+    kind: 'account-deleted',
+    subject: 'Your Baton account was deleted',
+    blocks: [
+      'Hello,',
+      `The Baton account of ${context.to} was deleted on ${when(context.at)}, with everything Baton kept for it, and it was signed out everywhere.`,
+      'If you deleted it, there is nothing more to do.',
+      'If it was not you, someone else knew your password. You can create an account with this address again, with a new password.',
+      { label: 'Create an account', href: absoluteLink(context.origin, '/signup') },
       SIGNATURE,
     ],
   });

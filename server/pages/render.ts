@@ -66,13 +66,32 @@ export function pageDataForClient(data: PageData): PageData {
       ...header(data),
     };
   }
+  if (data.page === 'sessions') {
+    return {
+      page: data.page,
+      sessions: data.sessions.map((view) => ({
+        handle: view.handle,
+        device: view.device,
+        ip: view.ip,
+        signedInAt: view.signedInAt,
+        lastActiveAt: view.lastActiveAt,
+        current: view.current,
+      })),
+      flash: flashForClient(data.flash),
+      ...header(data),
+    };
+  }
   return {
     page: data.page,
     spec: data.spec,
-    values: { email: data.values.email },
+    values: {
+      email: data.values.email,
+      ...(data.values.remember === 'on' && { remember: 'on' as const }),
+    },
     errors: errorsForClient(data.errors),
     formError: data.formError && { code: data.formError.code, message: data.formError.message },
     flash: flashForClient(data.flash),
+    ...(typeof data.intro === 'string' && { intro: data.intro }),
     ...header(data),
     ...(data.token === undefined ? {} : { token: data.token }),
   };

@@ -29,6 +29,7 @@ export const ENDED_NOTICES: Readonly<Record<SessionEndReason, Flash>> = Object.f
     kind: 'notice',
     text: 'You were signed out because your password was changed. Log in again to continue.',
   },
+  deleted: { kind: 'notice', text: 'Your account was deleted.' },
 });
 
 /** How long a marker waits for its browser to come back; after that it says only "ended". */

@@ -3,12 +3,15 @@
  * - `ended`: a session ended (sign-out, expiry, revocation); its live sockets are told and closed.
  * - `signed-in`: a browser signed in; its other tabs' sockets are told to reload into the
  *   signed-in state.
+ * - `session-started`: a session of an account started (a sign-in); that account's sessions
+ *   pages list it. `account` is the account's topic (`accountTopic`), not its id.
  * - `resync`: raised by a bus itself, never sent between instances: it may have missed
  *   events (its Redis subscription dropped and is back), so listeners check their state
  *   against the store.
  * In-process here (one machine on SQLite); on Redis the same events travel over pub/sub
  * (redis-events.ts). Both carry only hashes: a session's ref, a binding's hash.
  */
+import { hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { SessionEndReason } from '../../shared/protocol.ts';
@@ -19,7 +22,13 @@ export type SessionEvent =
   | { type: 'ended'; ref: string; reason: SessionEndReason }
   /** `binding` is the hash of the browser's binding cookie (see handoff/seal.ts). */
   | { type: 'signed-in'; binding: string }
+  | { type: 'session-started'; account: string }
   | { type: 'resync' };
+
+/** What a `session-started` event names an account by: the SHA-256 of its id, base64url. */
+export function accountTopic(accountId: string): string {
+  return hash('sha256', accountId, 'base64url');
+}
 
 export interface SessionEvents {
   publish(event: SessionEvent): Promise<void>;
@@ -48,6 +57,7 @@ export function createLocalSessionEvents(): SessionEvents {
 
 /**
  * Announces a sign-in that has just happened, on every instance, once `response` is done:
+ * - `accountId`: the account's sessions pages list the new session.
  * - `binding` (the browser's binding hash, when known): its other tabs move to the
  *   signed-in state. After the response, so they navigate with the new session cookie
  *   rather than the one this sign-in replaced (which the server would treat as ended).
@@ -60,10 +70,12 @@ export function createLocalSessionEvents(): SessionEvents {
  */
 export function announceSignIn(
   events: SessionEvents,
-  change: { binding: string | null; replaced: string | null },
+  change: { binding: string | null; replaced: string | null; accountId: string },
   logger: Logger,
   response: ServerResponse,
 ): void {
+  const account = accountTopic(change.accountId);
+  publishAfter(response, events, { type: 'session-started', account }, logger);
   if (change.binding !== null) {
     publishAfter(response, events, { type: 'signed-in', binding: change.binding }, logger);
   }

@@ -33,6 +33,11 @@ const WireEvent = v.variant('type', [
     type: v.literal('signed-in'),
     binding: v.pipe(v.string(), v.minLength(1)),
   }),
+  v.strictObject({
+    from: v.string(),
+    type: v.literal('session-started'),
+    account: v.pipe(v.string(), v.minLength(1)),
+  }),
 ]);
 
 export interface RedisSessionEventsOptions {

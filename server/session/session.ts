@@ -6,12 +6,14 @@
  * at most once a minute per session (`autoCommit: false`, then `manuallyCommit` in guard):
  * a request costs a store write only when its session's `seenAt` is a minute old.
  */
+import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import createSession from 'koa-session';
 import { type Flash, OTHER_TAB_QUERY } from '../../shared/page.ts';
 import type { SessionStore, SessionWrite } from '../store/store.ts';
 import { type CookieNames, cookieAttributes } from './cookies.ts';
+import { describeDevice } from './device.ts';
 import { ENDED_NOTICES, endedNotice } from './ended.ts';
 import { newSessionId, sessionRef } from './session-id.ts';
 
@@ -29,6 +31,15 @@ export interface SessionFields {
   remember?: boolean;
   /** Last request seen (ms, updated at most once a minute): the idle timeout counts from here. */
   seenAt?: number;
+  /**
+   * What the sessions page addresses this session by (random, drawn at sign-in): never its
+   * id nor its ref, so nothing on a page can name a session to the store or the bus.
+   */
+  handle?: string;
+  /** The browser it signed in from, readable ("Chrome on Linux": device.ts). */
+  device?: string;
+  /** The client IP it signed in from. */
+  ip?: string;
 }
 
 /**
@@ -298,14 +309,20 @@ export interface SignInFields {
   remember: boolean;
 }
 
-/** The fields of a session signed in at `now`: signing in is also an authentication. */
-function signedInFields(who: SignInFields, now: number): SessionFields {
+/**
+ * The fields of a session signed in at `now` by this request: signing in is also an
+ * authentication. The browser and IP are this request's (the form post, or the handoff's).
+ */
+function signedInFields(ctx: Koa.Context, who: SignInFields, now: number): SessionFields {
   return {
     accountId: who.accountId,
     signedInAt: now,
     authAt: now,
     seenAt: now,
     remember: who.remember,
+    handle: randomBytes(16).toString('base64url'),
+    device: describeDevice(ctx.get('user-agent')),
+    ip: ctx.ip,
   };
 }
 
@@ -326,7 +343,7 @@ export async function signIn(
   // has never left the server, so no one can have planted it. Saving under it is as safe
   // as regenerating, without deleting a row that was never written.
   const fresh = (ctx.session as { isNew?: boolean } | null)?.isNew === true;
-  ctx.session = signedInFields(who, now) as Record<string, unknown>;
+  ctx.session = signedInFields(ctx, who, now) as Record<string, unknown>;
   setCookieLifetime(ctx, timeouts);
   const session = ctx.session as unknown as { regenerate(): Promise<void>; save(): Promise<void> };
   // regenerate: destroys the old id in the store, draws a new id, saves, sets the cookie;
@@ -364,7 +381,7 @@ export function draftSession(
   // left the server, so it can be used as it is, sparing koa-session a regenerate.
   const drawn = current?.isNew === true ? current.externalKey : undefined;
   const id = drawn ?? newSessionId(now);
-  const fields = signedInFields(who, now);
+  const fields = signedInFields(ctx, who, now);
   const data = fields as Record<string, unknown>;
   return {
     id,

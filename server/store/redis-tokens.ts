@@ -1,7 +1,8 @@
 /**
  * The Redis store's emailed tokens (`TokenStore`). A token is a hash under
  * `<prefix>token:<sha256>` (purpose, accountId, email, credentialVersion, expiresAt) that
- * Redis drops at its expiry; the token itself is never sent to Redis. Using one is a Lua
+ * Redis drops at its expiry; the token itself is never sent to Redis. Its account's
+ * `<prefix>account-tokens:<account id>` set files its hash, for deleting the account. Using one is a Lua
  * script that checks and deletes it in one step, so exactly one caller on any instance
  * gets it.
  */
@@ -10,13 +11,25 @@ import { defineScript } from './redis-script.ts';
 import type { TokenCheck, TokenPurpose, TokenStore } from './store.ts';
 
 /**
- * Stores a token until its expiry. KEYS: token. ARGV: purpose, accountId, email,
- * credentialVersion, expiresAt, ttl in ms.
+ * Stores a token until its expiry, and files its hash under its account (so deleting the
+ * account deletes it: redis.ts DELETE_ACCOUNT). The index lives as long as its longest-lived
+ * token; hashes of tokens gone (used, expired) are pruned here, so it holds few.
+ * KEYS: token, account's token index. ARGV: purpose, accountId, email, credentialVersion,
+ * expiresAt, ttl in ms, hash, token key prefix.
  */
 const PUT_TOKEN = `
 redis.call('HSET', KEYS[1], 'purpose', ARGV[1], 'accountId', ARGV[2], 'email', ARGV[3],
   'credentialVersion', ARGV[4], 'expiresAt', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
+for _, filed in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if redis.call('EXISTS', ARGV[8] .. filed) == 0 then
+    redis.call('SREM', KEYS[2], filed)
+  end
+end
+redis.call('SADD', KEYS[2], ARGV[7])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[6]) then
+  redis.call('PEXPIRE', KEYS[2], ARGV[6])
+end
 return 0
 `;
 
@@ -47,7 +60,7 @@ return {verdict, t[3], t[4], t[5]}
 
 export function redisTokens(client: Redis, prefix: string, now: () => number): TokenStore {
   const key = (hash: string) => `${prefix}token:${hash}`;
-  const put = defineScript(client, 'batonPutToken', PUT_TOKEN, 1);
+  const put = defineScript(client, 'batonPutToken', PUT_TOKEN, 2);
   const judge = defineScript<string[]>(client, 'batonJudgeToken', JUDGE_TOKEN, 2);
 
   const run = async (hash: string, purpose: TokenPurpose, use: boolean): Promise<TokenCheck> => {
@@ -85,12 +98,15 @@ export function redisTokens(client: Redis, prefix: string, now: () => number): T
       if (ttlMs <= 0) return;
       await put(
         key(token.hash),
+        `${prefix}account-tokens:${token.accountId}`,
         token.purpose,
         token.accountId,
         token.email,
         String(token.credentialVersion),
         String(token.expiresAt),
         String(Math.ceil(ttlMs)),
+        token.hash,
+        key(''),
       );
     },
     check: (hash, purpose) => run(hash, purpose, false),

@@ -14,6 +14,8 @@
  *   <prefix>handoff:<id>     string "1": a redeemed handoff, expiring with the handoff
  *   <prefix>token:<sha256>   hash: an emailed token's purpose, accountId, email,
  *                            credentialVersion and expiresAt, expiring with it (redis-tokens.ts)
+ *   <prefix>account-tokens:<id>  set: the hashes of the account's tokens, so deleting the
+ *                            account deletes them (redis-tokens.ts)
  *   <prefix>mailbox          list: the dev mailbox's emails as JSON, newest first
  *                            (redis-mailbox.ts)
  *
@@ -47,6 +49,7 @@ import type {
   SessionData,
   SessionStore,
   Store,
+  StoredSession,
 } from './store.ts';
 
 export const DEFAULT_REDIS_PREFIX = 'baton:';
@@ -220,6 +223,80 @@ return ended
 `;
 
 /**
+ * Deletes the account's session whose handle is ARGV[3], reading each filed session as
+ * DESTROY_FOR_ACCOUNT does (only one still signed in to this account counts).
+ * KEYS: account index. ARGV: session key prefix, account id, handle.
+ * Returns the ref it deleted, or nil.
+ */
+const DESTROY_BY_HANDLE = `
+for _, ref in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local json = redis.call('GET', ARGV[1] .. ref)
+  if json then
+    local ok, data = pcall(cjson.decode, json)
+    if ok and type(data) == 'table' and data.accountId == ARGV[2] and data.handle == ARGV[3] then
+      redis.call('DEL', ARGV[1] .. ref)
+      redis.call('SREM', KEYS[1], ref)
+      return ref
+    end
+  end
+end
+return nil
+`;
+
+/**
+ * Deletes an account and everything kept for it, in one script, so no instance sees it half
+ * gone: its sessions (those still signed in to it, as DESTROY_FOR_ACCOUNT reads them), its
+ * tokens, passkeys, two-factor state and recovery codes, the dev mailbox's emails to its
+ * address, its hash and, when it still points at this account, its email index (so the
+ * address can sign up again). The keys it deletes are named by the account's own data, so
+ * they are built here from the prefix, as DESTROY_FOR_ACCOUNT does.
+ * KEYS: account hash. ARGV: key prefix, account id.
+ * Returns nil when there is no such account, else { email, ended session refs... }.
+ */
+const DELETE_ACCOUNT = `
+local prefix, id = ARGV[1], ARGV[2]
+local email = redis.call('HGET', KEYS[1], 'email')
+if not email then
+  return nil
+end
+local result = { email }
+local sessions = prefix .. 'account-sessions:' .. id
+for _, ref in ipairs(redis.call('SMEMBERS', sessions)) do
+  local key = prefix .. 'session:' .. ref
+  local json = redis.call('GET', key)
+  if json then
+    local ok, data = pcall(cjson.decode, json)
+    if ok and type(data) == 'table' and data.accountId == id then
+      redis.call('DEL', key)
+      table.insert(result, ref)
+    end
+  end
+end
+local tokens = prefix .. 'account-tokens:' .. id
+for _, hash in ipairs(redis.call('SMEMBERS', tokens)) do
+  redis.call('DEL', prefix .. 'token:' .. hash)
+end
+local passkeys = prefix .. 'account-passkeys:' .. id
+for _, credential in ipairs(redis.call('ZRANGE', passkeys, 0, -1)) do
+  redis.call('DEL', prefix .. 'passkey:' .. credential)
+end
+redis.call('DEL', sessions, tokens, passkeys, prefix .. 'two-factor:' .. id,
+  prefix .. 'recovery-codes:' .. id, KEYS[1])
+local index = prefix .. 'email:' .. email
+if redis.call('GET', index) == id then
+  redis.call('DEL', index)
+end
+local mailbox = prefix .. 'mailbox'
+for _, entry in ipairs(redis.call('LRANGE', mailbox, 0, -1)) do
+  local ok, kept = pcall(cjson.decode, entry)
+  if ok and type(kept) == 'table' and kept.to == email then
+    redis.call('LREM', mailbox, 0, entry)
+  end
+end
+return result
+`;
+
+/**
  * Opens a store on the Redis at `url`. Returns at once: the connection is made in the
  * background, and every call fails within about a second while Redis is unreachable.
  *
@@ -298,6 +375,12 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
   const create = defineScript(client, 'batonCreateAccount', CREATE_ACCOUNT, 2);
   const updateHash = defineScript(client, 'batonUpdatePasswordHash', UPDATE_HASH, 1);
   const changePassword = defineScript(client, 'batonChangePassword', CHANGE_PASSWORD, 1);
+  const deleteAccount = defineScript<string[] | null>(
+    client,
+    'batonDeleteAccount',
+    DELETE_ACCOUNT,
+    1,
+  );
 
   const findById = async (id: string) => toAccount(await client.hgetall(accountKey(id)));
 
@@ -322,8 +405,8 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
       return created === 1 ? account : null;
     },
     async findByEmail(email) {
-      // Two reads are safe: accounts are never deleted, and the script writes the index and
-      // the hash together, so an id found in the index always has its hash.
+      // Two reads are safe: the scripts write and delete the index and the hash together,
+      // and an account deleted between the two reads reads as none (an empty hash).
       const id = await client.get(emailKey(normalizeEmail(email)));
       return id === null ? null : findById(id);
     },
@@ -334,6 +417,12 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
     async changePassword(id, passwordHash) {
       const version = await changePassword(accountKey(id), passwordHash);
       return version < 0 ? null : version;
+    },
+    async delete(id) {
+      const reply = await deleteAccount(accountKey(id), prefix, id);
+      if (reply === null) return null;
+      const [email, ...sessionRefs] = reply;
+      return { email: email as string, sessionRefs };
     },
   };
 }
@@ -352,6 +441,12 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
     client,
     'batonDestroyForAccount',
     DESTROY_FOR_ACCOUNT,
+    1,
+  );
+  const destroyByHandle = defineScript<string | null>(
+    client,
+    'batonDestroyByHandle',
+    DESTROY_BY_HANDLE,
     1,
   );
   return {
@@ -390,6 +485,23 @@ function sessionStore(client: Redis, prefix: string): SessionStore {
     },
     destroyForAccount(accountId, keep) {
       return destroyForAccount(accountKey(accountId), key(''), keep ?? '', accountId);
+    },
+    async listForAccount(accountId) {
+      const refs = await client.smembers(accountKey(accountId));
+      if (refs.length === 0) return [];
+      const values = await client.mget(refs.map(key));
+      const found: StoredSession[] = [];
+      refs.forEach((ref, i) => {
+        const json = values[i];
+        if (!json) return;
+        const data = JSON.parse(json) as SessionData;
+        // A ref stays filed until pruned, and its session may belong to another account now.
+        if (data.accountId === accountId) found.push({ key: ref, data });
+      });
+      return found;
+    },
+    destroyByHandle(accountId, handle) {
+      return destroyByHandle(accountKey(accountId), key(''), accountId, handle);
     },
   };
 }

@@ -19,6 +19,7 @@ import { sqliteTwoFactorStore } from './sqlite-two-factor.ts';
 import type {
   Account,
   AccountStore,
+  DeletedAccount,
   HandoffLedger,
   RedeemResult,
   SealedCredentials,
@@ -101,7 +102,7 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
 
   return {
     kind: 'sqlite',
-    accounts: accountStore(db, now),
+    accounts: accountStore(db, now, write),
     sessions: sessionStore(db, now, write, rows),
     handoffs: handoffLedger(db, now, write, rows),
     twoFactor: sqliteTwoFactorStore(db, write),
@@ -140,7 +141,7 @@ function toAccount(row: AccountRow | undefined): Account | null {
   };
 }
 
-function accountStore(db: Database.Database, now: () => number): AccountStore {
+function accountStore(db: Database.Database, now: () => number, write: GroupCommit): AccountStore {
   // ON CONFLICT(email) makes "is the email taken?" and the insert one atomic step; any other
   // conflict (a repeated UUID) still throws rather than passing for a taken email.
   const insert = db.prepare<[string, string, string, number]>(
@@ -163,6 +164,7 @@ function accountStore(db: Database.Database, now: () => number): AccountStore {
        WHERE id = ? RETURNING credential_version`,
     )
     .pluck();
+  const remove = deleteAccount(db);
 
   return {
     async create(raw, passwordHash) {
@@ -189,7 +191,38 @@ function accountStore(db: Database.Database, now: () => number): AccountStore {
     async changePassword(id, passwordHash) {
       return setPassword.get(passwordHash, id) ?? null;
     },
+    delete: (id) => write(() => remove(id)),
   };
+}
+
+/**
+ * Deletes an account and everything kept for it, as one transaction (a savepoint inside the
+ * caller's group commit, which holds the write lock): no sign-in, token or handoff can slip
+ * in between. The factor tables would follow the account by ON DELETE CASCADE; they are
+ * named here too, so the list of what goes is in one place.
+ */
+function deleteAccount(db: Database.Database) {
+  const email = db.prepare<[string], string>('SELECT email FROM accounts WHERE id = ?').pluck();
+  const sessions = db
+    .prepare<[string], string>('DELETE FROM sessions WHERE account_id = ? RETURNING key')
+    .pluck();
+  const owned = [
+    'DELETE FROM tokens WHERE account_id = ?',
+    'DELETE FROM recovery_codes WHERE account_id = ?',
+    'DELETE FROM two_factor WHERE account_id = ?',
+    'DELETE FROM passkeys WHERE account_id = ?',
+  ].map((sql) => db.prepare<[string]>(sql));
+  const mailbox = db.prepare<[string]>('DELETE FROM mailbox WHERE recipient = ?');
+  const account = db.prepare<[string]>('DELETE FROM accounts WHERE id = ?');
+  return db.transaction((id: string): DeletedAccount | null => {
+    const address = email.get(id);
+    if (address === undefined) return null;
+    const sessionRefs = sessions.all(id);
+    for (const statement of owned) statement.run(id);
+    mailbox.run(address);
+    account.run(id);
+    return { email: address, sessionRefs };
+  });
 }
 
 /** Writes and deletes session rows (synchronously: the caller commits). */
@@ -224,6 +257,13 @@ function sessionStore(
   const removeForAccount = db.prepare<[string, string | null], { key: string }>(
     'DELETE FROM sessions WHERE account_id = ? AND key IS NOT ? RETURNING key',
   );
+  const listForAccount = db.prepare<[string, number], { key: string; data: string }>(
+    'SELECT key, data FROM sessions WHERE account_id = ? AND expires_at > ?',
+  );
+  const removeByHandle = db.prepare<[string, string, number], { key: string }>(
+    `DELETE FROM sessions WHERE account_id = ? AND json_extract(data, '$.handle') = ?
+       AND expires_at > ? RETURNING key`,
+  );
   // Only a row that is still there and still live: a touch must not bring back a session
   // that a sign-out (on this or another connection) has deleted, nor one that has expired.
   const update = db.prepare<[string, number, string | null, string, number]>(
@@ -257,6 +297,15 @@ function sessionStore(
     async destroyForAccount(accountId, keep) {
       const ended = await write(() => removeForAccount.all(accountId, keep));
       return ended.map((row) => row.key);
+    },
+    async listForAccount(accountId) {
+      return listForAccount
+        .all(accountId, now())
+        .map((row) => ({ key: row.key, data: JSON.parse(row.data) as SessionData }));
+    },
+    async destroyByHandle(accountId, handle) {
+      const ended = await write(() => removeByHandle.get(accountId, handle, now()));
+      return ended?.key ?? null;
     },
   };
 }

@@ -40,6 +40,21 @@ export interface AccountStore {
    * step. Resolves with the new version, or null when the account does not exist.
    */
   changePassword(id: string, passwordHash: string): Promise<number | null>;
+  /**
+   * Deletes the account and everything kept for it, in one step: its sessions, emailed
+   * tokens, two-factor state and recovery codes, passkeys, the dev mailbox's emails to its
+   * address, and the address's claim (it can sign up again at once). A handoff sealed for
+   * it no longer redeems (`stale`). Resolves with the address it had and the refs of the
+   * sessions it ended (to close their sockets), or null when there was no such account.
+   */
+  delete(id: string): Promise<DeletedAccount | null>;
+}
+
+/** What deleting an account removed that its caller must still act on. */
+export interface DeletedAccount {
+  email: string;
+  /** The refs of the account's sessions, all ended. */
+  sessionRefs: string[];
 }
 
 export interface SessionStore {
@@ -61,6 +76,23 @@ export interface SessionStore {
    * change, no session signed in with the old password outlives it.
    */
   destroyForAccount(accountId: string, keep: string | null): Promise<string[]>;
+  /**
+   * The live sessions signed in to `accountId` (their data's `accountId`), each with its key,
+   * in no particular order: what the sessions page lists.
+   */
+  listForAccount(accountId: string): Promise<StoredSession[]>;
+  /**
+   * Destroys the session of `accountId` whose data's `handle` is `handle` (the sessions
+   * page's "Sign out"), in one step, and resolves with its key; null when the account has
+   * no such live session (a handle of another account's session ends nothing).
+   */
+  destroyByHandle(accountId: string, handle: string): Promise<string | null>;
+}
+
+/** A session as `listForAccount` finds it. */
+export interface StoredSession {
+  key: string;
+  data: SessionData;
 }
 
 /** A session to write: `SessionStore.set`'s arguments. */

@@ -183,6 +183,38 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       expect(await axeViolations(page)).toEqual([]);
       await page.context().clearCookies();
     });
+
+    it('finds no violations on /account/delete, and shoots it at 375 px', async () => {
+      const page = await context.newPage();
+      await page.setViewportSize({ width: 375, height: 740 });
+      await signUp(page, server.url, `axe-delete-${colorScheme}@example.com`);
+      await page.getByRole('link', { name: 'Delete account' }).click();
+      await page.waitForURL(`${server.url}/account/delete`);
+      await settled(page);
+      expect(await axeViolations(page)).toEqual([]);
+      await shot(page, `delete-account-375${colorScheme === 'dark' ? '-dark' : ''}`);
+      await page.context().clearCookies();
+    });
+
+    it('finds no violations on /account/sessions with two sessions, and shoots it at 375 px', async () => {
+      const page = await context.newPage();
+      await page.setViewportSize({ width: 375, height: 740 });
+      const email = `axe-sessions-${colorScheme}@example.com`;
+      await signUp(page, server.url, email);
+      const other = await chromium.newContext();
+      const otherPage = await other.newPage();
+      await otherPage.goto(`${server.url}/login`);
+      await fillAndSubmit(otherPage, 'Log in', email, 'a long enough password');
+      await otherPage.waitForURL(`${server.url}/account`);
+      await other.close();
+      await page.getByRole('link', { name: 'Sessions' }).click();
+      await page.waitForURL(`${server.url}/account/sessions`);
+      await settled(page);
+      expect(await page.getByRole('button', { name: 'Sign out', exact: true }).count()).toBe(1);
+      expect(await axeViolations(page)).toEqual([]);
+      await shot(page, `sessions-375${colorScheme === 'dark' ? '-dark' : ''}`);
+      await page.context().clearCookies();
+    });
   });
 
   it('moves focus to the first invalid field on a failed submit', async () => {
@@ -229,7 +261,12 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       });
     expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('email');
     expect(await outline()).toMatchObject({ style: 'solid', width: 3 });
-    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab'); // Password
+    await page.keyboard.press('Tab'); // Remember me
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe(
+      'remember',
+    );
+    expect(await outline()).toMatchObject({ style: 'solid', width: 3 });
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Log in');
     expect(await outline()).toMatchObject({ style: 'solid', width: 3 });

@@ -61,6 +61,7 @@ const PAGES: ReadonlyArray<[route: string, data: PageData]> = [
     },
   ],
   ['/dev/mailbox', { page: 'mailbox', emails: [], flash: [] }],
+  ['/account/sessions', { page: 'sessions', sessions: [], flash: [] }],
 ];
 
 const renderPage = await builtPages();
@@ -95,6 +96,8 @@ describe('the pages’ JavaScript', () => {
     expect(measured.map((page) => page.route).sort()).toEqual(
       [
         '/account',
+        '/account/delete',
+        '/account/sessions',
         '/account/two-factor',
         '/change-password',
         '/confirm-password',

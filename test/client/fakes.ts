@@ -9,7 +9,7 @@ import type {
   ReplyMessage,
   WebSocketLike,
 } from '../../client/live/socket.ts';
-import type { ClientMessage } from '../../shared/protocol.ts';
+import type { ClientMessage, SessionView } from '../../shared/protocol.ts';
 
 export interface FakeSocket extends LiveSocket {
   /** Every request sent, with the ref the socket gave it. */
@@ -22,6 +22,8 @@ export interface FakeSocket extends LiveSocket {
   endSession(): void;
   /** Plays a `signed-in` frame: this browser signed in in another tab. */
   signIn(): void;
+  /** Plays a `sessions` push: the account's sessions as the server lists them now. */
+  pushSessions(sessions: SessionView[]): void;
   readonly closed: boolean;
 }
 
@@ -32,6 +34,7 @@ export function createFakeSocket(initial: ConnectionState = 'open'): FakeSocket 
   const waiting = new Map<number, (reply: LiveReply) => void>();
   const endListeners = new Set<() => void>();
   const signInListeners = new Set<() => void>();
+  const sessionsListeners = new Set<(sessions: SessionView[]) => void>();
   let lastRef = 0;
   let closed = false;
   const settle = async (ref: number, reply: LiveReply) => {
@@ -71,6 +74,13 @@ export function createFakeSocket(initial: ConnectionState = 'open'): FakeSocket 
     },
     signIn() {
       for (const listener of signInListeners) listener();
+    },
+    onSessions(listener) {
+      sessionsListeners.add(listener);
+      return () => sessionsListeners.delete(listener);
+    },
+    pushSessions(sessions) {
+      for (const listener of sessionsListeners) listener(sessions);
     },
     close() {
       closed = true;

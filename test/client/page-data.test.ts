@@ -34,4 +34,11 @@ describe('readTypedValues', () => {
       password: 'typed',
     });
   });
+
+  it('reads a checkbox as on only while it is ticked', () => {
+    document.body.innerHTML = '<form><input name="remember" type="checkbox" value="on"></form>';
+    expect(readTypedValues(document.body)).toEqual({});
+    (document.querySelector('[name=remember]') as HTMLInputElement).checked = true;
+    expect(readTypedValues(document.body)).toEqual({ remember: 'on' });
+  });
 });

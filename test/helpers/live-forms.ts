@@ -3,6 +3,7 @@
  * submit a form over a browser's own live socket, read the page data a page embeds, and
  * carry a browser's cookies to another server.
  */
+import { FORMS } from '../../shared/forms.ts';
 import { PAGE_DATA_ID, type PageData } from '../../shared/page.ts';
 import type { Fields, FormName, ServerMessage } from '../../shared/protocol.ts';
 import { BrowserSession } from './browser-session.ts';
@@ -13,7 +14,7 @@ export async function submitOverSocket(
   form: FormName,
   fields: Fields,
 ): Promise<ServerMessage> {
-  if (!browser.cookies.has('baton.bind')) await browser.fetch(`/${form}`);
+  if (!browser.cookies.has('baton.bind')) await browser.fetch(FORMS[form].action);
   const live = await browser.openSocket();
   try {
     return await live.request({ type: 'submit', form, fields });

@@ -5,6 +5,7 @@
 
 import { sessionRef } from '../../server/session/session-id.ts';
 import type { Store } from '../../server/store/store.ts';
+import { FORMS } from '../../shared/forms.ts';
 import type { Fields, FormName } from '../../shared/protocol.ts';
 import { BrowserSession } from './browser-session.ts';
 import { submitOverSocket } from './live-forms.ts';
@@ -20,7 +21,7 @@ export const overSocket: Submit = async (browser, form, fields) => {
 
 /** Posts the form as a browser without JavaScript does. */
 export const plainPost: Submit = (browser, form, fields) =>
-  browser.post(`/${form}`, fields as Record<string, string>);
+  browser.post(FORMS[form].action, fields as Record<string, string>);
 
 /** Both paths, by name, for `describe.each`. */
 export const BOTH_PATHS: ReadonlyArray<[string, Submit]> = [

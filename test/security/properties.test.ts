@@ -405,6 +405,7 @@ describe('the live connection handler under random frames', () => {
             twoFactorDisabled: () => {},
             passwordReset: () => {},
             loginLink: () => {},
+            accountDeleted: () => {},
           },
           twoFactor: createTwoFactor({
             store: store.twoFactor,

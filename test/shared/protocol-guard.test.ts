@@ -22,6 +22,15 @@ const ref = fc.oneof(
 );
 const text = fc.oneof(fc.string(), fc.constantFrom('', 'login.failed', '__proto__'));
 const errors = fc.record({ email: text, password: text }, { requiredKeys: [] });
+const time = fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.constant(0));
+const sessionView = fc.record({
+  handle: text,
+  device: text,
+  ip: text,
+  signedInAt: time,
+  lastActiveAt: time,
+  current: fc.boolean(),
+});
 
 const validMessage = fc.oneof(
   fc.record({ type: fc.constant('validated'), ref, errors }),
@@ -36,6 +45,11 @@ const validMessage = fc.oneof(
   fc.record({
     type: fc.constant('session-ended'),
     reason: fc.constantFrom(...SESSION_END_REASONS),
+  }),
+  fc.record({
+    type: fc.constant('sessions'),
+    ref: fc.oneof(ref, fc.constant(null)),
+    sessions: fc.array(sessionView, { maxLength: 3 }),
   }),
 );
 
@@ -75,6 +89,10 @@ const key = fc.oneof(
     'code',
     'message',
     'reason',
+    'sessions',
+    'handle',
+    'device',
+    'current',
     'email',
     'password',
     '__proto__',
@@ -124,6 +142,15 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
       ? { ...m, errors: withKey(current, name, value) }
       : m;
   }),
+  // Change a key of the first session, when there is one.
+  fc
+    .tuple(key, anyValue, fc.boolean())
+    .map(([name, value, drop]) => (m: Record<string, unknown>) => {
+      const [first, ...rest] = Array.isArray(m.sessions) ? m.sessions : [];
+      if (!first || typeof first !== 'object') return m;
+      const { [name]: _, ...without } = first as Record<string, unknown>;
+      return { ...m, sessions: [drop ? without : withKey(first, name, value), ...rest] };
+    }),
   // Not an object at all.
   anyValue.map((value) => () => value),
 );

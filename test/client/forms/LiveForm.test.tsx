@@ -207,6 +207,34 @@ describe('LiveForm', () => {
     expect(socket.sent).toHaveLength(1);
   });
 
+  it('renders "Remember me" as a checkbox posting remember=on, and submits it ticked', () => {
+    const { socket, email, password, form } = renderForm();
+    const remember = screen.getByLabelText('Remember me') as HTMLInputElement;
+    expect(remember.type).toBe('checkbox');
+    expect(remember.name).toBe('remember');
+    expect(remember.value).toBe('on');
+    expect(remember.checked).toBe(false);
+    expect(remember.required).toBe(false);
+
+    type(email, 'ada@example.com');
+    type(password, 'correct horse');
+    remember.checked = true;
+    fireEvent.change(remember);
+    fireEvent.submit(form);
+
+    expect(socket.sent.at(-1)).toEqual({
+      type: 'submit',
+      ref: 1,
+      form: 'login',
+      fields: { email: 'ada@example.com', password: 'correct horse', remember: 'on' },
+    });
+  });
+
+  it('renders "Remember me" ticked when the server echoed it', () => {
+    renderForm({ initial: { ...empty, values: { ...empty.values, remember: 'on' } } });
+    expect((screen.getByLabelText('Remember me') as HTMLInputElement).checked).toBe(true);
+  });
+
   it('says "Signing up…" on the sign-up form while in flight', () => {
     const { form } = renderForm({ form: 'signup' });
     fireEvent.submit(form);

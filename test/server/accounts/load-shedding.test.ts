@@ -83,6 +83,7 @@ function setUp() {
       twoFactorDisabled: () => {},
       passwordReset: () => {},
       loginLink: () => {},
+      accountDeleted: () => {},
     },
     twoFactor: createTwoFactor({ store: store.twoFactor, ring: createKeyRing([TEST_SECRET]) }),
   };

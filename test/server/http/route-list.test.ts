@@ -48,6 +48,11 @@ describe('Baton.routes', () => {
         'POST /login-link',
         'GET /login-link/:token',
         'POST /login-link/:token',
+        'GET /account/delete',
+        'POST /account/delete',
+        'GET /account/sessions',
+        'POST /account/sessions/sign-out',
+        'POST /account/sessions/sign-out-others',
       ].sort(),
     );
   });

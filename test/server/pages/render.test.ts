@@ -203,7 +203,12 @@ describe('a page as the server renders it', () => {
     expect(button.closest('form')?.getAttribute('action')).toBe('/logout');
     expect(button.closest('form')?.getAttribute('method')).toBe('post');
     const links = [...document.querySelectorAll('main a')].map((a) => a.getAttribute('href'));
-    expect(links).toEqual(['/change-password', '/account/two-factor']);
+    expect(links).toEqual([
+      '/account/sessions',
+      '/change-password',
+      '/account/two-factor',
+      '/account/delete',
+    ]);
   });
 
   it('renders a signed-out page’s header as the brand alone', () => {

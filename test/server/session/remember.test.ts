@@ -3,13 +3,14 @@
  * SESSION_IDLE_MINUTES / SESSION_ABSOLUTE_HOURS; the clock is injected and moved.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FormHandler, HANDLERS } from '../../../server/accounts/forms.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
 import {
   BOTH_PATHS,
   PASSWORD,
+  type Submit,
   sessionCookieLine,
   signedUp,
+  storedSession,
   testClock,
 } from '../../helpers/outcomes.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
@@ -17,14 +18,6 @@ import { type RunningServer, startServer } from '../../helpers/start-server.ts';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const TIMEOUTS = { idleMs: 30 * 60_000, absoluteMs: 12 * HOUR_MS, rememberMs: 3 * DAY_MS };
-
-/** The login handler asking for "Remember me" when the email says so. */
-const logIn: FormHandler = async (deps, fields, who) => {
-  const outcome = await HANDLERS.login(deps, fields, who);
-  if (!outcome.ok || outcome.change.kind !== 'sign-in') return outcome;
-  const remember = fields.email.startsWith('remember');
-  return { ...outcome, change: { ...outcome.change, remember } };
-};
 
 let server: RunningServer | undefined;
 afterEach(async () => {
@@ -37,20 +30,76 @@ async function start() {
   server = await startServer({
     now: clock.now,
     timeouts: TIMEOUTS,
-    forms: { handlers: { login: logIn } },
   });
-  return { clock, url: server.url };
+  return { clock, url: server.url, store: server.store };
 }
 
-describe.each(BOTH_PATHS)('session lifetimes, signed in over %s', (_path, submit) => {
+/** Logs `email` in from a new browser, with "Remember me" ticked when `remember`. */
+async function loggedIn(
+  url: string,
+  submit: Submit,
+  email: string,
+  remember: boolean,
+): Promise<{ browser: BrowserSession; response: Response }> {
+  const browser = new BrowserSession(url);
+  await browser.fetch('/login');
+  const response = await submit(browser, 'login', {
+    email,
+    password: PASSWORD,
+    ...(remember && { remember: 'on' }),
+  });
+  expect(response.headers.get('location')).toBe('/account');
+  return { browser, response };
+}
+
+describe.each(BOTH_PATHS)('"Remember me", signed in over %s', (_path, submit) => {
   async function signedIn(url: string, email: string): Promise<BrowserSession> {
     await signedUp(url, email).then((b) => b.post('/logout', {}));
-    const browser = new BrowserSession(url);
-    await browser.fetch('/login');
-    const response = await submit(browser, 'login', { email, password: PASSWORD });
-    expect(response.headers.get('location')).toBe('/account');
-    return browser;
+    return (await loggedIn(url, submit, email, email.startsWith('remember'))).browser;
   }
+
+  it('ticked: sets a persistent session cookie that lasts REMEMBER_DAYS', async () => {
+    const { clock, url, store } = await start();
+    await signedUp(url, 'ticked@example.com').then((b) => b.post('/logout', {}));
+
+    const { browser, response } = await loggedIn(url, submit, 'ticked@example.com', true);
+
+    const line = sessionCookieLine(response) ?? '';
+    const expires = Date.parse(/expires=([^;]+)/i.exec(line)?.[1] ?? '');
+    // The cookie's date has a resolution of one second.
+    expect(Math.abs(expires - (clock.now() + 3 * DAY_MS))).toBeLessThan(2_000);
+    expect(line).toMatch(/httponly/i);
+    expect(await storedSession(store, browser)).toMatchObject({ remember: true });
+  });
+
+  it('not ticked: sets a cookie that ends with the browser', async () => {
+    const { url, store } = await start();
+    await signedUp(url, 'unticked@example.com').then((b) => b.post('/logout', {}));
+
+    const { browser, response } = await loggedIn(url, submit, 'unticked@example.com', false);
+
+    const line = sessionCookieLine(response) ?? '';
+    expect(line).not.toBe('');
+    expect(line).not.toMatch(/expires=|max-age=/i);
+    expect(await storedSession(store, browser)).toMatchObject({
+      remember: false,
+    });
+  });
+
+  it('keeps "Remember me" through a password change', async () => {
+    const { url, store } = await start();
+    const remembered = await signedIn(url, 'remember-change@example.com');
+    await remembered.fetch('/change-password');
+
+    const response = await submit(remembered, 'change-password', {
+      password: PASSWORD,
+      newPassword: 'another fine password 2',
+    });
+
+    expect(response.headers.get('location')).toBe('/account');
+    expect(sessionCookieLine(response)).toMatch(/expires=/i);
+    expect(await storedSession(store, remembered)).toMatchObject({ remember: true });
+  });
 
   it('keeps a remembered session idle past the idle timeout and in use past the absolute one', async () => {
     const { clock, url } = await start();

@@ -38,6 +38,8 @@ function withWriteLatency(store: Store): Store {
       get: (key) => sessions.get(key),
       destroy: (key) => sessions.destroy(key),
       destroyForAccount: (accountId, keep) => sessions.destroyForAccount(accountId, keep),
+      listForAccount: (accountId) => sessions.listForAccount(accountId),
+      destroyByHandle: (accountId, handle) => sessions.destroyByHandle(accountId, handle),
       async set(key, data, ttlMs) {
         await roundTrip();
         return sessions.set(key, data, ttlMs);

@@ -9,8 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/store.ts';
+import { describeDeletionCases } from './deletion-cases.ts';
 import { describeFactorCases } from './factor-cases.ts';
 import { describeMailboxCases } from './mailbox-cases.ts';
+import { describeSessionListCases } from './session-list-cases.ts';
 import { describeTokenCases } from './token-cases.ts';
 
 /** Long enough that no test outlives it. */
@@ -689,5 +691,7 @@ export function describeStore(
     };
     describeTokenCases(harness);
     describeMailboxCases(harness);
+    describeDeletionCases(harness);
+    describeSessionListCases(harness);
   });
 }

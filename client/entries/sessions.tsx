@@ -1,0 +1,7 @@
+/** The sessions page's entry. */
+import { SessionsPage } from '../pages/SessionsPage.tsx';
+import { startPage } from '../start.tsx';
+
+// As the account page: the server's markup is complete and its buttons are plain posts; the
+// socket only keeps the list up to date, so going live waits for the load event.
+startPage(SessionsPage, { whenLoaded: true });

@@ -1,0 +1,215 @@
+/**
+ * Sessions, devices and sensitive actions in a real browser: "Remember me" and the cookie it
+ * leaves, deleting an account (live, and without JavaScript), and sudo mode's expiry with the
+ * server's injected clock.
+ */
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_DIR } from '../helpers/build-client.ts';
+import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
+import { testClock } from '../helpers/outcomes.ts';
+import { type RunningServer, startServer } from '../helpers/start-server.ts';
+import { pageWithErrors, reconnecting, shot, signUp } from './support.ts';
+
+const skip = browserSkipReason();
+const SLOW = { timeout: 10_000, interval: 50 };
+const DAY_MS = 24 * 3_600_000;
+const PASSWORD = 'a long enough password';
+const SUDO_MS = 10 * 60_000;
+
+describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chromium', () => {
+  let server: RunningServer;
+  let chromium: LaunchedBrowser;
+  const clock = testClock();
+
+  beforeAll(async () => {
+    server = await startServer({
+      assetsDir: CLIENT_DIR,
+      now: clock.now,
+      timeouts: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000, rememberMs: 7 * DAY_MS },
+    });
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.stop();
+  });
+
+  async function freshContext(): Promise<BrowserContext> {
+    return chromium.newContext({ viewport: { width: 375, height: 800 } });
+  }
+
+  async function sessionCookie(context: BrowserContext) {
+    return (await context.cookies()).find((cookie) => cookie.name === 'baton.sid');
+  }
+
+  describe('"Remember me"', () => {
+    it.each([
+      [true, 'a cookie that lasts REMEMBER_DAYS'],
+      [false, 'a cookie that ends with the browser'],
+    ])('ticked %s, a live sign-in leaves %s', async (ticked) => {
+      const context = await freshContext();
+      const { page, errors } = await pageWithErrors(context);
+      const email = `remember-${ticked}-${Date.now()}@example.com`;
+      await signUp(page, server.url, email);
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.waitForURL(`${server.url}/login`);
+      await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
+
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      if (ticked) await page.getByLabel('Remember me').check();
+      if (ticked) await shot(page, 'login-remember-me');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(`${server.url}/account`);
+
+      const cookie = await sessionCookie(context);
+      if (ticked) {
+        // Playwright gives the expiry in seconds since the epoch. The cookie library dates it
+        // by the real clock (the server's injected one decides the session's own limits).
+        const lifetime = (cookie?.expires ?? 0) * 1000 - Date.now();
+        expect(lifetime).toBeGreaterThan(7 * DAY_MS - 60_000);
+        expect(lifetime).toBeLessThanOrEqual(7 * DAY_MS);
+      } else {
+        expect(cookie?.expires).toBe(-1);
+      }
+      expect(cookie?.httpOnly).toBe(true);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+  });
+
+  describe('deleting an account', () => {
+    it('asks for the password once sudo has lapsed, comes back, deletes live and frees the address', async () => {
+      const context = await freshContext();
+      const { page, errors } = await pageWithErrors(context);
+      const email = `delete-live-${Date.now()}@example.com`;
+      await signUp(page, server.url, email);
+      clock.advance(SUDO_MS + 1);
+
+      await page.getByRole('link', { name: 'Delete account' }).click();
+      await page.waitForURL(`${server.url}/confirm-password`);
+      await expect.poll(() => page.getByText('Confirm your password to continue.').count()).toBe(1);
+      await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.waitForURL(`${server.url}/account/delete`);
+      await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
+      await page.getByRole('button', { name: 'Delete account' }).click();
+
+      await page.waitForURL(`${server.url}/login`);
+      await expect.poll(() => page.getByText('Your account was deleted.').count(), SLOW).toBe(1);
+      expect(await sessionCookie(context)).toBeUndefined();
+      expect(await server.store.accounts.findByEmail(email)).toBeNull();
+      await signUp(page, server.url, email);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('deletes without JavaScript too, with a plain post', async () => {
+      const context = await chromium.newContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      const email = `delete-plain-${Date.now()}@example.com`;
+      await page.goto(`${server.url}/signup`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.waitForURL(`${server.url}/account`);
+
+      await page.goto(`${server.url}/account/delete`);
+      await page.getByRole('button', { name: 'Delete account' }).click();
+
+      await page.waitForURL(`${server.url}/login`);
+      expect(await page.getByText('Your account was deleted.').count()).toBe(1);
+      expect(await server.store.accounts.findByEmail(email)).toBeNull();
+      await context.close();
+    });
+  });
+
+  describe('the sessions page', () => {
+    it('lists a session started in another browser live, and signs it out', async () => {
+      const context = await freshContext();
+      const { page, errors } = await pageWithErrors(context);
+      const email = `sessions-live-${Date.now()}@example.com`;
+      await signUp(page, server.url, email);
+      await page.getByRole('link', { name: 'Sessions' }).click();
+      await page.waitForURL(`${server.url}/account/sessions`);
+      await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
+      expect(await page.getByText('This device').count()).toBe(1);
+      expect(await page.getByText('Chrome on Linux').count()).toBe(1);
+
+      const other = await freshContext();
+      const otherPage = await other.newPage();
+      await otherPage.goto(`${server.url}/login`);
+      await otherPage.getByLabel('Email').fill(email);
+      await otherPage.getByLabel('Password').fill(PASSWORD);
+      await otherPage.getByRole('button', { name: 'Log in' }).click();
+      await otherPage.waitForURL(`${server.url}/account`);
+
+      const signOut = page.getByRole('button', { name: 'Sign out', exact: true });
+      await expect.poll(() => signOut.count(), SLOW).toBe(1);
+      await shot(page, 'sessions-375');
+      await signOut.click();
+      await page.waitForURL(`${server.url}/account/sessions`);
+      await expect.poll(() => page.getByText('That session is signed out.').count(), SLOW).toBe(1);
+      await otherPage.waitForURL(`${server.url}/login`, { timeout: 10_000 });
+      expect(await signOut.count()).toBe(0);
+      expect(errors).toEqual([]);
+      await other.close();
+      await context.close();
+    });
+
+    it('drops a session from the list live when it logs out elsewhere', async () => {
+      const context = await freshContext();
+      const { page } = await pageWithErrors(context);
+      const email = `sessions-drop-${Date.now()}@example.com`;
+      await signUp(page, server.url, email);
+      const other = await freshContext();
+      const otherPage = await other.newPage();
+      await otherPage.goto(`${server.url}/login`);
+      await otherPage.getByLabel('Email').fill(email);
+      await otherPage.getByLabel('Password').fill(PASSWORD);
+      await otherPage.getByRole('button', { name: 'Log in' }).click();
+      await otherPage.waitForURL(`${server.url}/account`);
+      await page.goto(`${server.url}/account/sessions`);
+      await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
+      const allOthers = page.getByRole('button', { name: 'Sign out all other sessions' });
+      expect(await allOthers.count()).toBe(1);
+
+      await otherPage.getByRole('button', { name: 'Log out' }).click();
+      await otherPage.waitForURL(`${server.url}/login`);
+
+      await expect.poll(() => allOthers.count(), SLOW).toBe(0);
+      await other.close();
+      await context.close();
+    });
+
+    it('signs out all other sessions without JavaScript', async () => {
+      const context = await chromium.newContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      const email = `sessions-plain-${Date.now()}@example.com`;
+      await page.goto(`${server.url}/signup`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.waitForURL(`${server.url}/account`);
+      const other = await freshContext();
+      const otherPage = await other.newPage();
+      await otherPage.goto(`${server.url}/login`);
+      await otherPage.getByLabel('Email').fill(email);
+      await otherPage.getByLabel('Password').fill(PASSWORD);
+      await otherPage.getByRole('button', { name: 'Log in' }).click();
+      await otherPage.waitForURL(`${server.url}/account`);
+
+      await page.goto(`${server.url}/account/sessions`);
+      await page.getByRole('button', { name: 'Sign out all other sessions' }).click();
+
+      await page.waitForURL(`${server.url}/account/sessions`);
+      expect(await page.getByText('Every other session is signed out.').count()).toBe(1);
+      expect(await page.getByRole('button', { name: 'Sign out', exact: true }).count()).toBe(0);
+      await otherPage.waitForURL(`${server.url}/login`, { timeout: 10_000 });
+      await other.close();
+      await context.close();
+    });
+  });
+});
