@@ -22,7 +22,11 @@ const ref = fc.oneof(
 );
 const text = fc.oneof(fc.string(), fc.constantFrom('', 'login.failed', '__proto__'));
 const errors = fc.record({ email: text, password: text }, { requiredKeys: [] });
-const time = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(0));
+const time = fc.oneof(
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constant(0),
+);
 const sessionView = fc.record({
   handle: text,
   device: text,
