@@ -188,7 +188,7 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       const page = await context.newPage();
       await page.setViewportSize({ width: 375, height: 740 });
       await signUp(page, server.url, `axe-delete-${colorScheme}@example.com`);
-      await page.getByRole('link', { name: 'Delete account' }).click();
+      await page.getByRole('main').getByRole('link', { name: 'Delete account' }).click();
       await page.waitForURL(`${server.url}/account/delete`);
       await settled(page);
       expect(await axeViolations(page)).toEqual([]);
@@ -207,7 +207,7 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       await fillAndSubmit(otherPage, 'Log in', email, 'a long enough password');
       await otherPage.waitForURL(`${server.url}/account`);
       await other.close();
-      await page.getByRole('link', { name: 'Sessions' }).click();
+      await page.getByRole('main').getByRole('link', { name: 'Sessions' }).click();
       await page.waitForURL(`${server.url}/account/sessions`);
       await settled(page);
       expect(await page.getByRole('button', { name: 'Sign out', exact: true }).count()).toBe(1);

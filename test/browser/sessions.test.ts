@@ -87,7 +87,7 @@ describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chrom
       await signUp(page, server.url, email);
       clock.advance(SUDO_MS + 1);
 
-      await page.getByRole('link', { name: 'Delete account' }).click();
+      await page.getByRole('main').getByRole('link', { name: 'Delete account' }).click();
       await page.waitForURL(`${server.url}/confirm-password`);
       await expect.poll(() => page.getByText('Confirm your password to continue.').count()).toBe(1);
       await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
@@ -132,7 +132,7 @@ describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chrom
       const { page, errors } = await pageWithErrors(context);
       const email = `sessions-live-${Date.now()}@example.com`;
       await signUp(page, server.url, email);
-      await page.getByRole('link', { name: 'Sessions' }).click();
+      await page.getByRole('main').getByRole('link', { name: 'Sessions' }).click();
       await page.waitForURL(`${server.url}/account/sessions`);
       await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
       expect(await page.getByText('This device').count()).toBe(1);
