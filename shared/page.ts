@@ -88,7 +88,7 @@ export type PageData = PageCommon &
  * /account/two-factor: whether an authenticator app is on, the setup in progress (its QR
  * code and secret) while it is off, and the recovery codes, once, right after turning it on.
  */
-export interface TwoFactorPageData {
+export interface TwoFactorPageData extends PageCommon {
   page: 'two-factor';
   enabled: boolean;
   /** When it was turned on (ms since the epoch); null while off. */

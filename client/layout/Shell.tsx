@@ -15,8 +15,11 @@ export function Shell(props: {
   socket: LiveSocket;
   title: string;
   initialFlash: readonly Flash[];
-  /** The signed-in account's email; absent or null: signed out, no account links. */
-  signedInEmail?: string | null;
+  /**
+   * The signed-in account's email; null or undefined: signed out, no account links.
+   * Required, so no page can forget to pass what its page data says.
+   */
+  signedInEmail: string | null | undefined;
   /** This page's path, marked as the current one among the account links. */
   path?: string;
   children: JSX.Element;

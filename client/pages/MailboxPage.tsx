@@ -25,7 +25,12 @@ function TextWithLinks(props: { text: string }) {
  */
 export function MailboxPage(props: PageProps<MailboxPageData>) {
   return (
-    <Shell socket={props.socket} title={MAILBOX_TITLE} initialFlash={props.data.flash}>
+    <Shell
+      socket={props.socket}
+      title={MAILBOX_TITLE}
+      initialFlash={props.data.flash}
+      signedInEmail={props.data.signedInEmail}
+    >
       <p class="account-line">
         Emails Baton sent, newest first. Nothing here leaves this machine (MAIL_URL=mailbox:).
       </p>

@@ -30,7 +30,13 @@ export function SessionsPage(props: PageProps<SessionsPageData>) {
     });
   }
   return (
-    <Shell socket={props.socket} title={SESSIONS_TITLE} initialFlash={props.data.flash}>
+    <Shell
+      socket={props.socket}
+      title={SESSIONS_TITLE}
+      initialFlash={props.data.flash}
+      signedInEmail={props.data.signedInEmail}
+      path={SESSIONS_PATH}
+    >
       <ul class="sessions">
         <For each={sessions()}>
           {(session, index) => (

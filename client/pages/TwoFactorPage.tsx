@@ -1,5 +1,9 @@
 import { fieldId, TWO_FACTOR_TITLE } from '../../shared/names.ts';
-import { TWO_FACTOR_ACTIONS as ACTIONS, type TwoFactorPageData } from '../../shared/page.ts';
+import {
+  TWO_FACTOR_ACTIONS as ACTIONS,
+  TWO_FACTOR_PATH,
+  type TwoFactorPageData,
+} from '../../shared/page.ts';
 import { Shell } from '../layout/Shell.tsx';
 import type { PageProps } from './page.ts';
 
@@ -13,7 +17,13 @@ const RECOVERY_TITLE_ID = 'recovery-codes-title';
  */
 export function TwoFactorPage(props: PageProps<TwoFactorPageData>) {
   return (
-    <Shell socket={props.socket} title={TWO_FACTOR_TITLE} initialFlash={props.data.flash}>
+    <Shell
+      socket={props.socket}
+      title={TWO_FACTOR_TITLE}
+      initialFlash={props.data.flash}
+      signedInEmail={props.data.signedInEmail}
+      path={TWO_FACTOR_PATH}
+    >
       {props.data.recoveryCodes && <RecoveryCodes codes={props.data.recoveryCodes} />}
       {props.data.enabled ? (
         <TurnedOn data={props.data} />

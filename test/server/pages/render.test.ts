@@ -211,6 +211,35 @@ describe('a page as the server renders it', () => {
     ]);
   });
 
+  it.each<PageData>([
+    { page: 'sessions', sessions: [], flash: [] },
+    {
+      page: 'two-factor',
+      enabled: false,
+      enabledAt: null,
+      recoveryCodesLeft: 0,
+      setup: null,
+      recoveryCodes: null,
+      codeError: null,
+      flash: [],
+    },
+    { page: 'mailbox', emails: [], flash: [] },
+    {
+      page: 'delete-account',
+      spec: FORMS['delete-account'],
+      values: { email: '' },
+      errors: {},
+      formError: null,
+      flash: [],
+    },
+  ])('renders the signed-in header on the $page page: the email and a "Log out" post', (data) => {
+    const document = parse(renderDocument({ ...data, signedInEmail: 'ada@example.com' }));
+    const nav = document.querySelector('header nav[aria-label=Account]') as HTMLElement;
+    expect(nav.querySelector('p')?.textContent).toBe('ada@example.com');
+    const logOut = [...nav.querySelectorAll('button')].find((b) => b.textContent === 'Log out');
+    expect(logOut?.closest('form')?.getAttribute('action')).toBe('/logout');
+  });
+
   it('renders a signed-out page’s header as the brand alone', () => {
     const document = parse(
       renderDocument({
