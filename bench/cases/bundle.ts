@@ -26,13 +26,15 @@ export const PAGE_BUDGET_KB = 14;
 
 /**
  * Every page's route, and whether it needs a signed-in browser. The code step of a sign-in
- * (`signing-in`) opens only with a password just given; it loads the form entry /login does.
+ * (`signing-in`) opens only with a password just given, and a form opened from an emailed
+ * link (`link`) only under `<action>/<token>`: both load the form entry /login does.
  */
 const PAGE_ROUTES: ReadonlyArray<[route: string, signedIn: boolean]> = [
   ...Object.values(FORMS)
-    .filter((spec) => spec.audience !== 'signing-in')
+    .filter((spec) => spec.audience !== 'signing-in' && !spec.link)
     .map((spec): [string, boolean] => [spec.action, spec.audience === 'signed-in']),
   ['/account', true],
+  ['/account/sessions', true],
   ['/account/two-factor', true],
 ];
 
