@@ -4,6 +4,10 @@
  * All text is escaped in the HTML part, and every link is absolute, on the public origin,
  * since an email is read far from the page that sent it.
  */
+import { escapeHtml } from '../pages/html.ts';
+
+// The one escaping the server's own HTML uses, re-exported for the email's callers.
+export { escapeHtml };
 
 /** An email ready to send: both parts, and a label for the logs (never its content). */
 export interface Email {
@@ -17,19 +21,6 @@ export interface Email {
 
 /** A paragraph of plain words, or a link with its label. */
 export type Block = string | { label: string; href: string };
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text made safe for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
-}
 
 /**
  * The absolute URL of a local path on `origin` (the first PUBLIC_ORIGIN). Refuses anything
