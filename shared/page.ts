@@ -37,8 +37,11 @@ export type PagePath = '/account' | FormAction | typeof TWO_FACTOR_PATH;
 /** The authenticator-app settings page (issue 17). */
 export const TWO_FACTOR_PATH = '/account/two-factor';
 
-/** Where the two-factor page's forms post (plain forms: server/http/two-factor.ts). */
-export const TWO_FACTOR_ACTIONS = Object.freeze({
+/**
+ * Where the two-factor page's forms post (plain forms: server/http/two-factor.ts).
+ * `@__PURE__`: a call the bundler would otherwise keep in every page's script, used or not.
+ */
+export const TWO_FACTOR_ACTIONS = /* @__PURE__ */ Object.freeze({
   setup: `${TWO_FACTOR_PATH}/setup`,
   confirm: `${TWO_FACTOR_PATH}/confirm`,
   recoveryCodes: `${TWO_FACTOR_PATH}/recovery-codes`,
