@@ -2,6 +2,7 @@ import { onCleanup } from 'solid-js';
 import { isServer } from 'solid-js/web';
 import { ACCOUNT_FROM_OTHER_TAB, type PageData } from '../shared/page.ts';
 import { submitHandoff } from './live/handoff.ts';
+import type { LiveSocket } from './live/socket.ts';
 import type { PageComponent, PageProps } from './pages/page.ts';
 
 /**
@@ -9,7 +10,9 @@ import type { PageComponent, PageProps } from './pages/page.ts';
  * in in another tab, and for `/login` when its session ends. The server renders the same
  * tree, so hydration finds what it rendered; the browser's part is left out there.
  */
-export function App<D extends PageData>(props: PageProps<D> & { page: PageComponent<D> }) {
+export function App<D extends PageData, S extends LiveSocket = LiveSocket>(
+  props: PageProps<D, S> & { page: PageComponent<D, S> },
+) {
   // Once this page posts a form (its own handoff, or a form the browser posts because the
   // socket was down) it is already navigating, and a navigation now would cancel that post:
   // from then on, the notice of a sign-in (most likely its own) is ignored, and so is the

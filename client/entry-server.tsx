@@ -8,7 +8,7 @@ import { renderToString } from 'solid-js/web';
 import type { PageData } from '../shared/page.ts';
 import { App } from './App.tsx';
 import favicon from './favicon.svg';
-import type { LiveSocket } from './live/socket.ts';
+import type { SessionsSocket } from './live/sessions-socket.ts';
 import { AccountPage, type AccountPageData } from './pages/AccountPage.tsx';
 import { FormPage, type FormPageData } from './pages/FormPage.tsx';
 import { MailboxPage, type MailboxPageData } from './pages/MailboxPage.tsx';
@@ -18,8 +18,11 @@ import { TwoFactorPage } from './pages/TwoFactorPage.tsx';
 /** The favicon's URL (small enough for Vite to inline it as a `data:` URL). */
 export const FAVICON_URL: string = favicon;
 
-/** A socket that never connects: a page is rendered as it looks before its socket opens. */
-const notConnected: LiveSocket = {
+/**
+ * A socket that never connects: a page is rendered as it looks before its socket opens.
+ * It serves every page, the sessions page's too (whose socket is a SessionsSocket).
+ */
+const notConnected: SessionsSocket = {
   state: () => 'connecting',
   request: async () => ({ ok: false, code: 'socket.closed', message: 'Not connected.' }),
   onSessionEnded: () => () => {},

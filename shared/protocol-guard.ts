@@ -1,13 +1,20 @@
 /**
- * `isServerMessage`: the client's check of a server frame, written by hand.
+ * The client's checks of a server frame, written by hand: `isPageMessage` for the messages
+ * every page takes, `isSessionsMessage` for the one only the sessions page asks for, and
+ * `isServerMessage`, either of them.
  *
  * Why not `v.safeParse(ServerMessage, …)`: valibot's runtime, even for a minimal schema,
  * takes a large share of the page script's 8 KB budget. The protocol is still
- * defined once, in `shared/protocol.ts`: this guard is held to the `ServerMessage` schema by
- * a property test (test/shared/protocol-guard.test.ts) that checks they accept exactly the
- * same values over generated messages, mutated messages and random JSON. It mirrors
- * valibot's rules, quirks included (see `isFieldErrors`), so the two cannot disagree.
- * Change a server message there and this guard together.
+ * defined once, in `shared/protocol.ts`: these guards are held to the `ServerMessage` schema
+ * by a property test (test/shared/protocol-guard.test.ts) that checks they accept exactly
+ * the same values (each guard its own message types) over generated messages, mutated
+ * messages and random JSON. They mirror valibot's rules, quirks included (see
+ * `isFieldErrors`), so the two cannot disagree. Change a server message there and these
+ * guards together.
+ *
+ * Two guards rather than one: the log-in page's script carries only what it checks, and the
+ * sessions' shape is a good share of the whole (a page's socket takes `isPageMessage`
+ * unless the page asks for more; see client/live/sessions-socket.ts).
  */
 import { FIELD_NAMES, SESSION_END_REASONS, type ServerMessage } from './protocol.ts';
 
@@ -42,22 +49,16 @@ function isExactly(value: Record<string, unknown>, shape: Shape): boolean {
   return true;
 }
 
-const isNumber: Check = (value) => typeof value === 'number' && !Number.isNaN(value);
-const SESSION_VIEW: Shape = {
-  handle: isString,
-  device: isString,
-  ip: isString,
-  signedInAt: isNumber,
-  lastActiveAt: isNumber,
-  current: (value) => typeof value === 'boolean',
-};
-const isSessionView: Check = (value) => isObject(value) && isExactly(value, SESSION_VIEW);
+/** The server messages every page takes: all but `sessions`, which a page has to ask for. */
+export type PageMessage = Exclude<ServerMessage, { type: 'sessions' }>;
+/** The account's sessions, for the sessions page (the answer to `watch-sessions`, and pushes). */
+export type SessionsMessage = Extract<ServerMessage, { type: 'sessions' }>;
 
 /**
- * One shape per `type`, as the variants of `ServerMessage` list them. `type` itself is
- * checked by the lookup (its value is the key that chose the shape).
+ * One shape per `type`, as the variants of `ServerMessage` list them (`sessions` aside).
+ * `type` itself is checked by the lookup (its value is the key that chose the shape).
  */
-const SHAPES: Readonly<Record<ServerMessage['type'], Shape>> = {
+const PAGE_SHAPES: Readonly<Record<PageMessage['type'], Shape>> = {
   validated: { type: isString, ref: isRef, errors: isFieldErrors },
   accepted: { type: isString, ref: isRef, handoff: isString },
   refused: {
@@ -78,23 +79,48 @@ const SHAPES: Readonly<Record<ServerMessage['type'], Shape>> = {
     reason: (value) => (SESSION_END_REASONS as readonly unknown[]).includes(value),
   },
   'signed-in': { type: isString },
-  sessions: {
-    type: isString,
-    ref: (value) => value === null || isRef(value),
-    sessions: (value) => Array.isArray(value) && value.every(isSessionView),
-  },
 };
 
 /**
- * True when `value` (a parsed JSON frame) is a `ServerMessage`: exactly what
- * `v.safeParse(ServerMessage, value)` accepts.
+ * True when `value` (a parsed JSON frame) is a `PageMessage`: exactly what
+ * `v.safeParse(ServerMessage, value)` accepts, `sessions` aside.
  *
  * @example
  * const frame: unknown = JSON.parse(text);
- * if (isServerMessage(frame)) handle(frame);
+ * if (isPageMessage(frame)) handle(frame);
+ */
+export function isPageMessage(value: unknown): value is PageMessage {
+  if (!isObject(value) || typeof value.type !== 'string' || !Object.hasOwn(PAGE_SHAPES, value.type))
+    return false;
+  return isExactly(value, PAGE_SHAPES[value.type as PageMessage['type']]);
+}
+
+const isNumber: Check = (value) => typeof value === 'number' && !Number.isNaN(value);
+const SESSION_VIEW: Shape = {
+  handle: isString,
+  device: isString,
+  ip: isString,
+  signedInAt: isNumber,
+  lastActiveAt: isNumber,
+  current: (value) => typeof value === 'boolean',
+};
+const isSessionView: Check = (value) => isObject(value) && isExactly(value, SESSION_VIEW);
+
+const SESSIONS_SHAPE: Shape = {
+  type: isString,
+  ref: (value) => value === null || isRef(value),
+  sessions: (value) => Array.isArray(value) && value.every(isSessionView),
+};
+
+/** True when `value` is a `sessions` message: what the schema accepts with that type. */
+export function isSessionsMessage(value: unknown): value is SessionsMessage {
+  return isObject(value) && value.type === 'sessions' && isExactly(value, SESSIONS_SHAPE);
+}
+
+/**
+ * True when `value` is a `ServerMessage`: exactly what `v.safeParse(ServerMessage, value)`
+ * accepts.
  */
 export function isServerMessage(value: unknown): value is ServerMessage {
-  if (!isObject(value) || typeof value.type !== 'string' || !Object.hasOwn(SHAPES, value.type))
-    return false;
-  return isExactly(value, SHAPES[value.type as ServerMessage['type']]);
+  return isPageMessage(value) || isSessionsMessage(value);
 }

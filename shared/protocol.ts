@@ -5,9 +5,9 @@
  * Requests carry a `ref` (a positive integer chosen by the client); every reply echoes it.
  * A field that is absent never carries meaning: each variant lists all of its fields.
  *
- * The client checks server frames with `isServerMessage` (shared/protocol-guard.ts), a
- * hand-written guard that keeps valibot out of the 8 KB page script; a property test holds
- * it to `ServerMessage` below. Change a server message here and the guard fails that test.
+ * The client checks server frames with the hand-written guards of shared/protocol-guard.ts,
+ * which keep valibot out of the 8 KB page script; a property test holds them to
+ * `ServerMessage` below. Change a server message here and the guards fail that test.
  */
 import * as v from 'valibot';
 

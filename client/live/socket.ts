@@ -4,13 +4,8 @@
  * connection state as a Solid signal.
  */
 import { type Accessor, createSignal } from 'solid-js';
-import {
-  type ClientMessage,
-  CloseCode,
-  type ServerMessage,
-  type SessionView,
-} from '../../shared/protocol.ts';
-import { isServerMessage } from '../../shared/protocol-guard.ts';
+import { type ClientMessage, CloseCode, type ServerMessage } from '../../shared/protocol.ts';
+import { isPageMessage } from '../../shared/protocol-guard.ts';
 
 /**
  * - `connecting`: not open yet since the page loaded (first attempt, or retries of it)
@@ -57,11 +52,6 @@ export interface LiveSocket {
    * frame). Returns an unsubscribe.
    */
   onSignedIn(listener: () => void): () => void;
-  /**
-   * Registers a callback for the account's sessions (a `sessions` frame: the answer to
-   * `watch-sessions`, and every push after it). Returns an unsubscribe.
-   */
-  onSessions(listener: (sessions: SessionView[]) => void): () => void;
   /** Closes the socket for good. */
   close(): void;
 }
@@ -89,6 +79,14 @@ export interface LiveSocketOptions {
   maxDelayMs?: number;
   /** Source of jitter, `Math.random` by default. */
   random?: () => number;
+  /**
+   * The server frames this page takes; any other frame is dropped. `isPageMessage` by
+   * default: every message but `sessions`, which only the sessions page asks for (see
+   * sessions-socket.ts), so other pages' scripts carry no check for it.
+   */
+  accepts?: (frame: unknown) => frame is ServerMessage;
+  /** Called with every frame taken, before the socket acts on it. */
+  onMessage?: (message: ServerMessage) => void;
 }
 
 /** What `createLiveSocket` uses for the options it is not given. */
@@ -122,12 +120,12 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
   const minDelayMs = options.minDelayMs ?? LIVE_SOCKET_DEFAULTS.minDelayMs;
   const maxDelayMs = options.maxDelayMs ?? LIVE_SOCKET_DEFAULTS.maxDelayMs;
   const random = options.random ?? Math.random;
+  const accepts = options.accepts ?? isPageMessage;
 
   const [state, setState] = createSignal<ConnectionState>('connecting');
   const pending = new Map<number, (reply: LiveReply) => void>();
   const endListeners = new Set<() => void>();
   const signInListeners = new Set<() => void>();
-  const sessionsListeners = new Set<(sessions: SessionView[]) => void>();
   let current: WebSocketLike | undefined;
   let lastRef = 0;
   let attempt = 0;
@@ -177,22 +175,19 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
     }
     // A frame that does not parse is dropped; a request waiting for it times out. Its text
     // is not logged: a frame can carry a handoff.
-    if (!isServerMessage(message)) {
-      if (import.meta.env.DEV) console.warn('Dropped a live frame that is not a ServerMessage');
+    if (!accepts(message)) {
+      if (import.meta.env.DEV) console.warn('Dropped a live frame this page does not take');
       return;
     }
+    options.onMessage?.(message);
     if (message.type === 'session-ended') end();
     else if (message.type === 'signed-in') for (const listener of [...signInListeners]) listener();
-    else {
-      if (message.type === 'sessions')
-        for (const listener of [...sessionsListeners]) listener(message.sessions);
-      if (message.ref !== null) {
-        pending.get(message.ref)?.(
-          message.type === 'error'
-            ? failure(message.code, message.message)
-            : { ok: true, message: message as ReplyMessage },
-        );
-      }
+    else if (message.ref !== null) {
+      pending.get(message.ref)?.(
+        message.type === 'error'
+          ? failure(message.code, message.message)
+          : { ok: true, message: message as ReplyMessage },
+      );
     }
   }
 
@@ -249,10 +244,6 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
     onSignedIn(listener) {
       signInListeners.add(listener);
       return () => signInListeners.delete(listener);
-    },
-    onSessions(listener) {
-      sessionsListeners.add(listener);
-      return () => sessionsListeners.delete(listener);
     },
     close: stop,
   };

@@ -3,6 +3,7 @@ import { isServer } from 'solid-js/web';
 import { SESSIONS_TITLE } from '../../shared/names.ts';
 import { type PageData, SESSIONS_PATH } from '../../shared/page.ts';
 import { Shell } from '../layout/Shell.tsx';
+import type { SessionsSocket } from '../live/sessions-socket.ts';
 import type { PageProps } from './page.ts';
 
 export type SessionsPageData = Extract<PageData, { page: 'sessions' }>;
@@ -21,7 +22,7 @@ function when(at: number): string {
  * JavaScript); the list follows the sessions that start or end anywhere, over the page's
  * socket, which asks for it each time it opens.
  */
-export function SessionsPage(props: PageProps<SessionsPageData>) {
+export function SessionsPage(props: PageProps<SessionsPageData, SessionsSocket>) {
   const [sessions, setSessions] = createSignal(props.data.sessions);
   if (!isServer) {
     onCleanup(props.socket.onSessions(setSessions));

@@ -2,16 +2,17 @@
  * Test doubles passed into the client's components and primitives (no module mocking).
  */
 import { createSignal } from 'solid-js';
+import type { SessionsSocket } from '../../client/live/sessions-socket.ts';
 import type {
   ConnectionState,
   LiveReply,
-  LiveSocket,
   ReplyMessage,
   WebSocketLike,
 } from '../../client/live/socket.ts';
 import type { ClientMessage, SessionView } from '../../shared/protocol.ts';
 
-export interface FakeSocket extends LiveSocket {
+/** Serves every page's tests, the sessions page's too (a SessionsSocket: it has `onSessions`). */
+export interface FakeSocket extends SessionsSocket {
   /** Every request sent, with the ref the socket gave it. */
   readonly sent: ClientMessage[];
   setState(state: ConnectionState): void;

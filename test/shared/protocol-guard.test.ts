@@ -1,17 +1,33 @@
 /**
- * Holds the client's hand-written `isServerMessage` to the valibot `ServerMessage` schema,
- * the protocol's one definition: over valid messages, mutated messages and random JSON,
- * the guard accepts exactly what the schema accepts.
+ * Holds the client's hand-written guards to the valibot `ServerMessage` schema, the
+ * protocol's one definition: over valid messages, mutated messages and random JSON, each
+ * guard accepts exactly what the schema accepts, among the message types it is for.
  */
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { SESSION_END_REASONS, ServerMessage } from '../../shared/protocol.ts';
-import { isServerMessage } from '../../shared/protocol-guard.ts';
+import { isPageMessage, isServerMessage, isSessionsMessage } from '../../shared/protocol-guard.ts';
 
 const RUNS = 3000;
 
 const schemaAccepts = (value: unknown) => v.safeParse(ServerMessage, value).success;
+
+const typeOf = (value: unknown): unknown =>
+  value && typeof value === 'object' ? (value as { type?: unknown }).type : undefined;
+
+/** Each guard, and what the schema accepts among the types it is for. */
+const GUARDS: ReadonlyArray<
+  [name: string, guard: (value: unknown) => boolean, expected: (value: unknown) => boolean]
+> = [
+  ['isServerMessage', isServerMessage, schemaAccepts],
+  ['isPageMessage', isPageMessage, (value) => schemaAccepts(value) && typeOf(value) !== 'sessions'],
+  [
+    'isSessionsMessage',
+    isSessionsMessage,
+    (value) => schemaAccepts(value) && typeOf(value) === 'sessions',
+  ],
+];
 
 /** The guard judges parsed frames: every value goes through JSON text first, as on the wire. */
 const asFrame = (value: unknown): unknown => JSON.parse(JSON.stringify(value) ?? 'null');
@@ -50,6 +66,7 @@ const validMessage = fc.oneof(
     type: fc.constant('session-ended'),
     reason: fc.constantFrom(...SESSION_END_REASONS),
   }),
+  fc.record({ type: fc.constant('signed-in') }),
   fc.record({
     type: fc.constant('sessions'),
     ref: fc.oneof(ref, fc.constant(null)),
@@ -174,13 +191,13 @@ const mutatedMessage = fc
 /** Objects made mostly of the protocol's own keys, so the random ones come close. */
 const protocolShaped = fc.dictionary(key, fc.oneof(anyValue, ref, text), { maxKeys: 6 });
 
-describe('isServerMessage', () => {
-  it('accepts every valid server message, as the schema does', () => {
+describe.each(GUARDS)('%s', (_name, guard, expected) => {
+  it('accepts every valid server message of its types, as the schema does', () => {
     fc.assert(
       fc.property(validMessage, (message) => {
         const frame = asFrame(message);
         expect(schemaAccepts(frame)).toBe(true);
-        expect(isServerMessage(frame)).toBe(true);
+        expect(guard(frame)).toBe(expected(frame));
       }),
       { numRuns: RUNS },
     );
@@ -191,9 +208,9 @@ describe('isServerMessage', () => {
     fc.assert(
       fc.property(mutatedMessage, (value) => {
         const frame = asFrame(value);
-        const expected = schemaAccepts(frame);
-        if (expected) accepted++;
-        expect(isServerMessage(frame)).toBe(expected);
+        const accepts = expected(frame);
+        if (accepts) accepted++;
+        expect(guard(frame)).toBe(accepts);
       }),
       { numRuns: RUNS },
     );
@@ -206,14 +223,14 @@ describe('isServerMessage', () => {
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), protocolShaped), (value) => {
         const frame = asFrame(value);
-        expect(isServerMessage(frame)).toBe(schemaAccepts(frame));
+        expect(guard(frame)).toBe(expected(frame));
       }),
       { numRuns: RUNS },
     );
     fc.assert(
       fc.property(fc.json(), (json) => {
         const frame: unknown = JSON.parse(json);
-        expect(isServerMessage(frame)).toBe(schemaAccepts(frame));
+        expect(guard(frame)).toBe(expected(frame));
       }),
       { numRuns: RUNS },
     );
@@ -234,8 +251,12 @@ describe('isServerMessage', () => {
     ['an unknown session end reason', '{"type":"session-ended","reason":"bored"}'],
     ['a type inherited from nowhere', '{"ref":1,"handoff":"h"}'],
     ['a type that is an array', '{"type":["accepted"],"ref":1,"handoff":"h"}'],
+    ['a sign-in in another tab', '{"type":"signed-in"}'],
+    ['a sessions push', '{"type":"sessions","ref":null,"sessions":[]}'],
+    ['a sessions answer', '{"type":"sessions","ref":3,"sessions":[]}'],
+    ['a sessions message with a stray key', '{"type":"sessions","ref":3,"sessions":[],"x":1}'],
   ])('agrees with the schema on %s', (_name, json) => {
     const frame: unknown = JSON.parse(json);
-    expect(isServerMessage(frame)).toBe(schemaAccepts(frame));
+    expect(guard(frame)).toBe(expected(frame));
   });
 });

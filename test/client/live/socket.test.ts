@@ -7,6 +7,7 @@ import {
   type LiveSocketOptions,
   liveUrl,
 } from '../../../client/live/socket.ts';
+import type { ServerMessage } from '../../../shared/protocol.ts';
 import { FakeWebSocket, flush } from '../fakes.ts';
 
 const fields = { email: 'ada@example.com', password: 'secret-enough' };
@@ -96,6 +97,34 @@ describe('createLiveSocket', () => {
     await expect(reply).resolves.toMatchObject({ ok: false, code: 'socket.timeout' });
     expect(warn).toHaveBeenCalledTimes(3);
     warn.mockRestore();
+  });
+
+  it('drops a sessions frame, which only the sessions page’s socket takes', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const socket = open({ timeoutMs: 5000 });
+    FakeWebSocket.last.open();
+    const reply = socket.request({ type: 'watch-sessions' });
+    FakeWebSocket.last.receive({ type: 'sessions', ref: 1, sessions: [] });
+    vi.advanceTimersByTime(5000);
+    await expect(reply).resolves.toMatchObject({ ok: false, code: 'socket.timeout' });
+    expect(warn).toHaveBeenCalledOnce();
+    warn.mockRestore();
+  });
+
+  it('takes the frames `accepts` allows, and shows each to `onMessage` first', async () => {
+    const seen: unknown[] = [];
+    const socket = open({
+      accepts: (frame): frame is ServerMessage => (frame as { type?: unknown }).type === 'sessions',
+      onMessage: (message) => seen.push(message),
+    });
+    FakeWebSocket.last.open();
+    const reply = socket.request({ type: 'watch-sessions' });
+    FakeWebSocket.last.receive({ type: 'sessions', ref: 1, sessions: [] });
+    await expect(reply).resolves.toEqual({
+      ok: true,
+      message: { type: 'sessions', ref: 1, sessions: [] },
+    });
+    expect(seen).toEqual([{ type: 'sessions', ref: 1, sessions: [] }]);
   });
 
   it('resolves socket.closed at once when the socket is not open', async () => {
