@@ -78,6 +78,50 @@ describe.skipIf(skip !== null)('hydration', () => {
     await context.close();
   });
 
+  it('keeps the header’s account part as the server wrote it (its code is not in the script), and it works', async () => {
+    const context = await chromium.newContext();
+    const { page, errors } = await pageWithErrors(context);
+    await signUp(page, server.url, 'header-keeper@example.com');
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/assets/form-*.js', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${server.url}/change-password`, { waitUntil: 'commit' });
+    const nav = page.getByRole('navigation', { name: 'Account' });
+    await nav.waitFor();
+    await page.evaluate(() => {
+      (window as unknown as { before: Element[] }).before = [
+        ...document.querySelectorAll('#app *'),
+      ];
+    });
+
+    release();
+    await expect.poll(() => page.locator('form[novalidate]').count(), SLOW).toBe(1);
+    const kept = await page.evaluate(() => {
+      const before = (window as unknown as { before: Element[] }).before;
+      const after = [...document.querySelectorAll('#app *')];
+      return before.length === after.length && before.every((node, i) => node === after[i]);
+    });
+    expect(kept).toBe(true);
+    expect(await nav.getByText('header-keeper@example.com').count()).toBe(1);
+    expect(
+      await nav.getByRole('link', { name: 'Change password' }).getAttribute('aria-current'),
+    ).toBe('page');
+    await nav.getByRole('link', { name: 'Sessions' }).click();
+    await page.waitForURL(`${server.url}/account/sessions`);
+    await page
+      .getByRole('navigation', { name: 'Account' })
+      .getByRole('button', { name: 'Log out' })
+      .click();
+    await page.waitForURL(`${server.url}/login`);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('shows the flash’s dismiss button once live, and it dismisses the message', async () => {
     const context = await chromium.newContext();
     const { page, errors } = await pageWithErrors(context);

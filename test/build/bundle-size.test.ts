@@ -113,6 +113,15 @@ describe('the pages’ JavaScript', () => {
     );
   });
 
+  it('leaves the header’s account part to the server: no page’s script carries AccountNav', () => {
+    const scripts = new Set(measured.flatMap((page) => page.files.map((file) => file.src)));
+    expect(scripts.size).toBeGreaterThan(1);
+    for (const src of scripts) {
+      const code = readFileSync(path.join(CLIENT_DIR, src.replace(/^\//, '')), 'utf8');
+      expect(code, src).not.toContain('account-nav');
+    }
+  });
+
   it('finds module scripts and modulepreload links, and nothing else', () => {
     expect(
       scriptsOf(`<script type="module" crossorigin src="/assets/a.js"></script>
