@@ -1,23 +1,17 @@
 import type { JSX } from 'solid-js';
-import { isServer } from 'solid-js/web';
 import { PAGE_TITLE_ID } from '../../shared/names.ts';
 import type { Flash } from '../../shared/page.ts';
 import type { LiveSocket } from '../live/socket.ts';
 import { AccountNav } from './AccountNav.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { Flashes } from './Flashes.tsx';
+import { RENDERS_STATIC_PARTS, ServerRendered } from './server-rendered.ts';
 
 /**
- * The header's account part (email, links, "Log out") never changes once the server rendered
- * it, and needs no script: its links are links and "Log out" is a plain post. So the pages'
- * production scripts, which only ever hydrate the server's markup, carry none of its code:
- * in its place an empty component, where hydration keeps the markup the server wrote (Solid
- * leaves what it finds where a component renders nothing; Solid's NoHydration does the
- * same). It takes AccountNav's place in the tree, so the hydration keys after it still
- * match. The server, the development server and the component tests, which render the
- * header themselves, use AccountNav.
+ * The header's account part (email, links, "Log out") never changes and needs no script: its
+ * links are links and "Log out" is a plain post. Left to the server (see server-rendered.ts).
  */
-const AccountLinks = isServer || import.meta.env.DEV ? AccountNav : () => undefined;
+const AccountLinks = RENDERS_STATIC_PARTS ? AccountNav : ServerRendered;
 
 /**
  * The frame of every page: the header (the "Baton" link home, the connection status and,

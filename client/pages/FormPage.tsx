@@ -1,7 +1,9 @@
+import type { FormSpec } from '../../shared/forms.ts';
 import type { PageData } from '../../shared/page.ts';
 import type { Fields, FormName } from '../../shared/protocol.ts';
 import { LiveForm } from '../forms/LiveForm.tsx';
 import { Shell } from '../layout/Shell.tsx';
+import { RENDERS_STATIC_PARTS, ServerRendered } from '../layout/server-rendered.ts';
 import type { PageProps } from './page.ts';
 
 export type FormPageData = Extract<PageData, { page: FormName }>;
@@ -27,7 +29,7 @@ export function FormPage(props: PageProps<FormPageData>) {
       signedInEmail={props.data.signedInEmail}
       path={spec().action}
     >
-      {props.data.intro && <p class="form-intro">{props.data.intro}</p>}
+      {props.data.intro && <Intro text={props.data.intro} />}
       <LiveForm
         spec={spec()}
         socket={props.socket}
@@ -40,14 +42,34 @@ export function FormPage(props: PageProps<FormPageData>) {
         onAccepted={props.onAccepted}
         navigate={props.navigate}
       />
-      {spec().links?.map((link) => (
+      <Links spec={spec()} />
+    </Shell>
+  );
+}
+
+/** What the form does, above its fields (PageData's `intro`). */
+function FormIntro(props: { text: string }) {
+  return <p class="form-intro">{props.text}</p>;
+}
+
+/** The links under the form: its `links`, then its `alternate` ("New here? Create an account"). */
+function FormLinks(props: { spec: FormSpec }) {
+  return (
+    <>
+      {props.spec.links?.map((link) => (
         <p class="alternate">
           <a href={link.href}>{link.label}</a>
         </p>
       ))}
       <p class="alternate">
-        {spec().alternate.prompt} <a href={spec().alternate.href}>{spec().alternate.label}</a>
+        {props.spec.alternate.prompt}{' '}
+        <a href={props.spec.alternate.href}>{props.spec.alternate.label}</a>
       </p>
-    </Shell>
+    </>
   );
 }
+
+// A form page's text and links around the form never change and need no script: left to
+// the server (see server-rendered.ts).
+const Intro = RENDERS_STATIC_PARTS ? FormIntro : ServerRendered;
+const Links = RENDERS_STATIC_PARTS ? FormLinks : ServerRendered;
