@@ -24,14 +24,6 @@ function prepareHydration(): void {
   hydration._$HY ??= { events: [], completed: new WeakSet(), r: {}, fe() {} };
 }
 
-/** How a page opens its socket: `createLiveSocket` unless the page needs more. */
-interface StartOptions<S extends LiveSocket> {
-  /** Wait for the load event, for a page where nothing waits for the script (see entries/account.tsx). */
-  whenLoaded?: boolean;
-  /** Opens the page's socket (entries/sessions.tsx); `createLiveSocket()` by default. */
-  openSocket?: () => S;
-}
-
 function goLive<D extends PageData, S extends LiveSocket>(
   page: PageComponent<D, S>,
   root: HTMLElement,
@@ -48,32 +40,45 @@ function goLive<D extends PageData, S extends LiveSocket>(
   }, root);
 }
 
-/** Makes the page live. */
-export function startPage<D extends PageData>(
-  page: PageComponent<D>,
-  options?: StartOptions<LiveSocket>,
-): void;
-export function startPage<D extends PageData, S extends LiveSocket>(
-  page: PageComponent<D, S>,
-  options: StartOptions<S> & { openSocket: () => S },
-): void;
-export function startPage<D extends PageData, S extends LiveSocket>(
-  page: PageComponent<D, S>,
-  options: StartOptions<S> = {},
-): void {
-  // Without `openSocket`, S is LiveSocket (the first signature), which createLiveSocket opens.
-  const openSocket = options.openSocket ?? (createLiveSocket as () => S);
+/**
+ * The page's root and data; null when either is missing (the server's markup then stays as
+ * it is, still working).
+ */
+function readPage<D extends PageData>(): { root: HTMLElement; data: D } | null {
   const root = document.getElementById('app');
   // The server sends each page with its own entry, so the data is this page's kind.
   const data = readPageData() as D | null;
-  if (!root || !data) return;
+  if (!root || !data) return null;
   if (import.meta.hot) developPage(root, import.meta.hot);
-  if (!options.whenLoaded) {
-    goLive(page, root, data, openSocket);
-    return;
-  }
+  return { root, data };
+}
+
+/** Makes the page live at once: for the form pages, where the person may already be typing. */
+export function startPage<D extends PageData>(page: PageComponent<D>): void {
+  const found = readPage<D>();
+  if (found) goLive(page, found.root, found.data, createLiveSocket);
+}
+
+/**
+ * Makes the page live once it has loaded, for a page where nothing waits for the script (see
+ * entries/account.tsx). Two functions rather than an option, so the form pages' script, which
+ * goes live at once, carries none of this. `openSocket`: how the page opens its socket, for a
+ * page that needs more than `createLiveSocket` gives (entries/sessions.tsx).
+ */
+export function startPageWhenLoaded<D extends PageData>(page: PageComponent<D>): void;
+export function startPageWhenLoaded<D extends PageData, S extends LiveSocket>(
+  page: PageComponent<D, S>,
+  openSocket: () => S,
+): void;
+export function startPageWhenLoaded<D extends PageData, S extends LiveSocket>(
+  page: PageComponent<D, S>,
+  // Without it, S is LiveSocket (the first signature), which createLiveSocket opens.
+  openSocket = createLiveSocket as () => S,
+): void {
+  const found = readPage<D>();
+  if (!found) return;
   // Outside the load event's handlers, whose time the event includes.
-  const later = () => setTimeout(goLive, 0, page, root, data, openSocket);
+  const later = () => setTimeout(goLive, 0, page, found.root, found.data, openSocket);
   if (document.readyState === 'complete') later();
   else addEventListener('load', later, { once: true });
 }
