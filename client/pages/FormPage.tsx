@@ -29,7 +29,7 @@ export function FormPage(props: PageProps<FormPageData>) {
       signedInEmail={props.data.signedInEmail}
       path={spec().action}
     >
-      {props.data.intro && <Intro text={props.data.intro} />}
+      <Intro text={props.data.intro} />
       <LiveForm
         spec={spec()}
         socket={props.socket}
@@ -47,9 +47,9 @@ export function FormPage(props: PageProps<FormPageData>) {
   );
 }
 
-/** What the form does, above its fields (PageData's `intro`). */
-function FormIntro(props: { text: string }) {
-  return <p class="form-intro">{props.text}</p>;
+/** What the form does, above its fields (PageData's `intro`), for the forms that say it. */
+function FormIntro(props: { text: string | undefined }) {
+  return props.text && <p class="form-intro">{props.text}</p>;
 }
 
 /** The links under the form: its `links`, then its `alternate` ("New here? Create an account"). */
