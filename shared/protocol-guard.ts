@@ -33,21 +33,21 @@ const isRef: Check = (value) => Number.isSafeInteger(value) && (value as number)
  * `__proto__`, `prototype` and `constructor` (it drops them from its output), so they pass.
  */
 const SKIPPED_KEYS = ['__proto__', 'prototype', 'constructor'];
-const isFieldErrors: Check = (value) => {
-  if (!isObject(value)) return false;
-  for (const key in value) {
-    if (!Object.hasOwn(value, key) || SKIPPED_KEYS.includes(key)) continue;
-    if (!(FIELD_NAMES as readonly string[]).includes(key) || !isString(value[key])) return false;
-  }
-  return true;
-};
+const isFieldErrors: Check = (value) =>
+  isObject(value) &&
+  Object.keys(value).every(
+    (key) =>
+      SKIPPED_KEYS.includes(key) ||
+      ((FIELD_NAMES as readonly string[]).includes(key) && isString(value[key])),
+  );
 
-/** `v.strictObject(shape)`: every key of the shape present and valid, and no other key. */
-function isExactly(value: Record<string, unknown>, shape: Shape): boolean {
-  for (const key in shape) if (!(key in value) || !shape[key]?.(value[key])) return false;
-  for (const key in value) if (!Object.hasOwn(shape, key)) return false;
-  return true;
-}
+/**
+ * `v.strictObject(shape)`: every key of the shape present and valid, and no other key but
+ * `checked`, one the caller checked already (a message's `type`, whose value chose the shape).
+ */
+const isExactly = (value: Record<string, unknown>, shape: Shape, checked?: string): boolean =>
+  Object.keys(shape).every((key) => key in value && shape[key]?.(value[key])) &&
+  Object.keys(value).every((key) => key === checked || Object.hasOwn(shape, key));
 
 /** The server messages every page takes: all but `sessions`, which a page has to ask for. */
 export type PageMessage = Exclude<ServerMessage, { type: 'sessions' }>;
@@ -55,30 +55,27 @@ export type PageMessage = Exclude<ServerMessage, { type: 'sessions' }>;
 export type SessionsMessage = Extract<ServerMessage, { type: 'sessions' }>;
 
 /**
- * One shape per `type`, as the variants of `ServerMessage` list them (`sessions` aside).
- * `type` itself is checked by the lookup (its value is the key that chose the shape).
+ * One shape per `type`, as the variants of `ServerMessage` list them (`sessions` aside),
+ * but `type` itself, which the lookup checks (its value is the key that chose the shape).
  */
 const PAGE_SHAPES: Readonly<Record<PageMessage['type'], Shape>> = {
-  validated: { type: isString, ref: isRef, errors: isFieldErrors },
-  accepted: { type: isString, ref: isRef, handoff: isString },
+  validated: { ref: isRef, errors: isFieldErrors },
+  accepted: { ref: isRef, handoff: isString },
   refused: {
-    type: isString,
     ref: isRef,
     code: isString,
     message: isString,
     errors: isFieldErrors,
   },
   error: {
-    type: isString,
     ref: (value) => value === null || isRef(value),
     code: isString,
     message: isString,
   },
   'session-ended': {
-    type: isString,
     reason: (value) => (SESSION_END_REASONS as readonly unknown[]).includes(value),
   },
-  'signed-in': { type: isString },
+  'signed-in': {},
 };
 
 /**
@@ -92,7 +89,7 @@ const PAGE_SHAPES: Readonly<Record<PageMessage['type'], Shape>> = {
 export function isPageMessage(value: unknown): value is PageMessage {
   if (!isObject(value) || typeof value.type !== 'string' || !Object.hasOwn(PAGE_SHAPES, value.type))
     return false;
-  return isExactly(value, PAGE_SHAPES[value.type as PageMessage['type']]);
+  return isExactly(value, PAGE_SHAPES[value.type as PageMessage['type']], 'type');
 }
 
 const isNumber: Check = (value) => typeof value === 'number' && !Number.isNaN(value);
@@ -107,14 +104,13 @@ const SESSION_VIEW: Shape = {
 const isSessionView: Check = (value) => isObject(value) && isExactly(value, SESSION_VIEW);
 
 const SESSIONS_SHAPE: Shape = {
-  type: isString,
   ref: (value) => value === null || isRef(value),
   sessions: (value) => Array.isArray(value) && value.every(isSessionView),
 };
 
 /** True when `value` is a `sessions` message: what the schema accepts with that type. */
 export function isSessionsMessage(value: unknown): value is SessionsMessage {
-  return isObject(value) && value.type === 'sessions' && isExactly(value, SESSIONS_SHAPE);
+  return isObject(value) && value.type === 'sessions' && isExactly(value, SESSIONS_SHAPE, 'type');
 }
 
 /**

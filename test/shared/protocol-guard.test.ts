@@ -255,6 +255,10 @@ describe.each(GUARDS)('%s', (_name, guard, expected) => {
     ['a sessions push', '{"type":"sessions","ref":null,"sessions":[]}'],
     ['a sessions answer', '{"type":"sessions","ref":3,"sessions":[]}'],
     ['a sessions message with a stray key', '{"type":"sessions","ref":3,"sessions":[],"x":1}'],
+    [
+      'a session with a type key',
+      '{"type":"sessions","ref":null,"sessions":[{"type":"x","handle":"h","device":"d","ip":"","signedInAt":1,"lastActiveAt":2,"current":true}]}',
+    ],
   ])('agrees with the schema on %s', (_name, json) => {
     const frame: unknown = JSON.parse(json);
     expect(guard(frame)).toBe(expected(frame));
