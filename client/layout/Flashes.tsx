@@ -31,12 +31,16 @@ export function Flashes(props: { initialFlash: readonly FlashData[] }) {
 
 function Flash(props: { flash: FlashData; onDismiss: () => void }) {
   const [shown, setShown] = createSignal(true);
+  // A message never changes: its parts are read once, into plain values (no effects for them).
+  const kind = `flash flash-${props.flash.kind}`;
+  const role = props.flash.kind === 'error' ? 'alert' : 'status';
+  const text = props.flash.text;
   return (
     <>
       {shown() && (
-        <div class={`flash flash-${props.flash.kind}`}>
-          <p class="flash-text" role={props.flash.kind === 'error' ? 'alert' : 'status'}>
-            {props.flash.text}
+        <div class={kind}>
+          <p class="flash-text" role={role}>
+            {text}
           </p>
           <button
             type="button"
