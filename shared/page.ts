@@ -38,14 +38,15 @@ export type PagePath = '/account' | FormAction | typeof TWO_FACTOR_PATH;
 export const TWO_FACTOR_PATH = '/account/two-factor';
 
 /**
- * Where the two-factor page's forms post (plain forms: server/http/two-factor.ts).
- * `@__PURE__`: a call the bundler would otherwise keep in every page's script, used or not.
+ * Where the two-factor page's forms post (plain forms: server/http/two-factor.ts), under
+ * TWO_FACTOR_PATH. Written out rather than built from it, and `@__PURE__`: the bundler would
+ * otherwise keep the call and the templates in every page's script, used or not.
  */
 export const TWO_FACTOR_ACTIONS = /* @__PURE__ */ Object.freeze({
-  setup: `${TWO_FACTOR_PATH}/setup`,
-  confirm: `${TWO_FACTOR_PATH}/confirm`,
-  recoveryCodes: `${TWO_FACTOR_PATH}/recovery-codes`,
-  disable: `${TWO_FACTOR_PATH}/disable`,
+  setup: '/account/two-factor/setup',
+  confirm: '/account/two-factor/confirm',
+  recoveryCodes: '/account/two-factor/recovery-codes',
+  disable: '/account/two-factor/disable',
 } as const);
 
 /** What every page carries for its header, whichever page it is. */

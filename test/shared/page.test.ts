@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import { TWO_FACTOR_ACTIONS, TWO_FACTOR_PATH } from '../../shared/page.ts';
+
+describe('TWO_FACTOR_ACTIONS', () => {
+  it('are all under the two-factor page’s path, one level down, each its own', () => {
+    const actions = Object.values(TWO_FACTOR_ACTIONS);
+    for (const action of actions) expect(action).toMatch(/^\/account\/two-factor\/[a-z-]+$/);
+    expect(actions.every((action) => action.startsWith(`${TWO_FACTOR_PATH}/`))).toBe(true);
+    expect(new Set(actions).size).toBe(actions.length);
+  });
+});
