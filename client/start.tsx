@@ -24,12 +24,19 @@ function prepareHydration(): void {
   hydration._$HY ??= { events: [], completed: new WeakSet(), r: {}, fe() {} };
 }
 
+/**
+ * Hydrates the page the server rendered, with its data. A page without its root or data
+ * (not one the server rendered) keeps its markup as it is, still working.
+ */
 function goLive<D extends PageData, S extends LiveSocket>(
   page: PageComponent<D, S>,
-  root: HTMLElement,
-  data: D,
   openSocket: () => S,
 ): void {
+  const root = document.getElementById('app');
+  // The server sends each page with its own entry, so the data is this page's kind.
+  const data = readPageData() as D | null;
+  if (!root || !data) return;
+  if (import.meta.hot) developPage(root, import.meta.hot);
   // Hydration keeps the inputs, but the form's state starts from the page data: give it what
   // the person typed before this script ran, so the first check and submit send that.
   const initialValues = readTypedValues(root);
@@ -40,23 +47,9 @@ function goLive<D extends PageData, S extends LiveSocket>(
   }, root);
 }
 
-/**
- * The page's root and data; null when either is missing (the server's markup then stays as
- * it is, still working).
- */
-function readPage<D extends PageData>(): { root: HTMLElement; data: D } | null {
-  const root = document.getElementById('app');
-  // The server sends each page with its own entry, so the data is this page's kind.
-  const data = readPageData() as D | null;
-  if (!root || !data) return null;
-  if (import.meta.hot) developPage(root, import.meta.hot);
-  return { root, data };
-}
-
 /** Makes the page live at once: for the form pages, where the person may already be typing. */
 export function startPage<D extends PageData>(page: PageComponent<D>): void {
-  const found = readPage<D>();
-  if (found) goLive(page, found.root, found.data, createLiveSocket);
+  goLive(page, createLiveSocket);
 }
 
 /**
@@ -75,10 +68,8 @@ export function startPageWhenLoaded<D extends PageData, S extends LiveSocket>(
   // Without it, S is LiveSocket (the first signature), which createLiveSocket opens.
   openSocket = createLiveSocket as () => S,
 ): void {
-  const found = readPage<D>();
-  if (!found) return;
   // Outside the load event's handlers, whose time the event includes.
-  const later = () => setTimeout(goLive, 0, page, found.root, found.data, openSocket);
+  const later = () => setTimeout(goLive, 0, page, openSocket);
   if (document.readyState === 'complete') later();
   else addEventListener('load', later, { once: true });
 }
