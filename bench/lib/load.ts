@@ -13,7 +13,11 @@ import { percentile } from './stats.ts';
 
 export const CONNECTIONS = 10;
 
-/** What one browser presents when it redeems: its binding cookie and the page's Origin. */
+/** A desktop Chrome's User-Agent: every browser sends one, and Baton names the session's device by it. */
+export const BROWSER_USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+
+/** What one browser presents when it redeems: its binding cookie, the page's Origin and its User-Agent. */
 export interface Browserish {
   binding: string;
   headers(origin: string): Record<string, string>;
@@ -27,6 +31,7 @@ export function browserish(): Browserish {
       'content-type': 'application/x-www-form-urlencoded',
       cookie: `baton.bind=${binding}`,
       origin,
+      'user-agent': BROWSER_USER_AGENT,
     }),
   };
 }
