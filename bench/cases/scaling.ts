@@ -245,7 +245,7 @@ export async function scalingBenchmark(mode: Mode): Promise<Omit<BenchResult, 's
         target: null,
       }),
       row({
-        subject: 'redeem req/s, 1 instance',
+        subject: 'redeems/s (303s), 1 instance',
         baseline: 'the same on SQLite',
         batonFigure: `Redis ${figure(s['redis×1'], count)}`,
         baselineFigure: `SQLite ${figure(s['sqlite×1'], count)}`,
@@ -254,7 +254,7 @@ export async function scalingBenchmark(mode: Mode): Promise<Omit<BenchResult, 's
         target: null,
       }),
       row({
-        subject: 'redeem req/s, 2 instances',
+        subject: 'redeems/s (303s), 2 instances',
         baseline: 'the same on SQLite (one file)',
         batonFigure: `Redis ${figure(s['redis×2'], count)}`,
         baselineFigure: `SQLite ${figure(s['sqlite×2'], count)}`,
@@ -263,7 +263,7 @@ export async function scalingBenchmark(mode: Mode): Promise<Omit<BenchResult, 's
         target: null,
       }),
       row({
-        subject: 'redeem req/s, 2 instances vs 1',
+        subject: 'redeems/s (303s), 2 instances vs 1',
         baseline: 'one instance on the same Redis',
         batonFigure: `×2 ${figure(s['redis×2'], count)}`,
         baselineFigure: `×1 ${figure(s['redis×1'], count)}`,
