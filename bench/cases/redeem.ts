@@ -13,7 +13,7 @@ import { ServerChild } from '../lib/child.ts';
 import { buildClient } from '../lib/client-build.ts';
 import { LEDGER_VARIANTS, ledgerExperiment } from '../lib/ledger-experiment.ts';
 import {
-  assertAllRedeemed,
+  assertRedeemed,
   browserish,
   CONNECTIONS,
   type LoadResult,
@@ -93,7 +93,7 @@ export async function redeemBenchmark(mode: Mode): Promise<Omit<BenchResult, 'se
         headers: browser.headers(target.url),
         amount,
       });
-      assertAllRedeemed(target.label, result);
+      assertRedeemed(target.label, result);
       return result;
     }
 
@@ -292,6 +292,20 @@ export async function redeemBenchmark(mode: Mode): Promise<Omit<BenchResult, 'se
         `forms are read with raw-body and the platform's URLSearchParams instead of @koa/bodyparser and qs ` +
         `(\`server/http/form-body.ts\`): Baton's forms are flat, and qs's nested syntax was about a twentieth ` +
         `of a redeem.`,
+      `**Against which baseline.** Until the time-ordered baseline was added, the target applied to the ` +
+        `UUID one, and full runs then gave 0.87x to 0.99x against it; the time-ordered baseline, which pays ` +
+        `nothing for random inserts, has never been met (about 0.6x in its first run). Run side by side on ` +
+        `one machine, this redeem and the one from before the sign-in features of that stop (return-to and ` +
+        `pending sign-in cookies, change kinds, remember me, device and handle: commit 2007178) cost the same ` +
+        `server CPU per redeem, so the drop was the baseline, not a regression. Since then a session's handle ` +
+        `comes from the pooled CSPRNG (a \`randomBytes\` call per sign-in was the largest item under ` +
+        `\`draftSession\`), device names are remembered per User-Agent (bowser's expressions ran over ` +
+        `every sign-in's User-Agent; this benchmark sends a browser's User-Agent, as browsers do), a ` +
+        `sign-in's notices share one close listener, and the redeem looks for the return-to and pending ` +
+        `sign-in cookies in the Cookie header before the cookies library parses for them. What is left ` +
+        `against this baseline is the work only Baton does: the second write (the ledger), opening the ` +
+        `handoff and sealing the flash (two AES-GCM contexts), the binding check, the third cookie and ` +
+        `the security headers.`,
     );
     return {
       id: 'redeem',

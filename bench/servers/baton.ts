@@ -7,6 +7,7 @@ import { createBaton } from '../../server/app.ts';
 import { createLogger } from '../../server/logger.ts';
 import { loadBuiltPages } from '../../server/pages/pages.ts';
 import type { Store } from '../../server/store/store.ts';
+import { isStoreUnavailable } from '../../server/store/unavailable.ts';
 import { CHEAP_ARGON2, type HostConfig, ROOMY_PASSWORD_CHECKS, UNLIMITED } from './config.ts';
 import type { Hosted } from './host.ts';
 import { listenLoopback } from './listen.ts';
@@ -14,11 +15,17 @@ import { openBenchStore } from './stores.ts';
 
 export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>): Promise<Hosted> {
   const opened = await openBenchStore(config.store);
-  const counters = { accepted: 0, refused: 0, sessionsWritten: 0 };
+  const counters = { accepted: 0, refused: 0, sessionsWritten: 0, unavailable: 0 };
   const count = (ok: boolean) => {
     if (ok) counters.accepted++;
     else counters.refused++;
     return ok;
+  };
+  // A store that does not answer in time makes the redeem answer 503: counted, so the
+  // parent can tell those 503s from any other.
+  const countUnavailable = (error: unknown): never => {
+    if (isStoreUnavailable(error)) counters.unavailable++;
+    throw error;
   };
   // Counts what the ledger says, so the parent can check every request was a fresh redeem.
   const store: Store = {
@@ -44,12 +51,13 @@ export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>)
     ping: () => opened.ping(),
     close: () => opened.close(),
     handoffs: {
-      consume: (id, expiresAt) => opened.handoffs.consume(id, expiresAt).then(count),
+      consume: (id, expiresAt) =>
+        opened.handoffs.consume(id, expiresAt).then(count, countUnavailable),
       redeem: (id, expiresAt, session, replaces, sealed) =>
         opened.handoffs.redeem(id, expiresAt, session, replaces, sealed).then((result) => {
           count(result === 'redeemed');
           return result;
-        }),
+        }, countUnavailable),
     },
   };
   // The origin is known once listening; the door and the form guard read the list per request.

@@ -55,6 +55,11 @@ export interface HostStats {
    * redeem writes its session with the ledger row instead, counted in `accepted`).
    */
   sessionsWritten?: number;
+  /**
+   * Redeems the store did not answer in time (Baton only): each is answered 503 with
+   * Retry-After and changes nothing (fail closed).
+   */
+  unavailable?: number;
   /** Open WebSocket connections. */
   sockets: number;
   /** process.cpuUsage() in microseconds, and a monotonic clock in ms, to compute utilization. */

@@ -17,7 +17,7 @@ import { startBareWs } from './ws-bare.ts';
 /** What every server kind gives the host: a server already listening on 127.0.0.1. */
 export interface Hosted {
   server: Server;
-  counters: { accepted: number; refused: number; sessionsWritten?: number };
+  counters: { accepted: number; refused: number; sessionsWritten?: number; unavailable?: number };
   /** The WebSocket server (or Baton's live socket), for counting connections. */
   wss?: { clients: { readonly size: number } } | WebSocketServer;
   createAccount?(email: string, password: string): Promise<string>;

@@ -120,7 +120,7 @@ export class SoakPerson {
     this.deps.tally.record('submit', Math.round(performance.now() - started));
     this.deps.tally.counts[form === 'signup' ? 'signUps' : 'logIns'] += 1;
     this.deps.tally.counts.formSignIns += 1;
-    this.deps.tally.counts.signIns += 1;
+    this.deps.tally.signedIn();
     return { kind: 'in', instance };
   }
 
@@ -194,7 +194,7 @@ export class SoakPerson {
       tally.sample(`a handoff was redeemed by none of its ${targets.length} copies`);
       return null;
     }
-    tally.counts.signIns += 1;
+    tally.signedIn();
     tally.counts.replaysRefused += refused;
     if (wins.length > 1) {
       tally.counts.doubleRedemptions += 1;

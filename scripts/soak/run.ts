@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Cluster, type Instance, startCluster } from '../../test/helpers/cluster.ts';
 import { deleteKeys, REDIS_URL } from '../../test/helpers/redis.ts';
 import { SoakPerson } from './browser.ts';
-import { type InstanceFigures, type SoakFigures, Tally } from './figures.ts';
+import { type InstanceFigures, type SoakFigures, type SoakWindow, Tally } from './figures.ts';
 
 export interface SoakOptions {
   /** How long to keep starting sign-ins, in seconds (1 to 3600). */
@@ -126,6 +126,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     browsers,
     overload,
     latency: run.tally.latency(),
+    windows: run.windows,
     errorSamples: run.tally.errorSamples,
     instances: run.memory.map((memory, i) => ({
       ...memory,
@@ -147,6 +148,8 @@ interface LoadResult {
   seconds: number;
   drainSeconds: number;
   memory: MemoryFigures[];
+  /** The load's figures window by window, judged by the targets. */
+  windows: SoakWindow[];
 }
 
 async function load(
@@ -228,7 +231,13 @@ async function load(
     const figures = memory[i];
     if (figures) figures.rssEndMb = readRssMb(instance);
   });
-  return { tally, seconds: loadSeconds, drainSeconds, memory };
+  return {
+    tally,
+    seconds: loadSeconds,
+    drainSeconds,
+    memory,
+    windows: tally.windows(started, Math.max(loadSeconds, 0.1)),
+  };
 }
 
 /** VmRSS of the instance's process in MB (Linux /proc), or null when it cannot be read. */

@@ -4,6 +4,7 @@
  * it was set by this exact host over HTTPS with Path=/ and no Domain, so a sibling
  * subdomain cannot plant or overwrite one.
  */
+import type Koa from 'koa';
 
 export interface CookieNames {
   /** The opaque session id (signed with the key ring); the data lives in the store. */
@@ -50,3 +51,12 @@ export function cookieAttributes(names: CookieNames) {
 
 /** How to read an unsigned cookie (the cookies library verifies a signature by default once keys are set). */
 export const UNSIGNED = Object.freeze({ signed: false });
+
+/**
+ * Whether this request's Cookie header can hold cookie `name` at all: a substring test, so
+ * the cookies library's parse (and the sealed box behind it) is skipped for the cookies
+ * most requests do not carry, such as the return-to and pending sign-in ones on a redeem.
+ */
+export function mayCarryCookie(ctx: Koa.Context, name: string): boolean {
+  return ctx.req.headers.cookie?.includes(`${name}=`) === true;
+}

@@ -74,33 +74,21 @@ export function announceSignIn(
   logger: Logger,
   response: ServerResponse,
 ): void {
-  const account = accountTopic(change.accountId);
-  publishAfter(response, events, { type: 'session-started', account }, logger);
-  if (change.binding !== null) {
-    publishAfter(response, events, { type: 'signed-in', binding: change.binding }, logger);
-  }
-  if (change.replaced !== null) {
-    publishAfter(
-      response,
-      events,
-      { type: 'ended', ref: change.replaced, reason: 'revoked' },
-      logger,
-    );
-  }
-}
-
-function publishAfter(
-  response: ServerResponse,
-  events: SessionEvents,
-  event: SessionEvent,
-  logger: Logger,
-): void {
+  const notices: SessionEvent[] = [
+    { type: 'session-started', account: accountTopic(change.accountId) },
+  ];
+  if (change.binding !== null) notices.push({ type: 'signed-in', binding: change.binding });
+  if (change.replaced !== null)
+    notices.push({ type: 'ended', ref: change.replaced, reason: 'revoked' });
+  // One listener for all of them: every sign-in comes this way.
   const publish = () => {
-    events
-      .publish(event)
-      .catch((error: unknown) =>
-        logger.warn({ err: error, event: event.type }, 'session notice not published'),
-      );
+    for (const event of notices) {
+      events
+        .publish(event)
+        .catch((error: unknown) =>
+          logger.warn({ err: error, event: event.type }, 'session notice not published'),
+        );
+    }
   };
   // 'close' follows a sent response, and an aborted one too.
   if (response.closed) publish();

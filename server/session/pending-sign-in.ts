@@ -13,7 +13,7 @@ import * as v from 'valibot';
 import type { KeyRing } from '../keys/keyring.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
 import { bindingMatches } from './binding.ts';
-import { type CookieNames, cookieAttributes, UNSIGNED } from './cookies.ts';
+import { type CookieNames, cookieAttributes, mayCarryCookie, UNSIGNED } from './cookies.ts';
 
 /** How long a code can be given after the password: long enough to open an app, or find a recovery code. */
 export const PENDING_SIGN_IN_MS = 5 * 60 * 1000;
@@ -81,7 +81,10 @@ export function createPendingSignIns(names: CookieNames, ring: KeyRing): Pending
     fromHeader: (header, binding, now) =>
       open(cookieFromHeader(header, names.pendingSignIn), binding, now),
     clear(ctx) {
-      if (ctx.cookies.get(names.pendingSignIn, UNSIGNED))
+      if (
+        mayCarryCookie(ctx, names.pendingSignIn) &&
+        ctx.cookies.get(names.pendingSignIn, UNSIGNED)
+      )
         ctx.cookies.set(names.pendingSignIn, null, attributes);
     },
   };

@@ -11,7 +11,7 @@ import type { PagePath } from '../../shared/page.ts';
 import { isPagePath } from '../accounts/outcome.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
-import { type CookieNames, cookieAttributes, UNSIGNED } from './cookies.ts';
+import { type CookieNames, cookieAttributes, mayCarryCookie, UNSIGNED } from './cookies.ts';
 
 /** How long a page waits to be returned to: long enough to sign in, or recover an account. */
 export const RETURN_TO_MS = 60 * 60 * 1000;
@@ -34,7 +34,7 @@ export interface ReturnTo {
 export function createReturnTo(names: CookieNames, ring: KeyRing): ReturnTo {
   const attributes = cookieAttributes(names);
   const clear = (ctx: Koa.Context) => {
-    if (ctx.cookies.get(names.returnTo, UNSIGNED))
+    if (mayCarryCookie(ctx, names.returnTo) && ctx.cookies.get(names.returnTo, UNSIGNED))
       ctx.cookies.set(names.returnTo, null, attributes);
   };
   return {
@@ -46,6 +46,7 @@ export function createReturnTo(names: CookieNames, ring: KeyRing): ReturnTo {
       ctx.cookies.set(names.returnTo, token, { ...attributes, maxAge: RETURN_TO_MS });
     },
     take(ctx, now) {
+      if (!mayCarryCookie(ctx, names.returnTo)) return null;
       const token = ctx.cookies.get(names.returnTo, UNSIGNED);
       if (!token) return null;
       clear(ctx);

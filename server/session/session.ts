@@ -6,11 +6,11 @@
  * at most once a minute per session (`autoCommit: false`, then `manuallyCommit` in guard):
  * a request costs a store write only when its session's `seenAt` is a minute old.
  */
-import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import createSession from 'koa-session';
 import { type Flash, OTHER_TAB_QUERY } from '../../shared/page.ts';
+import { randomBytesFast } from '../keys/random.ts';
 import type { SessionStore, SessionWrite } from '../store/store.ts';
 import { type CookieNames, cookieAttributes } from './cookies.ts';
 import { describeDevice } from './device.ts';
@@ -320,7 +320,8 @@ function signedInFields(ctx: Koa.Context, who: SignInFields, now: number): Sessi
     authAt: now,
     seenAt: now,
     remember: who.remember,
-    handle: randomBytes(16).toString('base64url'),
+    // From the pooled CSPRNG, like the session id: a randomBytes call per sign-in costs a job.
+    handle: randomBytesFast(16).toString('base64url'),
     device: describeDevice(ctx.get('user-agent')),
     ip: ctx.ip,
   };
