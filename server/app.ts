@@ -54,7 +54,7 @@ import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
 import { createFlashCookie } from './session/flash.ts';
 import { listSessions } from './session/listing.ts';
-import { createNewDeviceNotices, type NewDeviceNotices } from './session/new-device.ts';
+import { createNewDeviceNotices } from './session/new-device.ts';
 import { createPendingSignIns } from './session/pending-sign-in.ts';
 import { createReturnTo } from './session/return-to.ts';
 import {
@@ -144,13 +144,11 @@ export interface Baton {
   app: Koa;
   server: Server;
   live: LiveSocketServer;
-  /** The mail queue (`idle()` tells a test when every email has been handed over). */
-  mailer: Mailer;
   /**
-   * The new-device notices, decided after each sign-in's response (`idle()` tells a test
-   * when every one has been decided and its email queued).
+   * The mail queue. `idle()` tells a test when every email has been handed over, the
+   * new-device notices still being decided after a sign-in's response included.
    */
-  newDevices: NewDeviceNotices;
+  mailer: Mailer;
   /** Every route the server answers, the live socket's included (see http/route-list.ts). */
   routes: readonly ServerRoute[];
   /** Listens and resolves with the bound address (use port 0 in tests). */
@@ -391,8 +389,13 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     app,
     server,
     live,
-    mailer,
-    newDevices,
+    mailer: {
+      ...mailer,
+      async idle() {
+        await newDevices.idle();
+        await mailer.idle();
+      },
+    },
     routes: routesOf(router, [LIVE_PATH]),
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
