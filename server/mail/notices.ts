@@ -112,7 +112,7 @@ export function newDeviceNotice(context: NewDeviceContext): Email {
     subject: `New sign-in from ${device}`,
     blocks: [
       'Hello,',
-      `Your Baton account (${context.to}) was signed in to from ${device}, a browser that had not signed in to it before, on ${when(context.at)}, from the IP address ${context.ip}.`,
+      `Someone signed in to your Baton account (${context.to}) from ${device}, a browser that had not signed in to it before, on ${when(context.at)}, from the IP address ${context.ip}.`,
       'If it was you, there is nothing more to do.',
       'If it was not you, someone else knows your password. Sign that browser out on your sessions page, and change your password: changing it signs every other browser out of your account.',
       {

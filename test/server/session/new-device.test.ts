@@ -113,7 +113,7 @@ describe('the new-device notice', () => {
     expect(more).toEqual([]);
     expect(notice?.subject).toBe('New sign-in from Firefox on Windows');
     expect(notice?.text).toContain(
-      `Your Baton account (${email}) was signed in to from Firefox on Windows, a browser that had not signed in to it before, on Tue, 05 Mar 2024 10:00:00 GMT, from the IP address 127.0.0.1.`,
+      `Someone signed in to your Baton account (${email}) from Firefox on Windows, a browser that had not signed in to it before, on Tue, 05 Mar 2024 10:00:00 GMT, from the IP address 127.0.0.1.`,
     );
     expect(notice?.text).toContain('If it was not you, someone else knows your password.');
     expect(notice?.text).toContain(`Review your sessions:\n${server.origin}/account/sessions`);
