@@ -10,14 +10,19 @@
  */
 import type { Redis } from 'ioredis';
 import { defineScript } from './redis-script.ts';
-import { KNOWN_DEVICES_LIMIT, type KnownDeviceStore } from './store.ts';
+import {
+  KNOWN_DEVICE_SEEN_RESOLUTION_MS,
+  KNOWN_DEVICES_LIMIT,
+  type KnownDeviceStore,
+} from './store.ts';
 
 /** The sorted set of an account's known browsers; DELETE_ACCOUNT (redis.ts) builds the same key. */
 const knownDevicesKey = (prefix: string, accountId: string) =>
   `${prefix}known-devices:${accountId}`;
 
 /**
- * KEYS: account hash, known-devices set. ARGV: digest, seen at (ms), how many to keep.
+ * KEYS: account hash, known-devices set. ARGV: digest, seen at (ms), how many to keep, how
+ * old a sighting must be to move on (ms).
  * Returns 1 when the digest was filed now, 0 when it was known or there is no account (a
  * sign-in racing the account's deletion must not leave a set behind it). GT: the last
  * sighting only moves forward, whatever the instances' clocks; CH is not asked for, so
@@ -25,6 +30,10 @@ const knownDevicesKey = (prefix: string, accountId: string) =>
  */
 const REMEMBER = `
 if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+local seen = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if seen and tonumber(ARGV[2]) - tonumber(seen) < tonumber(ARGV[4]) then
   return 0
 end
 local added = redis.call('ZADD', KEYS[2], 'GT', ARGV[2], ARGV[1])
@@ -44,6 +53,7 @@ export function redisKnownDevices(client: Redis, prefix: string): KnownDeviceSto
         digest,
         String(at),
         String(KNOWN_DEVICES_LIMIT),
+        String(KNOWN_DEVICE_SEEN_RESOLUTION_MS),
       );
       return added === 1;
     },

@@ -314,6 +314,12 @@ export interface MailboxStore {
 
 /** How many browsers `KnownDeviceStore` remembers per account; remembering one more drops the least recently seen. */
 export const KNOWN_DEVICES_LIMIT = 50;
+/**
+ * How often a known browser's last sighting moves on: at most once a day, so a sign-in from
+ * a browser the account knows writes nothing (which of 50 browsers was seen longest ago is
+ * not a question of hours).
+ */
+export const KNOWN_DEVICE_SEEN_RESOLUTION_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The browsers each account has signed in from, for the new-device notice
@@ -323,7 +329,8 @@ export const KNOWN_DEVICES_LIMIT = 50;
 export interface KnownDeviceStore {
   /**
    * Notes that the browser `digest` signed in to the account at `at` (ms), in one atomic
-   * step: files it if absent (or moves its last sighting on), then keeps only the
+   * step: files it if absent (or moves its last sighting on, when that is
+   * `KNOWN_DEVICE_SEEN_RESOLUTION_MS` old), then keeps only the
    * `KNOWN_DEVICES_LIMIT` most recently seen. Resolves true for the one caller that filed
    * it, however many race on any instance; false when it was known already, or when the
    * account does not exist (nothing is filed for it then).

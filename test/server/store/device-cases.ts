@@ -6,7 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type Account, KNOWN_DEVICES_LIMIT } from '../../../server/store/store.ts';
+import {
+  type Account,
+  KNOWN_DEVICE_SEEN_RESOLUTION_MS,
+  KNOWN_DEVICES_LIMIT,
+} from '../../../server/store/store.ts';
+
+const DAY = KNOWN_DEVICE_SEEN_RESOLUTION_MS;
+
 import type { StoreHarness } from './store-suite.ts';
 
 export function describeDeviceCases(harness: StoreHarness): void {
@@ -48,15 +55,28 @@ export function describeDeviceCases(harness: StoreHarness): void {
       const at = now();
       for (let i = 0; i < KNOWN_DEVICES_LIMIT; i += 1)
         await store().devices.remember(account.id, `digest-${i}`, at + i);
-      // digest-0 signs in again: now the most recently seen, so digest-1 is the oldest.
-      expect(await store().devices.remember(account.id, 'digest-0', at + 100)).toBe(false);
+      // digest-0 signs in again a day later: now the most recently seen, so digest-1 is the oldest.
+      expect(await store().devices.remember(account.id, 'digest-0', at + DAY)).toBe(false);
 
-      expect(await store().devices.remember(account.id, 'digest-new', at + 101)).toBe(true);
+      expect(await store().devices.remember(account.id, 'digest-new', at + DAY + 1)).toBe(true);
 
       expect(await store().devices.count(account.id)).toBe(KNOWN_DEVICES_LIMIT);
-      expect(await store().devices.remember(account.id, 'digest-0', at + 102)).toBe(false);
-      expect(await store().devices.remember(account.id, 'digest-2', at + 103)).toBe(false);
-      expect(await store().devices.remember(account.id, 'digest-1', at + 104)).toBe(true);
+      expect(await store().devices.remember(account.id, 'digest-0', at + DAY + 2)).toBe(false);
+      expect(await store().devices.remember(account.id, 'digest-2', at + DAY + 3)).toBe(false);
+      expect(await store().devices.remember(account.id, 'digest-1', at + DAY + 4)).toBe(true);
+    });
+
+    it("moves a known browser's last sighting on at most once a day", async () => {
+      const account = await newAccount();
+      const at = now();
+      for (let i = 0; i < KNOWN_DEVICES_LIMIT; i += 1)
+        await store().devices.remember(account.id, `digest-${i}`, at + i);
+      // Seen again within the day: its sighting stays, so it is still the oldest.
+      expect(await store().devices.remember(account.id, 'digest-0', at + DAY - 1)).toBe(false);
+
+      expect(await store().devices.remember(account.id, 'digest-new', at + DAY)).toBe(true);
+
+      expect(await store().devices.remember(account.id, 'digest-0', at + DAY + 1)).toBe(true);
     });
 
     it('says "new" to exactly one of 20 sign-ins from one new browser racing on two instances', async () => {
