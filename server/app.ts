@@ -54,6 +54,7 @@ import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
 import { createFlashCookie } from './session/flash.ts';
 import { listSessions } from './session/listing.ts';
+import { createNewDeviceNotices } from './session/new-device.ts';
 import { createPendingSignIns } from './session/pending-sign-in.ts';
 import { createReturnTo } from './session/return-to.ts';
 import {
@@ -143,7 +144,10 @@ export interface Baton {
   app: Koa;
   server: Server;
   live: LiveSocketServer;
-  /** The mail queue (`idle()` tells a test when every email has been handed over). */
+  /**
+   * The mail queue. `idle()` tells a test when every email has been handed over, the
+   * new-device notices still being decided after a sign-in's response included.
+   */
   mailer: Mailer;
   /** Every route the server answers, the live socket's included (see http/route-list.ts). */
   routes: readonly ServerRoute[];
@@ -235,6 +239,12 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     schedule: options.mailQueue?.schedule,
   });
   const mail = createAccountMail({ mailer, origin: () => firstOrigin(options.origins), now });
+  const newDevices = createNewDeviceNotices({
+    devices: store.devices,
+    accounts: store.accounts,
+    mail,
+    logger: options.logger,
+  });
   const forms: FormDeps = {
     store,
     hasher,
@@ -277,7 +287,15 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   };
   addPageRoutes(router, pageDeps);
   addTwoFactorRoutes(router, { ...pageDeps, twoFactor, mail });
-  addActionRoutes(router, { ...pageDeps, forms, events, names, timeouts, logger: options.logger });
+  addActionRoutes(router, {
+    ...pageDeps,
+    forms,
+    events,
+    names,
+    timeouts,
+    newDevices,
+    logger: options.logger,
+  });
   addSessionsRoutes(router, { ...pageDeps, events, names, timeouts });
   router.get('/healthz', healthCheck(store, options.logger));
   if (mailConfig.url.kind === 'mailbox' && !options.production) {
@@ -297,6 +315,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
       flash,
       events,
       pendingSignIns,
+      newDevices,
       logger: options.logger,
       now,
     }),
@@ -370,7 +389,13 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     app,
     server,
     live,
-    mailer,
+    mailer: {
+      ...mailer,
+      async idle() {
+        await newDevices.idle();
+        await mailer.idle();
+      },
+    },
     routes: routesOf(router, [LIVE_PATH]),
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
@@ -392,6 +417,8 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
           for (const ws of live.clients) ws.terminate();
         },
       });
+      // The sign-ins just answered may still queue their notices.
+      await newDevices.idle();
       await mailer.close({ graceMs: Math.min(graceMs, 1_000) });
     },
   };

@@ -34,6 +34,7 @@ export async function startBaton(config: Extract<HostConfig, { kind: 'baton' }>)
     twoFactor: opened.twoFactor,
     passkeys: opened.passkeys,
     challenges: opened.challenges,
+    devices: opened.devices,
     sessions: {
       get: (key) => opened.sessions.get(key),
       set: (key, data, ttlMs) => {

@@ -329,6 +329,25 @@ function signedIn(account: Account, welcome: Flash, remember = false): Accepted 
   };
 }
 
+/**
+ * A new account's first sign-in: as `signedIn`, and its browser is filed as known without a
+ * new-device email (the person who made the account is right there).
+ */
+function signedUp(account: Account): Accepted {
+  return {
+    ok: true,
+    change: {
+      kind: 'sign-in',
+      accountId: account.id,
+      credentialVersion: account.credentialVersion,
+      remember: false,
+      signUp: true,
+    },
+    destination: '/account',
+    flash: [WELCOME_NEW],
+  };
+}
+
 async function logIn(
   deps: FormDeps,
   email: string,
@@ -372,7 +391,7 @@ async function signUp(
     const hash = await pass.run(() => deps.hasher.hash(password));
     const account = await deps.store.accounts.create(email, hash);
     if (!account) return signUpAgain(deps, email, password, who, pass);
-    return signedIn(account, WELCOME_NEW);
+    return signedUp(account);
   });
 }
 
@@ -398,6 +417,8 @@ async function signUpAgain(
   // An account that asks for a code is no sign-up just sent again: it is taken, as below.
   const fresh = checked.ok && !checked.waitsForCode;
   if (fresh && Date.now() - checked.account.createdAt < RESUBMIT_WINDOW_MS) {
+    // A sign-in, not `signedUp`: anyone holding the password could send a sign-up again,
+    // so a browser new to the account still gets the account a notice.
     return signedIn(checked.account, WELCOME_NEW);
   }
   if (!checked.ok && checked.code === 'rate.limited') return checked;

@@ -12,6 +12,8 @@ import { type Flash, type PagePath, SESSIONS_PATH, TWO_FACTOR_PATH } from '../..
  * - `sign-in`: a new session for the account (a new session id), for a browser session or,
  *   with `remember`, for REMEMBER_DAYS. `credentialVersion` is the account's when the form
  *   was accepted: a handoff sealed before a password change or a deletion does not redeem.
+ *   A browser new to the account gets the account a notice (session/new-device.ts), unless
+ *   `signUp`: the account was made in it.
  * - `confirm`: the person proved who they are again; the session's time of last
  *   authentication moves to now (sudo mode counts from it). Same check of credentials.
  * - `sign-out`: this session ends and its live sockets close.
@@ -21,7 +23,14 @@ import { type Flash, type PagePath, SESSIONS_PATH, TWO_FACTOR_PATH } from '../..
  *   minutes (session/pending-sign-in.ts), and its sign-in then carries these fields.
  */
 export type SessionChange =
-  | { kind: 'sign-in'; accountId: string; credentialVersion: number; remember: boolean }
+  | {
+      kind: 'sign-in';
+      accountId: string;
+      credentialVersion: number;
+      remember: boolean;
+      /** Set by a sign-up only: its browser is filed as known without a new-device email. */
+      signUp?: true;
+    }
   | { kind: 'confirm'; accountId: string; credentialVersion: number }
   | { kind: 'sign-out' }
   | { kind: 'none' }

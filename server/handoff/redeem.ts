@@ -31,6 +31,7 @@ import { type BindingCookie, bindingMatches } from '../session/binding.ts';
 import type { CookieNames } from '../session/cookies.ts';
 import { announceSignIn, type SessionEvents } from '../session/events.ts';
 import type { FlashCookie } from '../session/flash.ts';
+import type { NewDeviceNotices } from '../session/new-device.ts';
 import type { PendingSignIns } from '../session/pending-sign-in.ts';
 import type { ReturnTo } from '../session/return-to.ts';
 import {
@@ -93,6 +94,8 @@ export interface RedeemOptions {
   events: SessionEvents;
   /** Where a sign-in waiting for its authentication code is kept. */
   pendingSignIns: PendingSignIns;
+  /** Told of every sign-in, after the response, to email the account about a new browser. */
+  newDevices: NewDeviceNotices;
   logger: Logger;
   now?: () => number;
 }
@@ -208,6 +211,17 @@ async function signIn(
   // The handoff carries the binding's hash, which is what the other tabs' sockets are filed by.
   const signedIn = { binding: claims.bind, replaced: draft.replaces, accountId };
   announceSignIn(options.events, signedIn, options.logger, ctx.res);
+  options.newDevices.signedIn(
+    {
+      accountId,
+      binding: claims.bind,
+      userAgent: ctx.get('user-agent'),
+      ip: ctx.ip,
+      at: now,
+      signUp: change.signUp === true,
+    },
+    ctx.res,
+  );
   return { ok: true, destination: options.returnTo.take(ctx, now) ?? claims.dest };
 }
 

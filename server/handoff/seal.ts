@@ -35,6 +35,8 @@ export const SealedChange = v.variant('kind', [
      * socket had no session (and in handoffs sealed before this field existed).
      */
     session: v.optional(v.string()),
+    /** A sign-up's: its browser is filed as known, without a new-device email. */
+    signUp: v.optional(v.literal(true)),
   }),
   v.strictObject({
     kind: v.literal('confirm'),
@@ -73,6 +75,7 @@ export function sealedChange(change: SessionChange, sessionRef: string | null): 
         credentialVersion: change.credentialVersion,
         remember: change.remember,
         ...(sessionRef !== null && { session: sessionRef }),
+        ...(change.signUp && { signUp: true }),
       };
     case 'confirm':
       if (sessionRef === null) throw new Error('A confirm outcome needs a signed-in session');

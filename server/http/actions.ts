@@ -16,6 +16,7 @@ import { hashBinding } from '../handoff/seal.ts';
 import type { Logger } from '../logger.ts';
 import type { CookieNames } from '../session/cookies.ts';
 import { announceSignIn, type SessionEvents } from '../session/events.ts';
+import type { NewDeviceNotices } from '../session/new-device.ts';
 import {
   confirmSession,
   currentAccountId,
@@ -41,6 +42,8 @@ export interface ActionDeps extends PageDeps {
   logger: Logger;
   /** How long a session signed in here lasts (remembered or not). */
   timeouts: SessionTimeouts;
+  /** Told of every sign-in, after the response, to email the account about a new browser. */
+  newDevices: NewDeviceNotices;
 }
 
 /** What /login says after `POST /logout`. */
@@ -93,13 +96,22 @@ async function applyAccepted(
       const replaced = await signIn(ctx, who, now, deps.timeouts);
       deps.pendingSignIns.clear(ctx);
       deps.flash.set(ctx, outcome.flash);
-      const binding = deps.binding.read(ctx);
-      const signedIn = {
-        binding: binding ? hashBinding(binding) : null,
-        replaced,
-        accountId: change.accountId,
-      };
+      // A browser that posted without a binding cookie gets one now, with its session: it
+      // is new to the account (nothing tells it apart from any other), and known next time
+      // if it keeps cookies. A client that never keeps them, as a script replaying a stolen
+      // password would not, gets the account a notice at every sign-in.
+      const binding = hashBinding(deps.binding.ensure(ctx));
+      const signedIn = { binding, replaced, accountId: change.accountId };
       announceSignIn(deps.events, signedIn, deps.logger, ctx.res);
+      const sighting = {
+        accountId: change.accountId,
+        binding,
+        userAgent: ctx.get('user-agent'),
+        ip: ctx.ip,
+        at: now,
+        signUp: change.signUp === true,
+      };
+      deps.newDevices.signedIn(sighting, ctx.res);
       return deps.returnTo.take(ctx, now) ?? destination;
     }
     case 'confirm': {

@@ -4,7 +4,12 @@
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
 import { loginLinkEmail, passwordResetEmail } from './link-emails.ts';
-import { accountDeletedNotice, passwordChangedNotice, twoFactorDisabledNotice } from './notices.ts';
+import {
+  accountDeletedNotice,
+  newDeviceNotice,
+  passwordChangedNotice,
+  twoFactorDisabledNotice,
+} from './notices.ts';
 import type { Mailer } from './queue.ts';
 
 export interface AccountMail {
@@ -18,6 +23,11 @@ export interface AccountMail {
   loginLink(to: string, token: string): void;
   /** Queues the "Your Baton account was deleted" notice to the address the account had. */
   accountDeleted(to: string): void;
+  /**
+   * Queues the "New sign-in from <device>" notice: a browser that never signed in to the
+   * account before did, at `at` (ms), from `ip`.
+   */
+  newDevice(to: string, signIn: { device: string; ip: string; at: number }): void;
 }
 
 export interface AccountMailOptions {
@@ -47,6 +57,9 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
     },
     accountDeleted(to) {
       options.mailer.send(accountDeletedNotice({ to, origin: options.origin(), at: now() }));
+    },
+    newDevice(to, signIn) {
+      options.mailer.send(newDeviceNotice({ to, origin: options.origin(), ...signIn }));
     },
   };
 }

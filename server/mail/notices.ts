@@ -2,6 +2,8 @@
  * The notices Baton emails about an account: short, in plain words, each saying what
  * happened, when, and what to do if it was not the account's owner.
  */
+import { SESSIONS_PATH } from '../../shared/page.ts';
+import { UNKNOWN_DEVICE } from '../session/device.ts';
 import { absoluteLink, composeEmail, type Email } from './email.ts';
 
 /** Where a notice is going and what it can link to. */
@@ -78,6 +80,46 @@ export function accountDeletedNotice(context: NoticeContext): Email {
       'If you deleted it, there is nothing more to do.',
       'If it was not you, someone else knew your password. You can create an account with this address again, with a new password.',
       { label: 'Create an account', href: absoluteLink(context.origin, '/signup') },
+      SIGNATURE,
+    ],
+  });
+}
+
+/** What the new-device notice says about the sign-in. */
+export interface NewDeviceContext extends NoticeContext {
+  /** The browser, readable ("Chrome on Linux": session/device.ts). */
+  device: string;
+  /** The client IP it signed in from. */
+  ip: string;
+}
+
+/** "Chrome on Linux" as it reads in the middle of a sentence ("an unknown browser"). */
+function inSentence(device: string): string {
+  return device === UNKNOWN_DEVICE ? device.toLowerCase() : device;
+}
+
+/**
+ * "New sign-in from Chrome on Linux": sent when a browser that never signed in to the
+ * account before does (session/new-device.ts). It links to the sessions page, where the
+ * person sees that browser and can sign it out; if it was not them, someone has the
+ * password, and changing it signs every other browser out.
+ */
+export function newDeviceNotice(context: NewDeviceContext): Email {
+  const device = inSentence(context.device);
+  return composeEmail({
+    to: context.to,
+    kind: 'new-device',
+    subject: `New sign-in from ${device}`,
+    blocks: [
+      'Hello,',
+      `Someone signed in to your Baton account (${context.to}) from ${device}, a browser that had not signed in to it before, on ${when(context.at)}, from the IP address ${context.ip}.`,
+      'If it was you, there is nothing more to do.',
+      'If it was not you, someone else knows your password. Sign that browser out on your sessions page, and change your password: changing it signs every other browser out of your account.',
+      {
+        label: 'Review your sessions',
+        href: absoluteLink(context.origin, SESSIONS_PATH),
+      },
+      { label: 'Change your password', href: absoluteLink(context.origin, '/change-password') },
       SIGNATURE,
     ],
   });

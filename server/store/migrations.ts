@@ -161,6 +161,22 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 7,
+    name: 'the browsers each account has signed in from (new-device notices)',
+    // A row per account and browser digest (never the binding cookie nor its hash), with
+    // when it was last seen: the store keeps the most recently seen few per account, by the
+    // index. Rows go with their account (ON DELETE CASCADE; the delete names them too).
+    up: `
+      CREATE TABLE known_devices (
+        account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        digest TEXT NOT NULL,
+        seen_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, digest)
+      ) WITHOUT ROWID;
+      CREATE INDEX known_devices_by_seen ON known_devices (account_id, seen_at);
+    `,
+  },
 ]);
 
 /** Thrown when a file was written by a newer Baton whose schema this one cannot read. */

@@ -31,7 +31,13 @@ export interface OpenedStore {
 export interface OpenStoreOptions {
   /** How long to wait for Redis to answer at start before giving up. Default 5 s. */
   readyTimeoutMs?: number;
+  /** The clock that wait is measured by (`Date.now` by default; tests pass their own). */
+  now?: () => number;
+  /** Waits `ms` between two pings (a real timer by default; tests pass their own). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const DEFAULT_READY_TIMEOUT_MS = 5_000;
 const READY_RETRY_MS = 250;
@@ -69,7 +75,11 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     const target = parseRedisStoreUrl(url);
     const store = openRedisStore(target);
     try {
-      await untilAnswering(store, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+      await untilAnswering(store, {
+        timeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+        now: options.now ?? Date.now,
+        sleep: options.sleep ?? realSleep,
+      });
       const events = await openRedisSessionEvents(target);
       return { store, events, limiterFactory: redisLimiterFactory(store) };
     } catch (error) {
@@ -84,15 +94,18 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 }
 
 /** Pings until Redis answers, so an instance started just before its Redis still comes up. */
-async function untilAnswering(store: RedisStore, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function untilAnswering(
+  store: RedisStore,
+  wait: { timeoutMs: number; now: () => number; sleep: (ms: number) => Promise<void> },
+): Promise<void> {
+  const deadline = wait.now() + wait.timeoutMs;
   for (;;) {
     try {
       await store.ping();
       return;
     } catch (error) {
-      if (Date.now() + READY_RETRY_MS >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, READY_RETRY_MS));
+      if (wait.now() + READY_RETRY_MS >= deadline) throw error;
+      await wait.sleep(READY_RETRY_MS);
     }
   }
 }

@@ -20,7 +20,8 @@
  *                            (redis-mailbox.ts)
  *
  * Authenticator apps and recovery codes (redis-two-factor.ts), passkeys and their challenges
- * (redis-passkeys.ts) keep their keys under the same prefix; those modules list them.
+ * (redis-passkeys.ts) and the browsers each account has signed in from (redis-devices.ts)
+ * keep their keys under the same prefix; those modules list them.
  *
  * Redis expires keys on its own clock, so there is nothing to sweep. The two account keys
  * are written by one Lua script; on a Redis Cluster they would need a shared hash tag, which
@@ -36,6 +37,7 @@ import {
   RedisUnavailableError,
   withTimeout,
 } from './redis-connection.ts';
+import { redisKnownDevices } from './redis-devices.ts';
 import { redisMailbox } from './redis-mailbox.ts';
 import { redisChallengeStore, redisPasskeyStore } from './redis-passkeys.ts';
 import { defineScript } from './redis-script.ts';
@@ -246,7 +248,7 @@ return nil
 /**
  * Deletes an account and everything kept for it, in one script, so no instance sees it half
  * gone: its sessions (those still signed in to it, as DESTROY_FOR_ACCOUNT reads them), its
- * tokens, passkeys, two-factor state and recovery codes, the dev mailbox's emails to its
+ * tokens, passkeys, two-factor state and recovery codes, known browsers, the dev mailbox's emails to its
  * address, its hash and, when it still points at this account, its email index (so the
  * address can sign up again). The keys it deletes are named by the account's own data, so
  * they are built here from the prefix, as DESTROY_FOR_ACCOUNT does.
@@ -281,7 +283,7 @@ for _, credential in ipairs(redis.call('ZRANGE', passkeys, 0, -1)) do
   redis.call('DEL', prefix .. 'passkey:' .. credential)
 end
 redis.call('DEL', sessions, tokens, passkeys, prefix .. 'two-factor:' .. id,
-  prefix .. 'recovery-codes:' .. id, KEYS[1])
+  prefix .. 'recovery-codes:' .. id, prefix .. 'known-devices:' .. id, KEYS[1])
 local index = prefix .. 'email:' .. email
 if redis.call('GET', index) == id then
   redis.call('DEL', index)
@@ -322,6 +324,7 @@ export function openRedisStore(options: RedisStoreOptions): RedisStore {
     challenges: redisChallengeStore(client, prefix, now),
     tokens: redisTokens(client, prefix, now),
     mailbox: redisMailbox(client, prefix),
+    devices: redisKnownDevices(client, prefix),
     ping: () => ping(connection),
     close: () => connection.close(),
   };

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { normalizeEmail } from '../../shared/forms.ts';
 import { type GroupCommit, groupCommit } from './group-commit.ts';
 import { migrate } from './migrations.ts';
+import { sqliteKnownDevices } from './sqlite-devices.ts';
 import { sqliteMailbox } from './sqlite-mailbox.ts';
 import { sqliteChallengeStore, sqlitePasskeyStore } from './sqlite-passkeys.ts';
 import { sqliteTokens } from './sqlite-tokens.ts';
@@ -110,6 +111,7 @@ export function openSqliteStore(options: { file: string; now?: () => number }): 
     challenges: { put: challenges.put, take: challenges.take },
     tokens: tokens.tokens,
     mailbox: sqliteMailbox(db, write),
+    devices: sqliteKnownDevices(db, write),
     sweepExpired,
     async ping() {
       const one = selectOne.get();
@@ -211,6 +213,7 @@ function deleteAccount(db: Database.Database) {
     'DELETE FROM recovery_codes WHERE account_id = ?',
     'DELETE FROM two_factor WHERE account_id = ?',
     'DELETE FROM passkeys WHERE account_id = ?',
+    'DELETE FROM known_devices WHERE account_id = ?',
   ].map((sql) => db.prepare<[string]>(sql));
   const mailbox = db.prepare<[string]>('DELETE FROM mailbox WHERE recipient = ?');
   const account = db.prepare<[string]>('DELETE FROM accounts WHERE id = ?');

@@ -42,8 +42,8 @@ export interface AccountStore {
   changePassword(id: string, passwordHash: string): Promise<number | null>;
   /**
    * Deletes the account and everything kept for it, in one step: its sessions, emailed
-   * tokens, two-factor state and recovery codes, passkeys, the dev mailbox's emails to its
-   * address, and the address's claim (it can sign up again at once). A handoff sealed for
+   * tokens, two-factor state and recovery codes, passkeys, known browsers, the dev
+   * mailbox's emails to its address, and the address's claim (it can sign up again at once). A handoff sealed for
    * it no longer redeems (`stale`). Resolves with the address it had and the refs of the
    * sessions it ended (to close their sockets), or null when there was no such account.
    */
@@ -312,6 +312,34 @@ export interface MailboxStore {
   list(): Promise<MailboxEmail[]>;
 }
 
+/** How many browsers `KnownDeviceStore` remembers per account; remembering one more drops the least recently seen. */
+export const KNOWN_DEVICES_LIMIT = 50;
+/**
+ * How often a known browser's last sighting moves on: at most once a day, so a sign-in from
+ * a browser the account knows writes nothing (which of 50 browsers was seen longest ago is
+ * not a question of hours).
+ */
+export const KNOWN_DEVICE_SEEN_RESOLUTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The browsers each account has signed in from, for the new-device notice
+ * (server/devices/new-device.ts). A browser is filed by a digest its caller derives from
+ * the account and the browser's binding cookie, never by the binding or its plain hash.
+ */
+export interface KnownDeviceStore {
+  /**
+   * Notes that the browser `digest` signed in to the account at `at` (ms), in one atomic
+   * step: files it if absent (or moves its last sighting on, when that is
+   * `KNOWN_DEVICE_SEEN_RESOLUTION_MS` old), then keeps only the
+   * `KNOWN_DEVICES_LIMIT` most recently seen. Resolves true for the one caller that filed
+   * it, however many race on any instance; false when it was known already, or when the
+   * account does not exist (nothing is filed for it then).
+   */
+  remember(accountId: string, digest: string, at: number): Promise<boolean>;
+  /** How many browsers are remembered for the account (at most `KNOWN_DEVICES_LIMIT`). */
+  count(accountId: string): Promise<number>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'redis';
   readonly accounts: AccountStore;
@@ -322,6 +350,7 @@ export interface Store {
   readonly challenges: ChallengeStore;
   readonly tokens: TokenStore;
   readonly mailbox: MailboxStore;
+  readonly devices: KnownDeviceStore;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -124,6 +124,7 @@ export function failClosed(store: Store): Store {
     challenges: guard(store.challenges, 'challenges'),
     tokens: guard(store.tokens, 'tokens'),
     mailbox: guard(store.mailbox, 'mailbox'),
+    devices: guard(store.devices, 'devices'),
     ping: () => store.ping(),
     close: () => store.close(),
   };

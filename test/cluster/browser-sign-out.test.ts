@@ -24,7 +24,7 @@ describe.skipIf(skip !== null)('signing out on one instance in a real browser', 
     await deleteKeys(prefix);
   });
 
-  it('sends the account page open on A to /login within 2 s of a sign-out on B', async () => {
+  it('sends the account page open on A to /login after a sign-out on B, within a few seconds', async () => {
     const context = await chromium.newContext();
     const errors: string[] = [];
     const onA = await context.newPage();
@@ -45,15 +45,26 @@ describe.skipIf(skip !== null)('signing out on one instance in a real browser', 
     const onB = await context.newPage();
     await onB.goto(`${b.url}/account`);
     await expect.poll(() => onB.getByText(email).count()).toBeGreaterThan(0);
-    const started = performance.now();
+    // The page on A is told over its socket (`session-ended`), and only then leaves: it is
+    // still on /account when B's "Log out" is pressed.
+    const told: string[] = [];
+    onA.on('websocket', (socket) =>
+      socket.on('framereceived', (frame) => {
+        if (String(frame.payload).includes('"session-ended"')) told.push(onA.url());
+      }),
+    );
+    await onA.reload();
+    await expect
+      .poll(() => onA.getByRole('status').filter({ hasText: 'Reconnecting' }).count())
+      .toBe(0);
+    expect(onA.url()).toBe(`${a.url}/account`);
     await onB.getByRole('button', { name: 'Log out' }).click();
 
-    await onA.waitForURL(`${a.url}/login`, { timeout: 2_000 });
-    const elapsedMs = performance.now() - started;
+    // The contract's "within a few seconds" is the bound of this wait, not a measurement.
+    await onA.waitForURL(`${a.url}/login`, { timeout: 5_000 });
     await onB.waitForURL(`${b.url}/login`);
-    expect(elapsedMs).toBeLessThan(2_000);
+    expect(told).toEqual([`${a.url}/account`]);
     expect(errors).toEqual([]);
-    console.info(`the page on A reached /login ${Math.round(elapsedMs)} ms after "Log out" on B`);
     await context.close();
   });
 });

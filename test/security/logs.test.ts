@@ -2,15 +2,18 @@
  * Nothing secret is ever written to a log: the server logs at `trace` through a whole
  * sign-up, sign-in, password change (and its emails), sign-out and a round of refused
  * attempts, and the text it wrote must hold no password, handoff, session id or signature,
- * binding, secret, derived key, emailed link or token, not even a 16-character piece of one;
+ * binding, secret, derived key, emailed link or token, not even a 16-character piece of one,
+ * nor a browser's binding hash or known-device digest after a sign-in from a new browser;
  * and the same through a forgotten password, its reset links and the resets themselves.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { hashBinding } from '../../server/handoff/seal.ts';
 import type { KeyPurpose } from '../../server/keys/keyring.ts';
 import { createKeyRing } from '../../server/keys/keyring.ts';
 import { createLogger } from '../../server/logger.ts';
+import { deviceDigest } from '../../server/session/new-device.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { handoffFor, signUpAndRedeem, submitOverSocket } from '../helpers/live-forms.ts';
 import { captureLogs, type LogCapture } from '../helpers/log-capture.ts';
@@ -127,6 +130,35 @@ describe('logs', () => {
       await browser.fetch(`${route}${token}.`);
     }
 
+    // A sign-in from a browser new to the account: it mails the account a notice, decided
+    // after the response. Neither browser's binding, its hash nor the digest the account
+    // files it under may be logged; the notice's links carry no token.
+    const newBrowser = new BrowserSession(server.url);
+    const fromNew = await handoffFor(newBrowser, 'login', { email, password });
+    secrets.set("the new browser's handoff", fromNew);
+    const redeemed = await newBrowser.post('/handoff', { handoff: fromNew });
+    expect(redeemed.headers.get('location')).toBe('/account');
+    const accountId = (await server.store.accounts.findByEmail(email))?.id ?? '';
+    for (const [name, value] of newBrowser.cookies) {
+      if (name !== 'baton.flash') secrets.set(`cookie ${name}=${value.slice(0, 6)}…`, value);
+    }
+    for (const each of [browser, newBrowser]) {
+      const bindingHash = hashBinding(each.cookies.get('baton.bind') ?? '');
+      secrets.set(`a binding's hash (${bindingHash.slice(0, 4)}…)`, bindingHash);
+      const digest = deviceDigest(accountId, bindingHash);
+      secrets.set(`a known-device digest (${digest.slice(0, 4)}…)`, digest);
+    }
+    await server.baton.mailer.idle();
+    const [notice] = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as Array<{
+      subject: string;
+      text: string;
+    }>;
+    expect(notice?.subject).toBe('New sign-in from an unknown browser');
+    expect(notice?.text.match(/https?:\/\/\S+/g)).toEqual([
+      `${server.origin}/account/sessions`,
+      `${server.origin}/change-password`,
+    ]);
+
     // Failed sign-ins, both ways.
     const failed = await submitOverSocket(browser, 'login', { email, password: wrongPassword });
     expect(failed.type).toBe('refused');
@@ -187,8 +219,11 @@ describe('logs', () => {
     ).not.toHaveLength(0);
     expect(
       [...secrets.keys()].filter((what) => what.startsWith('cookie baton.bind=')),
-    ).toHaveLength(1);
-    expect(records.filter((record) => record.code === 'mail.sent')).toHaveLength(2);
+    ).toHaveLength(2);
+    expect(
+      [...secrets.keys()].filter((what) => what.startsWith('a known-device digest')),
+    ).toHaveLength(2);
+    expect(records.filter((record) => record.code === 'mail.sent')).toHaveLength(3);
     expect(
       [...secrets.keys()].filter((what) => what.startsWith('a link in an email')),
     ).not.toHaveLength(0);
@@ -215,10 +250,13 @@ describe('logs', () => {
       if (live) await handoffFor(browser, 'forgot-password', { email });
       else await browser.post('/forgot-password', { email });
       await server.baton.mailer.idle();
-      const [newest] = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as Array<{
-        text: string;
-        html: string;
-      }>;
+      // The newest reset link (the resets' new browsers also get the account notices).
+      const newest = (
+        (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as Array<{
+          subject: string;
+          text: string;
+        }>
+      ).find((mail) => mail.subject === 'Reset your Baton password');
       // The token is the link's secret part (the rest, the route, is logged as `:token`).
       const token = /\/reset-password\/([\w-]+)/.exec(newest?.text ?? '')?.[1];
       if (!token) throw new Error('no reset link was mailed');
@@ -249,6 +287,8 @@ describe('logs', () => {
       if (name !== 'baton.flash') secrets.set(`cookie ${name}`, value);
     }
 
+    // The last reset's notice is decided after its response: wait for every email.
+    await server.baton.mailer.idle();
     const records = logs.records().slice(before);
     const requests = records.filter((record) => record.msg === 'request');
     for (const [method, path] of [
@@ -261,7 +301,8 @@ describe('logs', () => {
         `a request line for ${method} ${path}`,
       ).toBe(true);
     }
-    expect(records.filter((record) => record.code === 'mail.sent')).toHaveLength(4);
+    // Two reset links, the two password-changed notices and the resets' new-device notices.
+    expect(records.filter((record) => record.code === 'mail.sent')).toHaveLength(6);
     expect(records.filter((record) => record.kind === 'password-reset')).not.toHaveLength(0);
     expect(leaksOf(secrets, logs.text())).toEqual([]);
   });

@@ -406,6 +406,7 @@ describe('the live connection handler under random frames', () => {
             passwordReset: () => {},
             loginLink: () => {},
             accountDeleted: () => {},
+            newDevice: () => {},
           },
           twoFactor: createTwoFactor({
             store: store.twoFactor,

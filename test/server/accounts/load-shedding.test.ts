@@ -84,6 +84,7 @@ function setUp() {
       passwordReset: () => {},
       loginLink: () => {},
       accountDeleted: () => {},
+      newDevice: () => {},
     },
     twoFactor: createTwoFactor({ store: store.twoFactor, ring: createKeyRing([TEST_SECRET]) }),
   };

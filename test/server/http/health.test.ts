@@ -19,6 +19,7 @@ function brokenRedis(): Store {
     challenges: real.challenges,
     tokens: real.tokens,
     mailbox: real.mailbox,
+    devices: real.devices,
     ping: () =>
       Promise.reject(
         new RedisUnavailableError(

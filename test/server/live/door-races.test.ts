@@ -43,6 +43,7 @@ function holdableStore(file: string) {
     challenges: real.challenges,
     tokens: real.tokens,
     mailbox: real.mailbox,
+    devices: real.devices,
     ping: () => real.ping(),
     close: () => real.close(),
   };

@@ -179,14 +179,17 @@ describe.skipIf(skip !== null)('openRedisSessionEvents', () => {
     expect(b.heard).toEqual([]);
   });
 
-  it('rejects within about a second when Redis is unreachable, naming it', async () => {
-    const started = performance.now();
+  it('rejects when Redis is unreachable, naming it, once its one retry of the connection fails', async () => {
     const opening = openRedisSessionEvents({ url: UNREACHABLE_REDIS_URL, prefix: uniquePrefix() });
 
     await expect(opening).rejects.toThrow(
       'Redis at redis://127.0.0.1:1/0 did not accept SUBSCRIBE: connect ECONNREFUSED 127.0.0.1:1',
     );
     await expect(opening).rejects.toMatchObject({ code: 'store.unreachable' });
-    expect(performance.now() - started).toBeLessThan(1_500);
+    // Given up by a count (maxRetriesPerRequest: 1, a reconnect 100 ms after the refusal),
+    // not by waiting out the command timeout: so it fails within about a second.
+    await expect(opening).rejects.toMatchObject({
+      cause: { name: 'MaxRetriesPerRequestError' },
+    });
   });
 });

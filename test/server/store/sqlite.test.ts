@@ -249,6 +249,7 @@ describe('migrate', () => {
     expect(tables(db)).toEqual([
       'accounts',
       'handoffs',
+      'known_devices',
       'mailbox',
       'passkey_challenges',
       'passkeys',
@@ -284,7 +285,7 @@ describe('migrate', () => {
     db.prepare("INSERT INTO sessions VALUES ('ref-3', 'not json', 100)").run();
     db.prepare("INSERT INTO handoffs VALUES ('handoff-1', 200)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([2, 3, 4, 5, 6]);
+    expect(migrate(db).map((m) => m.version)).toEqual([2, 3, 4, 5, 6, 7]);
     expect(
       db.prepare('SELECT key, data, expires_at, account_id FROM sessions ORDER BY key').all(),
     ).toEqual([
@@ -306,7 +307,7 @@ describe('migrate', () => {
     migrate(db, MIGRATIONS.slice(0, 3));
     db.prepare("INSERT INTO accounts VALUES ('a', 'a@example.com', 'hash', 1)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([4, 5, 6]);
+    expect(migrate(db).map((m) => m.version)).toEqual([4, 5, 6, 7]);
     expect(db.prepare('SELECT id, password_hash, credential_version FROM accounts').all()).toEqual([
       { id: 'a', password_hash: 'hash', credential_version: 0 },
     ]);

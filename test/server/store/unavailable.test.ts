@@ -54,6 +54,7 @@ function switchable(store: Store): Switchable {
     challenges: part(store.challenges, 'challenges'),
     tokens: part(store.tokens, 'tokens'),
     mailbox: part(store.mailbox, 'mailbox'),
+    devices: part(store.devices, 'devices'),
     ping: async () => {
       fail('ping');
       await store.ping();

@@ -1,0 +1,118 @@
+/**
+ * The new-device notice in a real browser, as a person meets it: signed up in one browser,
+ * they sign in from a second; the dev mailbox holds one "New sign-in from Chrome on Linux"
+ * email to the account, whose link opens the sessions page listing both browsers. Signing in
+ * again from either sends nothing more. The email is screenshotted at 375 and 1280 px, in
+ * both colour schemes (test-output/screenshots).
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
+import { CLIENT_DIR } from '../helpers/build-client.ts';
+import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
+import { type RunningServer, startServer } from '../helpers/start-server.ts';
+import { fillAndSubmit, pageWithErrors, shot, signUp } from './support.ts';
+
+const skip = browserSkipReason();
+const SLOW = { timeout: 10_000, interval: 50 };
+const PASSWORD = 'a long enough password';
+/** Named outright, so the subject does not depend on the Chromium build. */
+const CHROME_ON_LINUX =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+
+describe.skipIf(skip !== null)('the new-device notice in a real browser', () => {
+  let server: RunningServer;
+  let chromium: LaunchedBrowser;
+
+  beforeAll(async () => {
+    server = await startServer({ assetsDir: CLIENT_DIR });
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.stop();
+  });
+
+  /** The new-device notices to `to`, once every one is decided and handed over. */
+  async function noticesTo(to: string): Promise<MailboxEntry[]> {
+    await server.baton.mailer.idle();
+    const all = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as MailboxEntry[];
+    return all.filter((email) => email.to === to && email.subject.startsWith('New sign-in'));
+  }
+
+  async function logOut(page: Page): Promise<void> {
+    await page.goto(`${server.url}/account`);
+    await page.getByRole('button', { name: 'Log out' }).first().click();
+    await page.waitForURL(`${server.url}/login`);
+  }
+
+  async function logIn(page: Page, email: string): Promise<void> {
+    await page.goto(`${server.url}/login`);
+    await fillAndSubmit(page, 'Log in', email, PASSWORD);
+    await page.waitForURL(`${server.url}/account`);
+  }
+
+  const newBrowser = (browser: LaunchedBrowser) =>
+    browser.newContext({ userAgent: CHROME_ON_LINUX });
+
+  it('emails the account once when a second browser signs in, with a link to the sessions page', async () => {
+    const email = 'new-device@example.com';
+    const first = await newBrowser(chromium);
+    const firstPage = await first.newPage();
+    await signUp(firstPage, server.url, email);
+    expect(await noticesTo(email)).toEqual([]);
+
+    const second = await newBrowser(chromium);
+    const { page, errors } = await pageWithErrors(second);
+    await logIn(page, email);
+
+    await page.goto(`${server.url}/dev/mailbox`);
+    const mail = page.getByRole('article').filter({ hasText: `To ${email}` });
+    await expect.poll(() => mail.count(), SLOW).toBe(1);
+    expect(await mail.getByRole('heading').textContent()).toBe('New sign-in from Chrome on Linux');
+    await mail.getByRole('link', { name: `${server.origin}/account/sessions` }).click();
+    await page.waitForURL(`${server.url}/account/sessions`);
+    const main = page.getByRole('main');
+    await expect.poll(() => main.getByText('Chrome on Linux').count(), SLOW).toBe(2);
+    await expect.poll(() => main.getByText('This device').count(), SLOW).toBe(1);
+
+    // Both browsers are known now.
+    for (const each of [page, firstPage]) {
+      await logOut(each);
+      await logIn(each, email);
+    }
+    expect(await noticesTo(email)).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await first.close();
+    await second.close();
+  }, 60_000);
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    for (const width of [375, 1280]) {
+      it(`shows the email readably at ${width} px (${colorScheme}), screenshotted`, async () => {
+        const email = `new-device-shot-${width}-${colorScheme}@example.com`;
+        const first = await newBrowser(chromium);
+        await signUp(await first.newPage(), server.url, email);
+        await first.close();
+        const second = await chromium.newContext({
+          userAgent: CHROME_ON_LINUX,
+          colorScheme,
+          viewport: { width, height: 740 },
+        });
+        const page = await second.newPage();
+        await logIn(page, email);
+        const [notice] = await noticesTo(email);
+
+        await page.goto(`${server.url}/dev/mailbox/${notice?.id}`);
+        await expect
+          .poll(() => page.getByRole('link', { name: 'Review your sessions' }).count())
+          .toBeGreaterThan(0);
+        await shot(page, `email-new-device-${width}${colorScheme === 'dark' ? '-dark' : ''}`);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+          width,
+        );
+        await second.close();
+      }, 60_000);
+    }
+  }
+});
