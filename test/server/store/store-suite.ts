@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/store.ts';
+import { describeConfirmationCases } from './confirmation-cases.ts';
 import { describeDeletionCases } from './deletion-cases.ts';
 import { describeFactorCases } from './factor-cases.ts';
 import { describeMailboxCases } from './mailbox-cases.ts';
@@ -693,5 +694,6 @@ export function describeStore(
     describeMailboxCases(harness);
     describeDeletionCases(harness);
     describeSessionListCases(harness);
+    describeConfirmationCases(harness);
   });
 }
