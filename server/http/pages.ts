@@ -183,6 +183,24 @@ function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
   };
 }
 
+/** The account page of `account`, showing `flash`. */
+export function sendAccountPage(
+  ctx: Koa.Context,
+  deps: PageDeps,
+  account: Account,
+  flash: Flash[],
+  status = 200,
+): Promise<void> {
+  const data: PageData = {
+    page: 'account',
+    email: account.email,
+    emailConfirmed: account.emailConfirmedAt !== null,
+    flash,
+    signedInEmail: account.email,
+  };
+  return sendPage(ctx, deps, data, status);
+}
+
 /** The path of a link form's page and plain post, with its token as the router's `:token`. */
 export const linkRoute = (spec: FormSpec): string => `${spec.action}/:token`;
 
@@ -198,11 +216,6 @@ export function addPageRoutes(router: Router, deps: PageDeps): void {
   router.get('/account', async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (!account) return logInFirst(ctx, deps, '/account');
-    await sendPage(ctx, deps, {
-      page: 'account',
-      email: account.email,
-      flash: takeFlash(ctx, deps),
-      signedInEmail: account.email,
-    });
+    await sendAccountPage(ctx, deps, account, takeFlash(ctx, deps));
   });
 }

@@ -3,7 +3,7 @@
  * sent: a form calls `passwordChanged(address)` and goes on; the notice is written here and
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
-import { loginLinkEmail, passwordResetEmail } from './link-emails.ts';
+import { confirmEmailEmail, loginLinkEmail, passwordResetEmail } from './link-emails.ts';
 import { accountDeletedNotice, passwordChangedNotice, twoFactorDisabledNotice } from './notices.ts';
 import type { Mailer } from './queue.ts';
 
@@ -18,6 +18,8 @@ export interface AccountMail {
   loginLink(to: string, token: string): void;
   /** Queues the "Your Baton account was deleted" notice to the address the account had. */
   accountDeleted(to: string): void;
+  /** Queues the email with the link that confirms the address (`token` from `issueToken`). */
+  confirmEmail(to: string, token: string): void;
 }
 
 export interface AccountMailOptions {
@@ -47,6 +49,9 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
     },
     accountDeleted(to) {
       options.mailer.send(accountDeletedNotice({ to, origin: options.origin(), at: now() }));
+    },
+    confirmEmail(to, token) {
+      options.mailer.send(confirmEmailEmail({ to, origin: options.origin(), token }));
     },
   };
 }

@@ -406,11 +406,13 @@ describe('the live connection handler under random frames', () => {
             passwordReset: () => {},
             loginLink: () => {},
             accountDeleted: () => {},
+            confirmEmail: () => {},
           },
           twoFactor: createTwoFactor({
             store: store.twoFactor,
             ring: createKeyRing([TEST_SECRET]),
           }),
+          logger: createLogger({ level: 'silent' }),
         },
         limiters,
         ring: createKeyRing([TEST_SECRET]),
