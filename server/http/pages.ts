@@ -117,6 +117,7 @@ export const SIGN_IN_FIRST: Flash = {
 export const FORM_INTROS: Readonly<Partial<Record<FormName, string>>> = {
   'delete-account':
     'This deletes your account and signs it out everywhere. Everything Baton keeps for it goes too: its sessions, passkeys, two-factor settings and emailed links. It cannot be undone.',
+  confirm: 'This confirms that the address this link was sent to is yours.',
 };
 
 /** A form's page; a person the form is not for goes where they belong instead. */
@@ -179,6 +180,7 @@ function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
       flash: takeFlash(ctx, deps),
       signedInEmail: account?.email ?? null,
       token,
+      ...(FORM_INTROS[page] && { intro: FORM_INTROS[page] }),
     });
   };
 }

@@ -125,7 +125,11 @@ describe('/confirm/<token>', () => {
     const html = await response.text();
     expect(html).toContain(`action="/confirm/${token}"`);
     expect(html).toContain('>Confirm my account<');
-    expect(pageData(html)).toMatchObject({ page: 'confirm', token });
+    expect(pageData(html)).toMatchObject({
+      page: 'confirm',
+      token,
+      intro: 'This confirms that the address this link was sent to is yours.',
+    });
     expect(await accountPage(browser)).toMatchObject({ emailConfirmed: false });
     // Signed in, the same page opens.
     expect((await browser.fetch(`/confirm/${token}`)).status).toBe(200);
