@@ -29,6 +29,7 @@ import {
 import { redeemHandoff } from './handoff/redeem.ts';
 import { addActionRoutes } from './http/actions.ts';
 import { koaProxyOptions } from './http/client-ip.ts';
+import { addConfirmationRoutes } from './http/confirmation.ts';
 import { addDevMailboxRoutes } from './http/dev-mailbox.ts';
 import { trackConnections } from './http/drain.ts';
 import { requestLog } from './http/errors.ts';
@@ -254,6 +255,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     events,
     mail,
     twoFactor,
+    logger: options.logger,
     sudoMs,
     now,
     specs,
@@ -297,6 +299,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     logger: options.logger,
   });
   addSessionsRoutes(router, { ...pageDeps, events, names, timeouts });
+  addConfirmationRoutes(router, { ...pageDeps, forms });
   router.get('/healthz', healthCheck(store, options.logger));
   if (mailConfig.url.kind === 'mailbox' && !options.production) {
     addDevMailboxRoutes(router, store.mailbox, pageDeps);

@@ -225,6 +225,22 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     fields: [],
     alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
   },
+  confirm: {
+    name: 'confirm',
+    title: 'Confirm your email',
+    action: '/confirm',
+    submitLabel: 'Confirm my account',
+    progressLabel: 'Confirming…',
+    // The link proves the address, whoever is signed in here (or nobody).
+    audience: 'anyone',
+    fields: [],
+    alternate: { prompt: 'Not now?', label: 'Back to Baton', href: '/' },
+    link: {
+      purpose: 'confirm-email',
+      // /login sends a signed-in person on to /account, the flash with them.
+      invalid: { text: 'That confirmation link is invalid or has expired.', to: '/login' },
+    },
+  },
 };
 
 export const MIN_PASSWORD_LENGTH = 8;

@@ -82,7 +82,13 @@ export type PageData = PageCommon &
         /** The token of the emailed link a `link` form's page was opened from (its path's last part). */
         token?: string;
       }
-    | { page: 'account'; email: string; flash: Flash[] }
+    | {
+        page: 'account';
+        email: string;
+        /** Whether the email is confirmed; until it is, the page offers to send the link again. */
+        emailConfirmed: boolean;
+        flash: Flash[];
+      }
     | { page: 'sessions'; sessions: SessionView[]; flash: Flash[] }
     | TwoFactorPageData
     | { page: 'mailbox'; emails: MailboxView[]; flash: Flash[] }
@@ -121,6 +127,9 @@ export interface MailboxView {
 }
 
 export const PAGE_DATA_ID = 'baton-page';
+
+/** Where the account page's "Resend confirmation email" posts (server/http/confirmation.ts). */
+export const RESEND_CONFIRMATION_PATH = '/account/confirmation';
 
 /** The sessions page, and where its buttons post (`/sign-out`, `/sign-out-others` under it). */
 export const SESSIONS_PATH = '/account/sessions';

@@ -25,6 +25,7 @@ export const FORM_NAMES = [
   'login-link',
   'use-login-link',
   'delete-account',
+  'confirm',
 ] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;

@@ -13,6 +13,7 @@ import {
   refund,
   take,
 } from '../limits/limits.ts';
+import type { Logger } from '../logger.ts';
 import type { AccountMail } from '../mail/account-mail.ts';
 import { announceEnded } from '../session/ended.ts';
 import type { SessionEvents } from '../session/events.ts';
@@ -24,6 +25,7 @@ import {
   type TwoFactor,
   type TwoFactorFailure,
 } from '../two-factor/two-factor.ts';
+import { confirmAccount, confirmNewAccount } from './confirmation.ts';
 import type { Accepted } from './outcome.ts';
 import type { PasswordHasher } from './password.ts';
 import type { GatePass, PasswordGate } from './password-gate.ts';
@@ -47,6 +49,8 @@ export interface FormDeps {
   mail: AccountMail;
   /** Authenticator codes: a password sign-in to an account that has them on waits for one. */
   twoFactor: TwoFactor;
+  /** Where a form notes what the person is not told (a confirmation email over the limits). */
+  logger: Logger;
   /** How recent an authentication a `recentAuth` form needs (SUDO_MINUTES), in ms; 10 minutes by default. */
   sudoMs?: number;
   /** The clock sudo mode is judged by (see BatonOptions.now). */
@@ -131,6 +135,7 @@ export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
   'login-link': requestLoginLink,
   'use-login-link': useLoginLink,
   'delete-account': deleteAccount,
+  confirm: confirmAccount,
 };
 
 /**
@@ -365,9 +370,10 @@ async function logIn(
 
 /**
  * A sign-in to an account with authenticator codes on, turned into the wait for its code:
- * no session yet, the same fields kept for when the code is right, and the code's page.
+ * no session yet, the same fields kept for when the code is right, and the code's page,
+ * showing `flash` (what already happened: a password reset).
  */
-function codeFirst(accepted: Accepted): Accepted {
+export function codeFirst(accepted: Accepted, flash: Flash[] = []): Accepted {
   const { change } = accepted;
   if (change.kind !== 'sign-in') throw new Error('Only a sign-in waits for a code');
   const { accountId, credentialVersion, remember } = change;
@@ -375,7 +381,7 @@ function codeFirst(accepted: Accepted): Accepted {
     ok: true,
     change: { kind: 'second-factor', accountId, credentialVersion, remember },
     destination: FORMS['login-code'].action,
-    flash: [],
+    flash,
   };
 }
 
@@ -391,6 +397,7 @@ async function signUp(
     const hash = await pass.run(() => deps.hasher.hash(password));
     const account = await deps.store.accounts.create(email, hash);
     if (!account) return signUpAgain(deps, email, password, who, pass);
+    await confirmNewAccount(deps, account, who);
     return signedUp(account);
   });
 }

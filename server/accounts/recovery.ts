@@ -13,6 +13,7 @@ import { announceEnded } from '../session/ended.ts';
 import type { Account } from '../store/store.ts';
 import { checkToken, consumeToken, issueToken } from '../tokens/tokens.ts';
 import {
+  codeFirst,
   type FormDeps,
   type FormOutcome,
   limited,
@@ -117,10 +118,21 @@ export function requestLoginLink(
 }
 
 /**
+ * Whether a sign-in to the account must wait for an authentication code: the same rule as
+ * a password sign-in, so an emailed link is no way around the account's second factor.
+ */
+async function waitsForCode(deps: FormDeps, accountId: string): Promise<boolean> {
+  return (await deps.twoFactor.status(accountId)).enabled;
+}
+
+/**
  * Signs in from a sign-in link's "Log me in" (a POST, so a mail scanner that opens the link
  * uses nothing up): the token is used up in one store step, exactly once on any instance,
- * and this browser is signed in to its account, at the account's credential version then
- * (a handoff sealed now dies with a password change, as any).
+ * the address it was sent to is confirmed (the link proves it), and this browser is signed
+ * in to its account, at the account's credential version then (a handoff sealed now dies
+ * with a password change, as any). An account with authenticator codes on waits for one
+ * first (`codeFirst`), as after its password; its failed sign-ins are cleared only once the
+ * code is right, so a link buys no fresh guesses at the code.
  */
 export async function useLoginLink(
   deps: FormDeps,
@@ -132,8 +144,8 @@ export async function useLoginLink(
   if (!used.ok || !account || account.credentialVersion !== used.token.credentialVersion) {
     return LOGIN_LINK_DEAD;
   }
-  await forget(deps.limiters.loginFailsPerAccount, account.email);
-  return {
+  await deps.store.accounts.confirmEmail(account.id, used.token.email, (deps.now ?? Date.now)());
+  const accepted: Accepted = {
     ok: true,
     change: {
       kind: 'sign-in',
@@ -144,6 +156,9 @@ export async function useLoginLink(
     destination: '/account',
     flash: [WELCOME_BACK],
   };
+  if (await waitsForCode(deps, account.id)) return codeFirst(accepted);
+  await forget(deps.limiters.loginFailsPerAccount, account.email);
+  return accepted;
 }
 
 /** A dead sign-in link (unknown, used, expired, or older than the last password change). */
@@ -167,8 +182,10 @@ const INVALID_LINK: Accepted = {
  * one submit of it succeeds, on any instance); the new password replaces the old one and
  * moves the credential version on, so every other emailed token and every handoff sealed
  * before now dies; every session of the account ends, on every instance, with its
- * sockets; the account's failed sign-ins are forgotten (a reset unlocks an account locked
- * by guessing); the account is told by email; and this browser is signed in.
+ * sockets; the account is told by email; and this browser is signed in, its failed
+ * sign-ins forgotten (a reset unlocks an account locked by guessing). An account with
+ * authenticator codes on waits for one before that sign-in, as after a password: the reset
+ * itself has happened, and its failed sign-ins clear only once the code is right.
  */
 export async function resetPassword(
   deps: FormDeps,
@@ -187,13 +204,15 @@ export async function resetPassword(
     if (credentialVersion === null) return INVALID_LINK;
     const ended = await deps.store.sessions.destroyForAccount(accountId, null);
     await announceEnded(deps.store.sessions, deps.events, ended, 'revoked');
-    await forget(deps.limiters.loginFailsPerAccount, email);
     deps.mail.passwordChanged(email);
-    return {
+    const accepted: Accepted = {
       ok: true,
       change: { kind: 'sign-in', accountId, credentialVersion, remember: false },
       destination: '/account',
       flash: [PASSWORD_RESET],
     };
+    if (await waitsForCode(deps, accountId)) return codeFirst(accepted, [PASSWORD_RESET]);
+    await forget(deps.limiters.loginFailsPerAccount, email);
+    return accepted;
   });
 }

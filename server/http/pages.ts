@@ -117,6 +117,7 @@ export const SIGN_IN_FIRST: Flash = {
 export const FORM_INTROS: Readonly<Partial<Record<FormName, string>>> = {
   'delete-account':
     'This deletes your account and signs it out everywhere. Everything Baton keeps for it goes too: its sessions, passkeys, two-factor settings and emailed links. It cannot be undone.',
+  confirm: 'This confirms that the address this link was sent to is yours.',
 };
 
 /** A form's page; a person the form is not for goes where they belong instead. */
@@ -179,8 +180,27 @@ function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
       flash: takeFlash(ctx, deps),
       signedInEmail: account?.email ?? null,
       token,
+      ...(FORM_INTROS[page] && { intro: FORM_INTROS[page] }),
     });
   };
+}
+
+/** The account page of `account`, showing `flash`. */
+export function sendAccountPage(
+  ctx: Koa.Context,
+  deps: PageDeps,
+  account: Account,
+  flash: Flash[],
+  status = 200,
+): Promise<void> {
+  const data: PageData = {
+    page: 'account',
+    email: account.email,
+    emailConfirmed: account.emailConfirmedAt !== null,
+    flash,
+    signedInEmail: account.email,
+  };
+  return sendPage(ctx, deps, data, status);
 }
 
 /** The path of a link form's page and plain post, with its token as the router's `:token`. */
@@ -198,11 +218,6 @@ export function addPageRoutes(router: Router, deps: PageDeps): void {
   router.get('/account', async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (!account) return logInFirst(ctx, deps, '/account');
-    await sendPage(ctx, deps, {
-      page: 'account',
-      email: account.email,
-      flash: takeFlash(ctx, deps),
-      signedInEmail: account.email,
-    });
+    await sendAccountPage(ctx, deps, account, takeFlash(ctx, deps));
   });
 }

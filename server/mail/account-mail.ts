@@ -3,7 +3,7 @@
  * sent: a form calls `passwordChanged(address)` and goes on; the notice is written here and
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
-import { loginLinkEmail, passwordResetEmail } from './link-emails.ts';
+import { confirmEmailEmail, loginLinkEmail, passwordResetEmail } from './link-emails.ts';
 import {
   accountDeletedNotice,
   newDeviceNotice,
@@ -28,6 +28,8 @@ export interface AccountMail {
    * account before did, at `at` (ms), from `ip`.
    */
   newDevice(to: string, signIn: { device: string; ip: string; at: number }): void;
+  /** Queues the email with the link that confirms the address (`token` from `issueToken`). */
+  confirmEmail(to: string, token: string): void;
 }
 
 export interface AccountMailOptions {
@@ -60,6 +62,9 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
     },
     newDevice(to, signIn) {
       options.mailer.send(newDeviceNotice({ to, origin: options.origin(), ...signIn }));
+    },
+    confirmEmail(to, token) {
+      options.mailer.send(confirmEmailEmail({ to, origin: options.origin(), token }));
     },
   };
 }

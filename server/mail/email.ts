@@ -48,10 +48,11 @@ function htmlBlock(block: Block): string {
   if (typeof block === 'string') return `<p style="${PARAGRAPH}">${escapeHtml(block)}</p>`;
   const href = escapeHtml(block.href);
   // The address in words too: some readers show no buttons, and a person may want to see
-  // where a link goes before following it.
+  // where a link goes before following it. It has no spaces, so it may break anywhere
+  // rather than widen a phone's screen.
   return (
     `<p style="${PARAGRAPH}"><a href="${href}" style="${BUTTON}">${escapeHtml(block.label)}</a></p>` +
-    `<p style="${PARAGRAPH};font-size:13px;color:#555555">${href}</p>`
+    `<p style="${PARAGRAPH};font-size:13px;color:#555555;overflow-wrap:anywhere;word-break:break-all">${href}</p>`
   );
 }
 

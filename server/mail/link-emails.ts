@@ -55,3 +55,23 @@ export function loginLinkEmail(context: LinkContext): Email {
     ],
   });
 }
+
+/** The email with a `/confirm/<token>` link, sent at sign-up: its subject says "Confirm". */
+export function confirmEmailEmail(context: LinkContext): Email {
+  return composeEmail({
+    to: context.to,
+    kind: 'confirm-email',
+    subject: 'Confirm your email for Baton',
+    blocks: [
+      'Hello,',
+      `Someone made a Baton account with this address (${context.to}). If it was you, confirm that this email is yours:`,
+      {
+        label: 'Confirm my account',
+        href: absoluteLink(context.origin, `/confirm/${context.token}`),
+      },
+      'The link works once, within 7 days. You can ask for a new one on your account page.',
+      'If you did not make this account, ignore this email: nothing is confirmed without the link.',
+      SIGNATURE,
+    ],
+  });
+}

@@ -35,6 +35,7 @@ export function pageDataForClient(data: PageData): PageData {
     return {
       page: data.page,
       email: data.email,
+      emailConfirmed: data.emailConfirmed,
       flash: flashForClient(data.flash),
       ...header(data),
     };

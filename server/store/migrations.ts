@@ -177,6 +177,17 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX known_devices_by_seen ON known_devices (account_id, seen_at);
     `,
   },
+  {
+    version: 8,
+    name: 'accounts know when their email was confirmed',
+    // Null: not confirmed. Accounts made before this migration start unconfirmed too: no
+    // link ever proved their address, and marking them confirmed would claim a check that
+    // never happened. Nothing is refused to an unconfirmed account; its page offers to send
+    // the confirmation email.
+    up: `
+      ALTER TABLE accounts ADD COLUMN email_confirmed_at INTEGER;
+    `,
+  },
 ]);
 
 /** Thrown when a file was written by a newer Baton whose schema this one cannot read. */

@@ -3,8 +3,9 @@
  * Every key sits under one prefix (default `baton:`), so several Batons, or test runs, can
  * share a Redis:
  *
- *   <prefix>account:<id>     hash: id, email, passwordHash, createdAt, and credentialVersion
- *                            once a password change has moved it on (absent: 0)
+ *   <prefix>account:<id>     hash: id, email, passwordHash, createdAt, credentialVersion
+ *                            once a password change has moved it on (absent: 0), and
+ *                            emailConfirmedAt once the email is confirmed (absent: not)
  *   <prefix>email:<email>    string: the account's id (the unique email index)
  *   <prefix>session:<ref>    string: the session's JSON, expiring with it (PX)
  *   <prefix>account-sessions:<id>  set: the refs of the account's sessions, kept as long
@@ -108,6 +109,19 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
 return redis.call('HINCRBY', KEYS[1], 'credentialVersion', 1)
+`;
+
+/**
+ * Marks the email confirmed, only while the account's email is still ARGV[1]; the first
+ * confirmation's time is kept (HSETNX). KEYS: account hash. ARGV: email, time (ms).
+ * Returns 1 when the account has that email, 0 otherwise.
+ */
+const CONFIRM_EMAIL = `
+if redis.call('HGET', KEYS[1], 'email') ~= ARGV[1] then
+  return 0
+end
+redis.call('HSETNX', KEYS[1], 'emailConfirmedAt', ARGV[2])
+return 1
 `;
 
 /**
@@ -355,7 +369,7 @@ async function ping(connection: RedisConnection): Promise<void> {
 }
 
 function toAccount(fields: Record<string, string>): Account | null {
-  const { id, email, passwordHash, createdAt, credentialVersion } = fields;
+  const { id, email, passwordHash, createdAt, credentialVersion, emailConfirmedAt } = fields;
   if (
     id === undefined ||
     email === undefined ||
@@ -369,6 +383,7 @@ function toAccount(fields: Record<string, string>): Account | null {
     passwordHash,
     createdAt: Number(createdAt),
     credentialVersion: Number(credentialVersion ?? 0),
+    emailConfirmedAt: emailConfirmedAt === undefined ? null : Number(emailConfirmedAt),
   };
 }
 
@@ -378,6 +393,7 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
   const create = defineScript(client, 'batonCreateAccount', CREATE_ACCOUNT, 2);
   const updateHash = defineScript(client, 'batonUpdatePasswordHash', UPDATE_HASH, 1);
   const changePassword = defineScript(client, 'batonChangePassword', CHANGE_PASSWORD, 1);
+  const confirmEmail = defineScript(client, 'batonConfirmEmail', CONFIRM_EMAIL, 1);
   const deleteAccount = defineScript<string[] | null>(
     client,
     'batonDeleteAccount',
@@ -396,6 +412,7 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
         passwordHash,
         createdAt: now(),
         credentialVersion: 0,
+        emailConfirmedAt: null,
       };
       const created = await create(
         emailKey(email),
@@ -420,6 +437,9 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
     async changePassword(id, passwordHash) {
       const version = await changePassword(accountKey(id), passwordHash);
       return version < 0 ? null : version;
+    },
+    async confirmEmail(id, email, at) {
+      return (await confirmEmail(accountKey(id), normalizeEmail(email), String(at))) === 1;
     },
     async delete(id) {
       const reply = await deleteAccount(accountKey(id), prefix, id);

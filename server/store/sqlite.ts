@@ -130,6 +130,7 @@ interface AccountRow {
   password_hash: string;
   created_at: number;
   credential_version: number;
+  email_confirmed_at: number | null;
 }
 
 function toAccount(row: AccountRow | undefined): Account | null {
@@ -140,8 +141,12 @@ function toAccount(row: AccountRow | undefined): Account | null {
     passwordHash: row.password_hash,
     createdAt: row.created_at,
     credentialVersion: row.credential_version,
+    emailConfirmedAt: row.email_confirmed_at,
   };
 }
+
+const ACCOUNT_COLUMNS =
+  'id, email, password_hash, created_at, credential_version, email_confirmed_at';
 
 function accountStore(db: Database.Database, now: () => number, write: GroupCommit): AccountStore {
   // ON CONFLICT(email) makes "is the email taken?" and the insert one atomic step; any other
@@ -151,10 +156,10 @@ function accountStore(db: Database.Database, now: () => number, write: GroupComm
      ON CONFLICT(email) DO NOTHING`,
   );
   const byEmail = db.prepare<[string], AccountRow>(
-    'SELECT id, email, password_hash, created_at, credential_version FROM accounts WHERE email = ?',
+    `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE email = ?`,
   );
   const byId = db.prepare<[string], AccountRow>(
-    'SELECT id, email, password_hash, created_at, credential_version FROM accounts WHERE id = ?',
+    `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`,
   );
   const setHash = db.prepare<[string, string]>(
     'UPDATE accounts SET password_hash = ? WHERE id = ?',
@@ -166,6 +171,12 @@ function accountStore(db: Database.Database, now: () => number, write: GroupComm
        WHERE id = ? RETURNING credential_version`,
     )
     .pluck();
+  // One statement: the address is checked and the time written together; COALESCE keeps
+  // the first confirmation's time. A row matched with its time already set still counts.
+  const confirm = db.prepare<[number, string, string]>(
+    `UPDATE accounts SET email_confirmed_at = COALESCE(email_confirmed_at, ?)
+     WHERE id = ? AND email = ?`,
+  );
   const remove = deleteAccount(db);
 
   return {
@@ -177,6 +188,7 @@ function accountStore(db: Database.Database, now: () => number, write: GroupComm
         passwordHash,
         createdAt: now(),
         credentialVersion: 0,
+        emailConfirmedAt: null,
       };
       const { changes } = insert.run(account.id, email, passwordHash, account.createdAt);
       return changes === 1 ? account : null;
@@ -192,6 +204,10 @@ function accountStore(db: Database.Database, now: () => number, write: GroupComm
     },
     async changePassword(id, passwordHash) {
       return setPassword.get(passwordHash, id) ?? null;
+    },
+    async confirmEmail(id, email, at) {
+      const { changes } = await write(() => confirm.run(at, id, normalizeEmail(email)));
+      return changes === 1;
     },
     delete: (id) => write(() => remove(id)),
   };

@@ -16,6 +16,11 @@ export interface Account {
    * emailed token issued under an older version is accepted (`TokenStore`).
    */
   credentialVersion: number;
+  /**
+   * When the account's email was confirmed (ms epoch): a confirmation link or a sign-in link
+   * sent to it was used. Null while it is not.
+   */
+  emailConfirmedAt: number | null;
 }
 
 /** Session data as koa-session hands it over: a JSON-serializable object. */
@@ -40,6 +45,14 @@ export interface AccountStore {
    * step. Resolves with the new version, or null when the account does not exist.
    */
   changePassword(id: string, passwordHash: string): Promise<number | null>;
+  /**
+   * Marks the account's email confirmed at `at`, only while the account's email is still
+   * `email` (a link sent to an address the account no longer has confirms nothing), in one
+   * step. The first confirmation's time is kept: a later one changes nothing, so any number
+   * racing leave one value. Resolves true when the account has that email (confirmed now or
+   * before), false when there is no such account or its email is another.
+   */
+  confirmEmail(id: string, email: string, at: number): Promise<boolean>;
   /**
    * Deletes the account and everything kept for it, in one step: its sessions, emailed
    * tokens, two-factor state and recovery codes, passkeys, known browsers, the dev

@@ -46,7 +46,7 @@ const PAGES: ReadonlyArray<[route: string, data: PageData]> = [
     spec.link ? `${spec.action}/<token>` : spec.action,
     formPage(spec.name),
   ]),
-  ['/account', { page: 'account', email: 'ada@example.com', flash: [] }],
+  ['/account', { page: 'account', email: 'ada@example.com', emailConfirmed: true, flash: [] }],
   [
     '/account/two-factor',
     {
@@ -109,6 +109,7 @@ describe('the pages’ JavaScript', () => {
         '/login-link/<token>',
         '/reset-password/<token>',
         '/signup',
+        '/confirm/<token>',
       ].sort(),
     );
   });

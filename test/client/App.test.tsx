@@ -111,7 +111,7 @@ describe('App', () => {
     const navigate = vi.fn();
     render(() => (
       <App
-        data={{ page: 'account', email: 'old@example.com', flash: [] }}
+        data={{ page: 'account', email: 'old@example.com', emailConfirmed: true, flash: [] }}
         socket={socket}
         navigate={navigate}
       />
@@ -128,7 +128,12 @@ describe('App', () => {
     formError: null,
     flash: [],
   };
-  const account: PageData = { page: 'account', email: 'ada@example.com', flash: [] };
+  const account: PageData = {
+    page: 'account',
+    email: 'ada@example.com',
+    emailConfirmed: true,
+    flash: [],
+  };
 
   it.each([
     ['the account page', account],
@@ -215,7 +220,7 @@ describe('App', () => {
     const navigate = vi.fn();
     render(() => (
       <App
-        data={{ page: 'account', email: 'ada@example.com', flash: [] }}
+        data={{ page: 'account', email: 'ada@example.com', emailConfirmed: true, flash: [] }}
         socket={socket}
         navigate={navigate}
       />
@@ -231,7 +236,7 @@ describe('App', () => {
     const navigate = vi.fn();
     render(() => (
       <App
-        data={{ page: 'account', email: 'ada@example.com', flash: [] }}
+        data={{ page: 'account', email: 'ada@example.com', emailConfirmed: true, flash: [] }}
         socket={socket}
         navigate={navigate}
       />

@@ -9,7 +9,12 @@ afterEach(() => {
 
 describe('readPageData', () => {
   it('reads the JSON the server embedded, escapes and all', () => {
-    const data: PageData = { page: 'account', email: '</script>@example.com', flash: [] };
+    const data: PageData = {
+      page: 'account',
+      email: '</script>@example.com',
+      emailConfirmed: true,
+      flash: [],
+    };
     document.body.innerHTML = `<script type="application/json" id="baton-page">${JSON.stringify(
       data,
     ).replace(/</g, '\\u003c')}</script>`;

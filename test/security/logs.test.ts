@@ -109,13 +109,14 @@ describe('logs', () => {
     noteCookies();
     await browser.post('/logout', {});
 
-    // Each change emailed a notice: every link in every email is as secret as a token.
+    // The sign-up emailed a confirmation link and each change a notice: every link in every
+    // email is as secret as a token.
     await server.baton.mailer.idle();
     const emails = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as Array<{
       text: string;
       html: string;
     }>;
-    expect(emails).toHaveLength(2);
+    expect(emails).toHaveLength(3);
     for (const sent of emails) {
       for (const link of `${sent.text} ${sent.html}`.match(/https?:\/\/[^\s"<]+/g) ?? []) {
         secrets.set(`a link in an email (${link.slice(0, 30)}…)`, link);
@@ -223,7 +224,7 @@ describe('logs', () => {
     expect(
       [...secrets.keys()].filter((what) => what.startsWith('a known-device digest')),
     ).toHaveLength(2);
-    expect(records.filter((record) => record.code === 'mail.sent')).toHaveLength(3);
+    expect(records.filter((record) => record.code === 'mail.sent')).toHaveLength(4);
     expect(
       [...secrets.keys()].filter((what) => what.startsWith('a link in an email')),
     ).not.toHaveLength(0);
@@ -241,6 +242,8 @@ describe('logs', () => {
     secrets.set('the password chosen on the plain form', second);
     secrets.set('the password chosen over the socket', third);
     await signUpAndRedeem(new BrowserSession(server.url), { email, password: first });
+    // The sign-up's confirmation email is logged before what this test counts.
+    await server.baton.mailer.idle();
     const before = logs.records().length;
 
     /** Asks for a link (plain post, then over the socket) and returns the token mailed. */
@@ -304,6 +307,86 @@ describe('logs', () => {
     // Two reset links, the two password-changed notices and the resets' new-device notices.
     expect(records.filter((record) => record.code === 'mail.sent')).toHaveLength(6);
     expect(records.filter((record) => record.kind === 'password-reset')).not.toHaveLength(0);
+    expect(leaksOf(secrets, logs.text())).toEqual([]);
+  });
+
+  it('hold no confirmation link or token through a sign-up, a resend, both confirmations and a sign-up over the email limits', async () => {
+    const secrets = new Map<string, string>();
+    const email = 'confirm-logged@example.com';
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    secrets.set('the password', password);
+    const before = logs.records().length;
+
+    /** The token of the newest confirmation link mailed, noted as a secret with its link. */
+    const confirmationMailed = async (): Promise<string> => {
+      await server.baton.mailer.idle();
+      const [newest] = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as Array<{
+        text: string;
+      }>;
+      const link = /https?:\/\/\S+\/confirm\/([\w-]+)/.exec(newest?.text ?? '');
+      if (!link?.[1]) throw new Error('no confirmation link was mailed');
+      secrets.set(`a confirmation link (${link[1].slice(0, 4)}…)`, link[0]);
+      secrets.set(`a confirmation token (${link[1].slice(0, 4)}…)`, link[1]);
+      return link[1];
+    };
+
+    // Sign up without JavaScript, then ask for the email again from /account.
+    const browser = new BrowserSession(server.url);
+    await browser.fetch('/signup');
+    expect((await browser.post('/signup', { email, password })).status).toBe(303);
+    const first = await confirmationMailed();
+    expect((await browser.post('/account/confirmation', {})).headers.get('location')).toBe(
+      '/account',
+    );
+    const second = await confirmationMailed();
+
+    // Confirm with the plain post, then over the live socket in another browser.
+    expect((await browser.fetch(`/confirm/${first}`)).status).toBe(200);
+    const confirmed = await browser.post(`/confirm/${first}`, {});
+    expect(confirmed.headers.get('location')).toBe('/account');
+    const other = new BrowserSession(server.url);
+    await other.fetch(`/confirm/${second}`);
+    const handoff = await handoffFor(other, 'confirm', { token: second });
+    secrets.set('the confirmation handoff', handoff);
+    expect((await other.post('/handoff', { handoff })).headers.get('location')).toBe('/login');
+
+    // An address whose email allowance is spent: its sign-up succeeds, its email stays unsent.
+    const spent = 'spent-allowance@example.com';
+    for (let i = 0; i < 5; i += 1) {
+      const asker = new BrowserSession(server.url);
+      await asker.fetch('/forgot-password');
+      await asker.post('/forgot-password', { email: spent });
+    }
+    const late = new BrowserSession(server.url);
+    await late.fetch('/signup');
+    expect((await late.post('/signup', { email: spent, password })).headers.get('location')).toBe(
+      '/account',
+    );
+    await server.baton.mailer.idle();
+
+    const records = logs.records().slice(before);
+    const requests = records.filter((record) => record.msg === 'request');
+    for (const [method, path] of [
+      ['POST', '/account/confirmation'],
+      ['GET', '/confirm/:token'],
+      ['POST', '/confirm/:token'],
+    ]) {
+      expect(
+        requests.some((record) => record.method === method && record.path === path),
+        `a request line for ${method} ${path}`,
+      ).toBe(true);
+    }
+    expect(records.filter((record) => record.kind === 'confirm-email')).not.toHaveLength(0);
+    const unsent = records.filter((record) => record.code === 'confirm-email.limited');
+    const account = await server.store.accounts.findByEmail(spent);
+    expect(unsent).toEqual([
+      expect.objectContaining({
+        msg: 'confirmation email not sent: over the email limits',
+        accountId: account?.id,
+        retryAfterSeconds: expect.any(Number),
+      }),
+    ]);
+    expect(JSON.stringify(unsent)).not.toContain(spent);
     expect(leaksOf(secrets, logs.text())).toEqual([]);
   });
 });

@@ -407,11 +407,13 @@ describe('the live connection handler under random frames', () => {
             loginLink: () => {},
             accountDeleted: () => {},
             newDevice: () => {},
+            confirmEmail: () => {},
           },
           twoFactor: createTwoFactor({
             store: store.twoFactor,
             ring: createKeyRing([TEST_SECRET]),
           }),
+          logger: createLogger({ level: 'silent' }),
         },
         limiters,
         ring: createKeyRing([TEST_SECRET]),

@@ -8,6 +8,7 @@ import { createFakeSocket } from '../fakes.ts';
 const data: AccountPageData = {
   page: 'account',
   email: 'ada@example.com',
+  emailConfirmed: true,
   flash: [{ kind: 'info', text: 'Welcome back' }],
   signedInEmail: 'ada@example.com',
 };
@@ -41,5 +42,22 @@ describe('AccountPage', () => {
       ACCOUNT_PAGES.map((page) => [page.label, page.path]),
     );
     expect(links.map((link) => link.textContent)).toContain('Change password');
+  });
+
+  it('says nothing about confirming a confirmed email', () => {
+    render(() => <AccountPage data={data} socket={createFakeSocket()} />);
+    expect(screen.queryByRole('heading', { name: 'Confirm your email' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Resend confirmation email' })).toBeNull();
+  });
+
+  it('asks to confirm an unconfirmed email, with a "Resend confirmation email" post', () => {
+    render(() => (
+      <AccountPage data={{ ...data, emailConfirmed: false }} socket={createFakeSocket()} />
+    ));
+    const section = screen.getByRole('region', { name: 'Confirm your email' });
+    const button = within(section).getByRole('button', { name: 'Resend confirmation email' });
+    const form = button.closest('form');
+    expect(form?.getAttribute('method')).toBe('post');
+    expect(form?.getAttribute('action')).toBe('/account/confirmation');
   });
 });

@@ -11,6 +11,7 @@ import { createPasswordGate } from '../../../server/accounts/password-gate.ts';
 import { DEFAULT_LIMITS } from '../../../server/config.ts';
 import { createKeyRing } from '../../../server/keys/keyring.ts';
 import { createLimiters } from '../../../server/limits/limits.ts';
+import { createLogger } from '../../../server/logger.ts';
 import { createLocalSessionEvents } from '../../../server/session/events.ts';
 import { openSqliteStore } from '../../../server/store/sqlite.ts';
 import { createTwoFactor } from '../../../server/two-factor/two-factor.ts';
@@ -85,8 +86,10 @@ function setUp() {
       loginLink: () => {},
       accountDeleted: () => {},
       newDevice: () => {},
+      confirmEmail: () => {},
     },
     twoFactor: createTwoFactor({ store: store.twoFactor, ring: createKeyRing([TEST_SECRET]) }),
+    logger: createLogger({ level: 'silent' }),
   };
   return { drive, deps, gate, limiters };
 }

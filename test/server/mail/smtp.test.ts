@@ -110,8 +110,15 @@ describe('Baton with MAIL_URL=smtp://', () => {
     expect(response.headers.get('location')).toBe('/account');
     await server.baton.mailer.idle();
 
-    expect(catcher.received).toHaveLength(1);
-    const { envelope, parsed } = catcher.received[0] as (typeof catcher.received)[number];
+    // The sign-up's confirmation email went first; the two may arrive in either order.
+    expect(catcher.received.map((mail) => mail.parsed.subject).sort()).toEqual([
+      'Confirm your email for Baton',
+      'Your password was changed',
+    ]);
+    const notice = catcher.received.find(
+      (mail) => mail.parsed.subject === 'Your password was changed',
+    );
+    const { envelope, parsed } = notice as (typeof catcher.received)[number];
     expect(envelope).toEqual({ from: 'accounts@baton.example', to: ['grace@example.com'] });
     expect(parsed.from?.value).toEqual([
       { name: 'Baton Accounts', address: 'accounts@baton.example' },
@@ -142,10 +149,11 @@ describe('Baton with MAIL_URL=smtp://', () => {
     await browser.post('/forgot-password', { email: 'ada@example.com' });
     await server.baton.mailer.idle();
 
-    expect(catcher.received).toHaveLength(1);
-    const { envelope, parsed } = catcher.received[0] as (typeof catcher.received)[number];
+    // The sign-up's confirmation email, and the reset link.
+    expect(catcher.received).toHaveLength(2);
+    const mailed = catcher.received.find((mail) => mail.parsed.subject?.includes('Reset'));
+    const { envelope, parsed } = mailed as (typeof catcher.received)[number];
     expect(envelope).toEqual({ from: 'accounts@baton.example', to: ['ada@example.com'] });
-    expect(parsed.subject).toContain('Reset');
     const link = /https?:\/\/\S+\/reset-password\/[\w-]+/.exec(parsed.text ?? '')?.[0];
     expect(link?.startsWith(`${server.origin}/reset-password/`)).toBe(true);
     expect(parsed.html).toContain(`<a href="${link}"`);
@@ -186,24 +194,36 @@ describe('Baton with MAIL_URL=smtp://', () => {
 
     const response = await changePassword(server, 'grace2@example.com');
     expect(response.headers.get('location')).toBe('/account');
-    // The two retries wait on timers only the test fires.
-    for (let retry = 0; retry < 2; retry += 1) {
-      await expect.poll(() => timers.length).toBe(retry + 1);
-      timers[retry]?.();
+    // Two emails (the sign-up's confirmation, the notice), each retried twice, on timers
+    // only the test fires.
+    for (let fired = 0; fired < 4; fired += 1) {
+      await expect.poll(() => timers.length).toBeGreaterThan(fired);
+      timers[fired]?.();
     }
     await server.baton.mailer.idle();
 
-    expect(catcher.recipientsTried()).toBe(3);
+    expect(catcher.recipientsTried()).toBe(6);
     expect(catcher.received).toEqual([]);
     const mailLogs = logs.records().filter((r) => String(r.code).startsWith('mail.'));
-    expect(mailLogs.map((r) => [r.code, r.attempt, r.responseCode])).toEqual([
-      ['mail.retry', 1, 550],
-      ['mail.retry', 2, 550],
-      ['mail.failed', 3, 550],
-    ]);
-    expect(mailLogs.every((r) => r.kind === 'password-changed')).toBe(true);
+    for (const kind of ['confirm-email', 'password-changed']) {
+      expect(
+        mailLogs.filter((r) => r.kind === kind).map((r) => [r.code, r.attempt, r.responseCode]),
+        kind,
+      ).toEqual([
+        ['mail.retry', 1, 550],
+        ['mail.retry', 2, 550],
+        ['mail.failed', 3, 550],
+      ]);
+    }
+    expect(mailLogs).toHaveLength(6);
     const text = logs.text();
-    for (const secret of ['grace2@example.com', 'forgot-password', 'Your password was changed']) {
+    for (const secret of [
+      'grace2@example.com',
+      'forgot-password',
+      '/confirm/',
+      'Your password was changed',
+      'Confirm your email',
+    ]) {
       expect(text).not.toContain(secret);
     }
   });

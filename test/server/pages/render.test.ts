@@ -54,7 +54,12 @@ describe('a page as the server renders it', () => {
       expect(loaded.scripts).toEqual([expect.stringMatching(/^\/assets\/form-[\w-]+\.js$/)]);
       expect(loaded).toMatchObject({ preloads: 0, styles: 1 });
     }
-    const account = assets({ page: 'account', email: 'ada@example.com', flash: [] });
+    const account = assets({
+      page: 'account',
+      email: 'ada@example.com',
+      emailConfirmed: true,
+      flash: [],
+    });
     expect(account.scripts).toEqual([expect.stringMatching(/^\/assets\/account-[\w-]+\.js$/)]);
     expect(account).toMatchObject({ preloads: 0, styles: 1 });
   });
@@ -70,7 +75,9 @@ describe('a page as the server renders it', () => {
     expect(pageTitle({ ...login, page: 'signup', spec: FORMS.signup })).toBe(
       'Create your account · Baton',
     );
-    expect(pageTitle({ page: 'account', email: 'a@b.co', flash: [] })).toBe('Your account · Baton');
+    expect(pageTitle({ page: 'account', email: 'a@b.co', emailConfirmed: true, flash: [] })).toBe(
+      'Your account · Baton',
+    );
   });
 
   it('renders the log-in form as a plain post with labelled, required fields', () => {
@@ -173,6 +180,7 @@ describe('a page as the server renders it', () => {
     const html = renderDocument({
       page: 'account',
       email: 'ada@example.com',
+      emailConfirmed: true,
       flash: [
         { kind: 'info', text: `Welcome back ${hostile}` },
         { kind: 'error', text: 'That link has expired.' },
@@ -188,7 +196,13 @@ describe('a page as the server renders it', () => {
 
   it('renders the account page: the email as text, in the card and the header, and a "Log out" post to /logout', () => {
     const email = `ada${hostile}@example.com`;
-    const html = renderDocument({ page: 'account', email, flash: [], signedInEmail: email });
+    const html = renderDocument({
+      page: 'account',
+      email,
+      emailConfirmed: true,
+      flash: [],
+      signedInEmail: email,
+    });
     expect(html).not.toContain('<img');
     const document = parse(html);
     expect(document.querySelector('h1')?.textContent).toBe('Your account');
@@ -209,6 +223,27 @@ describe('a page as the server renders it', () => {
       '/account/two-factor',
       '/account/delete',
     ]);
+  });
+
+  it('renders the account page of an unconfirmed email with "Confirm your email" and a "Resend confirmation email" post', () => {
+    const email = 'ada@example.com';
+    const document = parse(
+      renderDocument({
+        page: 'account',
+        email,
+        emailConfirmed: false,
+        flash: [],
+        signedInEmail: email,
+      }),
+    );
+    const section = document.querySelector('main section section') as HTMLElement;
+    expect(section.querySelector('h2')?.textContent).toBe('Confirm your email');
+    expect(section.getAttribute('aria-labelledby')).toBe(section.querySelector('h2')?.id);
+    const button = section.querySelector('button') as HTMLButtonElement;
+    expect(button.textContent).toBe('Resend confirmation email');
+    expect(button.getAttribute('type')).toBe('submit');
+    expect(button.closest('form')?.getAttribute('action')).toBe('/account/confirmation');
+    expect(button.closest('form')?.getAttribute('method')).toBe('post');
   });
 
   it.each<PageData>([
@@ -262,6 +297,7 @@ describe('a page as the server renders it', () => {
     const data: PageData = {
       page: 'account',
       email,
+      emailConfirmed: false,
       flash: [{ kind: 'info', text: '</SCRIPT >' }],
     };
     const html = renderDocument(data);
@@ -287,14 +323,21 @@ describe('a page as the server renders it', () => {
 
   it('takes replacement patterns in values literally', () => {
     const email = "$&$'$`$1@example.com";
-    const document = parse(renderDocument({ page: 'account', email, flash: [] }));
+    const document = parse(
+      renderDocument({ page: 'account', email, emailConfirmed: true, flash: [] }),
+    );
     expect(document.querySelector('.account-email')?.textContent).toBe(email);
   });
 });
 
 describe('serializePageData', () => {
   it('escapes <, > and & as unicode escapes that JSON reads back unchanged', () => {
-    const data: PageData = { page: 'account', email: 'a<b>&c\u2028', flash: [] };
+    const data: PageData = {
+      page: 'account',
+      email: 'a<b>&c\u2028',
+      emailConfirmed: true,
+      flash: [],
+    };
     const json = serializePageData(data);
     expect(json).toContain('a\\u003cb\\u003e\\u0026c\\u2028');
     expect(JSON.parse(json)).toEqual(data);

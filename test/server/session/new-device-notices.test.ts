@@ -43,6 +43,7 @@ async function harness() {
     twoFactorDisabled: none,
     passwordReset: none,
     loginLink: none,
+    confirmEmail: none,
     accountDeleted: none,
     newDevice: (to, signIn) => void sent.push({ to, ...signIn }),
   };

@@ -285,7 +285,7 @@ describe('migrate', () => {
     db.prepare("INSERT INTO sessions VALUES ('ref-3', 'not json', 100)").run();
     db.prepare("INSERT INTO handoffs VALUES ('handoff-1', 200)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(migrate(db)).toEqual(MIGRATIONS.slice(1));
     expect(
       db.prepare('SELECT key, data, expires_at, account_id FROM sessions ORDER BY key').all(),
     ).toEqual([
@@ -307,10 +307,36 @@ describe('migrate', () => {
     migrate(db, MIGRATIONS.slice(0, 3));
     db.prepare("INSERT INTO accounts VALUES ('a', 'a@example.com', 'hash', 1)").run();
 
-    expect(migrate(db).map((m) => m.version)).toEqual([4, 5, 6, 7]);
+    expect(migrate(db)).toEqual(MIGRATIONS.slice(3));
     expect(db.prepare('SELECT id, password_hash, credential_version FROM accounts').all()).toEqual([
       { id: 'a', password_hash: 'hash', credential_version: 0 },
     ]);
+  });
+
+  it('starts the accounts of a version 6 file unconfirmed (version 7)', async () => {
+    const dir = makeTempDir();
+    const file = path.join(dir, 'baton.db');
+    const db = new Database(file);
+    migrate(db, MIGRATIONS.slice(0, 6));
+    db.prepare("INSERT INTO accounts VALUES ('a', 'old@example.com', 'hash', 1, 0)").run();
+    db.close();
+
+    const store = openSqliteStore({ file });
+    try {
+      expect(await store.accounts.findById('a')).toEqual({
+        id: 'a',
+        email: 'old@example.com',
+        passwordHash: 'hash',
+        createdAt: 1,
+        credentialVersion: 0,
+        emailConfirmedAt: null,
+      });
+      expect(await store.accounts.confirmEmail('a', 'old@example.com', 5)).toBe(true);
+      expect((await store.accounts.findById('a'))?.emailConfirmedAt).toBe(5);
+    } finally {
+      await store.close();
+      removeTempDir(dir);
+    }
   });
 
   it("deletes an account's second factors with the account row (version 5)", () => {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/store.ts';
+import { describeConfirmationCases } from './confirmation-cases.ts';
 import { describeDeletionCases } from './deletion-cases.ts';
 import { describeDeviceCases } from './device-cases.ts';
 import { describeFactorCases } from './factor-cases.ts';
@@ -695,5 +696,6 @@ export function describeStore(
     describeDeletionCases(harness);
     describeSessionListCases(harness);
     describeDeviceCases(harness);
+    describeConfirmationCases(harness);
   });
 }
