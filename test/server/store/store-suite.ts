@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/store.ts';
 import { describeDeletionCases } from './deletion-cases.ts';
+import { describeEmailChangeCases } from './email-change-cases.ts';
 import { describeFactorCases } from './factor-cases.ts';
 import { describeMailboxCases } from './mailbox-cases.ts';
 import { describeSessionListCases } from './session-list-cases.ts';
@@ -693,5 +694,6 @@ export function describeStore(
     describeMailboxCases(harness);
     describeDeletionCases(harness);
     describeSessionListCases(harness);
+    describeEmailChangeCases(harness);
   });
 }
