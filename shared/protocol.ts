@@ -25,6 +25,8 @@ export const FORM_NAMES = [
   'login-link',
   'use-login-link',
   'delete-account',
+  'change-email',
+  'confirm-email',
 ] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;

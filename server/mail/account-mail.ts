@@ -3,8 +3,13 @@
  * sent: a form calls `passwordChanged(address)` and goes on; the notice is written here and
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
-import { loginLinkEmail, passwordResetEmail } from './link-emails.ts';
-import { accountDeletedNotice, passwordChangedNotice, twoFactorDisabledNotice } from './notices.ts';
+import { emailChangeEmail, loginLinkEmail, passwordResetEmail } from './link-emails.ts';
+import {
+  accountDeletedNotice,
+  emailChangedNotice,
+  passwordChangedNotice,
+  twoFactorDisabledNotice,
+} from './notices.ts';
 import type { Mailer } from './queue.ts';
 
 export interface AccountMail {
@@ -18,6 +23,10 @@ export interface AccountMail {
   loginLink(to: string, token: string): void;
   /** Queues the "Your Baton account was deleted" notice to the address the account had. */
   accountDeleted(to: string): void;
+  /** Queues the email with the link that moves an account to `to`, its new address (`token` from `issueToken`). */
+  emailChange(to: string, token: string): void;
+  /** Queues the "Your email was changed" notice to the address the account had (`to`). */
+  emailChanged(to: string, newEmail: string): void;
 }
 
 export interface AccountMailOptions {
@@ -47,6 +56,14 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
     },
     accountDeleted(to) {
       options.mailer.send(accountDeletedNotice({ to, origin: options.origin(), at: now() }));
+    },
+    emailChange(to, token) {
+      options.mailer.send(emailChangeEmail({ to, origin: options.origin(), token }));
+    },
+    emailChanged(to, newEmail) {
+      options.mailer.send(
+        emailChangedNotice({ to, newEmail, origin: options.origin(), at: now() }),
+      );
     },
   };
 }

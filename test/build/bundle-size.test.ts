@@ -109,6 +109,8 @@ describe('the pages’ JavaScript', () => {
         '/login-link/<token>',
         '/reset-password/<token>',
         '/signup',
+        '/change-email',
+        '/confirm-email/<token>',
       ].sort(),
     );
   });

@@ -406,6 +406,8 @@ describe('the live connection handler under random frames', () => {
             passwordReset: () => {},
             loginLink: () => {},
             accountDeleted: () => {},
+            emailChange: () => {},
+            emailChanged: () => {},
           },
           twoFactor: createTwoFactor({
             store: store.twoFactor,

@@ -84,6 +84,8 @@ function setUp() {
       passwordReset: () => {},
       loginLink: () => {},
       accountDeleted: () => {},
+      emailChange: () => {},
+      emailChanged: () => {},
     },
     twoFactor: createTwoFactor({ store: store.twoFactor, ring: createKeyRing([TEST_SECRET]) }),
   };

@@ -53,6 +53,10 @@ describe('Baton.routes', () => {
         'GET /account/sessions',
         'POST /account/sessions/sign-out',
         'POST /account/sessions/sign-out-others',
+        'GET /change-email',
+        'POST /change-email',
+        'GET /confirm-email/:token',
+        'POST /confirm-email/:token',
       ].sort(),
     );
   });
