@@ -14,7 +14,7 @@ import type { FlashCookie } from '../session/flash.ts';
 import type { PendingSignIns } from '../session/pending-sign-in.ts';
 import type { ReturnTo } from '../session/return-to.ts';
 import { authenticatedSince, currentAccountId, type SessionFields } from '../session/session.ts';
-import type { Account, Store } from '../store/store.ts';
+import type { Account, Store, TokenRecord } from '../store/store.ts';
 import { checkToken } from '../tokens/tokens.ts';
 import { seeOther } from './see-other.ts';
 
@@ -120,6 +120,15 @@ export const FORM_INTROS: Readonly<Partial<Record<FormName, string>>> = {
     'This deletes your account and signs it out everywhere. Everything Baton keeps for it goes too: its sessions, passkeys, two-factor settings and emailed links. It cannot be undone.',
 };
 
+/**
+ * What a link form's page says above its button, from the link's own record: shown only to
+ * the person the link is for (a `signed-in` link form shows only to its own account).
+ */
+const LINK_INTROS: Readonly<Partial<Record<FormName, (token: TokenRecord) => string>>> = {
+  'confirm-email': (token) =>
+    `Your account's email becomes ${token.email}: you will log in with it, and emails about your account will go there.`,
+};
+
 /** A form's page; a person the form is not for goes where they belong instead. */
 function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
   const spec = (deps.specs ?? FORMS)[page];
@@ -187,6 +196,7 @@ function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
       deps.flash.set(ctx, [{ kind: 'error', text: link.invalid.text }]);
       return seeOther(ctx, link.invalid.to);
     }
+    const intro = LINK_INTROS[page]?.(looked.token);
     await sendPage(ctx, deps, {
       page,
       spec,
@@ -196,6 +206,7 @@ function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
       flash: takeFlash(ctx, deps),
       signedInEmail: account?.email ?? null,
       token,
+      ...(intro && { intro }),
     });
   };
 }

@@ -287,13 +287,17 @@ describe('change-email over the live socket', () => {
 
 describe('/confirm-email/<token>', () => {
   it('opens on a "Confirm new email" button posting to the link, and changes nothing by itself', async () => {
-    const { browser, email, token } = await withLink();
+    const { browser, email, next, token } = await withLink();
     const response = await browser.fetch(`/confirm-email/${token}`);
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain(`action="/confirm-email/${token}"`);
     expect(html).toContain('>Confirm new email<');
-    expect(pageData(html)).toMatchObject({ page: 'confirm-email', token });
+    expect(pageData(html)).toMatchObject({
+      page: 'confirm-email',
+      token,
+      intro: `Your account's email becomes ${next}: you will log in with it, and emails about your account will go there.`,
+    });
     expect(await logsIn(email)).toBe(true);
     expect((await browser.fetch(`/confirm-email/${token}`)).status).toBe(200);
   });
