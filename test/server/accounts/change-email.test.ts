@@ -221,6 +221,24 @@ describe('POST /change-email', () => {
     expect(await mailTo(email)).toEqual([]);
   });
 
+  it('counts many wrong passwords at once, over posts and the socket, before checking any', async () => {
+    const { browser } = await signedUp();
+    await browser.fetch('/change-email');
+    const next = freshAddress();
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const fields = { email: next, password: `wrong guess ${i}` };
+        if (i % 2) return (await browser.post('/change-email', fields)).status;
+        const reply = await submitOverSocket(browser, 'change-email', fields);
+        return reply.type === 'refused' && reply.code === 'rate.limited' ? 429 : 422;
+      }),
+    );
+    // The per-account limit is 3 here: three are checked (and wrong), the rest never are.
+    expect(statuses.filter((status) => status === 422)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(5);
+    expect(await mailTo(next)).toEqual([]);
+  });
+
   it('shows both errors when the address and the password are wrong', async () => {
     const { browser } = await signedUp();
     const response = await askToMove(browser, 'not-an-address', 'not my password');
