@@ -15,6 +15,7 @@ export interface AccountPageLink {
 export const ACCOUNT_PAGES: readonly AccountPageLink[] = [
   { label: 'Sessions', path: '/account/sessions' },
   { label: 'Change password', path: '/change-password' },
+  { label: 'Change email', path: '/change-email' },
   { label: 'Two-factor', path: '/account/two-factor' },
   { label: 'Delete account', path: '/account/delete' },
 ];

@@ -241,6 +241,38 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
       invalid: { text: 'That confirmation link is invalid or has expired.', to: '/login' },
     },
   },
+  'change-email': {
+    name: 'change-email',
+    title: 'Change your email',
+    action: '/change-email',
+    submitLabel: 'Change email',
+    progressLabel: 'Sending…',
+    audience: 'signed-in',
+    fields: [
+      { name: 'email', label: 'New email', type: 'email', autocomplete: 'email' },
+      {
+        name: 'password',
+        label: 'Current password',
+        type: 'password',
+        autocomplete: 'current-password',
+      },
+    ],
+    alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
+  },
+  'confirm-email': {
+    name: 'confirm-email',
+    title: 'Confirm your new email',
+    action: '/confirm-email',
+    submitLabel: 'Confirm new email',
+    progressLabel: 'Confirming…',
+    audience: 'signed-in',
+    fields: [],
+    alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
+    link: {
+      purpose: 'change-email',
+      invalid: { text: 'That email change link is invalid or has expired.', to: '/change-email' },
+    },
+  },
 };
 
 export const MIN_PASSWORD_LENGTH = 8;

@@ -34,6 +34,13 @@ export type FormAction = `/${FormName}` | `/account/${string}`;
  * checks every value against it).
  */
 export type PagePath = '/account' | FormAction | typeof TWO_FACTOR_PATH;
+/**
+ * The page of a form opened from an emailed link, `<action>/<token>`: a page a sign-in may
+ * return to (server/accounts/outcome.ts `isLinkPath` checks it), never a form's destination.
+ */
+export type LinkPath = `${FormAction}/${string}`;
+/** Where a sign-in or a confirmation may return a person: one of Baton's pages, or a link's. */
+export type ReturnPath = PagePath | LinkPath;
 /** The authenticator-app settings page (issue 17). */
 export const TWO_FACTOR_PATH = '/account/two-factor';
 

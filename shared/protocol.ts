@@ -26,6 +26,8 @@ export const FORM_NAMES = [
   'use-login-link',
   'delete-account',
   'confirm',
+  'change-email',
+  'confirm-email',
 ] as const;
 export const FormName = v.picklist(FORM_NAMES);
 export type FormName = v.InferOutput<typeof FormName>;

@@ -26,6 +26,7 @@ import {
   type TwoFactorFailure,
 } from '../two-factor/two-factor.ts';
 import { confirmAccount, confirmNewAccount } from './confirmation.ts';
+import { confirmEmailChange, requestEmailChange } from './email-change.ts';
 import type { Accepted } from './outcome.ts';
 import type { PasswordHasher } from './password.ts';
 import type { GatePass, PasswordGate } from './password-gate.ts';
@@ -136,12 +137,15 @@ export const HANDLERS: Readonly<Record<FormName, FormHandler>> = {
   'use-login-link': useLoginLink,
   'delete-account': deleteAccount,
   confirm: confirmAccount,
+  'change-email': requestEmailChange,
+  'confirm-email': confirmEmailChange,
 };
 
 /**
  * Work a form does even when the rules refused some fields, adding its own errors to
- * theirs: change-password checks the current password (counted as an attempt first, as
- * always) when only the new one broke a rule, so a person with both wrong hears of both.
+ * theirs: change-password and change-email check the current password (counted as an
+ * attempt first, as always) when only the other field broke a rule, so a person with both
+ * wrong hears of both.
  */
 const ALSO_WHEN_INVALID: Partial<
   Record<
@@ -150,6 +154,7 @@ const ALSO_WHEN_INVALID: Partial<
   >
 > = {
   'change-password': checkCurrentPassword,
+  'change-email': checkCurrentPassword,
 };
 
 /** The refusal of a signed-in form whose session or account is gone. */
@@ -228,7 +233,7 @@ export async function submitForm(
 }
 
 /** The submitter's account, for forms only a signed-in person uses. */
-async function submitterAccount(deps: FormDeps, who: Submitter): Promise<Account | null> {
+export async function submitterAccount(deps: FormDeps, who: Submitter): Promise<Account | null> {
   return who.accountId ? deps.store.accounts.findById(who.accountId) : null;
 }
 
@@ -448,7 +453,7 @@ const WRONG_CURRENT_PASSWORD: Refused = {
  * Checks the signed-in account's password under the sign-in limits (a wrong one counts as
  * a failed sign-in, so no form that asks for it is a way to guess it).
  */
-async function checkOwnPassword(
+export async function checkOwnPassword(
   deps: FormDeps,
   account: Account,
   password: string,

@@ -5,7 +5,15 @@
  * (http/actions.ts). Neither path can express anything this type does not.
  */
 import { FORMS } from '../../shared/forms.ts';
-import { type Flash, type PagePath, SESSIONS_PATH, TWO_FACTOR_PATH } from '../../shared/page.ts';
+import {
+  type Flash,
+  type LinkPath,
+  type PagePath,
+  type ReturnPath,
+  SESSIONS_PATH,
+  TWO_FACTOR_PATH,
+} from '../../shared/page.ts';
+import { TOKEN_SHAPE } from '../tokens/tokens.ts';
 
 /**
  * The change to this browser's session:
@@ -66,6 +74,28 @@ export const PAGE_PATHS: readonly PagePath[] = Object.freeze([
 /** Whether `value` is exactly one of Baton's own page paths. */
 export function isPagePath(value: unknown): value is PagePath {
   return typeof value === 'string' && (PAGE_PATHS as readonly string[]).includes(value);
+}
+
+/**
+ * Whether `value` is the page of a link form that needs a sign-in, `<action>/<token>` with a
+ * token's shape: a signed-out visitor of one comes back to it after signing in (the token
+ * then travels sealed in the return cookie, as it already is in the browser's address bar).
+ * A link form for signed-out visitors never needs to be returned to.
+ */
+export function isLinkPath(value: unknown): value is LinkPath {
+  if (typeof value !== 'string') return false;
+  return Object.values(FORMS).some(
+    (spec) =>
+      spec.link !== undefined &&
+      spec.audience === 'signed-in' &&
+      value.startsWith(`${spec.action}/`) &&
+      TOKEN_SHAPE.test(value.slice(spec.action.length + 1)),
+  );
+}
+
+/** Whether `value` is a page a sign-in may return to: one of Baton's pages, or a link's. */
+export function isReturnPath(value: unknown): value is ReturnPath {
+  return isPagePath(value) || isLinkPath(value);
 }
 
 /** A form's outcome named a destination that is not one of Baton's pages: a server bug. */

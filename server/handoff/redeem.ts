@@ -22,7 +22,7 @@
  * for its authentication code (session/pending-sign-in.ts); no session is made.
  */
 import type Koa from 'koa';
-import type { Flash, PagePath } from '../../shared/page.ts';
+import type { Flash, ReturnPath } from '../../shared/page.ts';
 import { seeOther } from '../http/see-other.ts';
 import { sendUnavailable } from '../http/unavailable.ts';
 import type { KeyRing } from '../keys/keyring.ts';
@@ -141,7 +141,7 @@ export function redeemHandoff(options: RedeemOptions): Koa.Middleware {
   };
 }
 
-type Redeemed = { ok: true; destination: PagePath } | { ok: false; code: RedeemError };
+type Redeemed = { ok: true; destination: ReturnPath } | { ok: false; code: RedeemError };
 
 async function redeem(
   options: RedeemOptions,

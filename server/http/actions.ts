@@ -8,7 +8,7 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import * as v from 'valibot';
 import { FORMS } from '../../shared/forms.ts';
-import type { Flash, PagePath } from '../../shared/page.ts';
+import type { Flash, ReturnPath } from '../../shared/page.ts';
 import { Fields, type FormName } from '../../shared/protocol.ts';
 import { type FormDeps, type Refused, submitForm } from '../accounts/forms.ts';
 import { type Accepted, checkDestination } from '../accounts/outcome.ts';
@@ -28,6 +28,7 @@ import {
 import {
   confirmFirst,
   FORM_INTROS,
+  formPagePath,
   linkRoute,
   logInFirst,
   type PageDeps,
@@ -86,7 +87,7 @@ async function applyAccepted(
   ctx: Koa.Context,
   deps: ActionDeps,
   outcome: Accepted,
-): Promise<PagePath | null> {
+): Promise<ReturnPath | null> {
   const destination = checkDestination(outcome.destination);
   const now = (deps.now ?? Date.now)();
   const { change } = outcome;
@@ -157,19 +158,19 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
       pendingSignIn: deps.pendingSignIns.read(ctx, deps.binding.read(ctx), now),
     };
     const outcome = parsed.success ? await submitForm(deps.forms, form, fields, who) : TOO_LARGE;
+    // Where to come back to after signing in again: this form's page (a link's, for a link form).
+    const page = formPagePath(spec, posted.token);
     if (outcome.ok) {
       const destination = await applyAccepted(ctx, deps, outcome);
       if (destination !== null) return seeOther(ctx, destination);
-      return logInFirst(ctx, deps, spec.action);
+      return logInFirst(ctx, deps, page);
     }
     if (outcome.code === 'auth.required') {
       // Signed out meanwhile: back here once signed in again.
       deps.flash.set(ctx, [{ kind: 'error', text: outcome.message }]);
-      return spec.audience === 'signed-in'
-        ? logInFirst(ctx, deps, spec.action)
-        : seeOther(ctx, '/login');
+      return spec.audience === 'signed-in' ? logInFirst(ctx, deps, page) : seeOther(ctx, '/login');
     }
-    if (outcome.code === 'auth.recent-required') return confirmFirst(ctx, deps, spec.action);
+    if (outcome.code === 'auth.recent-required') return confirmFirst(ctx, deps, page);
     if (outcome.code === 'sign-in.expired') {
       // The code step with no sign-in waiting: the password comes first, again.
       deps.pendingSignIns.clear(ctx);

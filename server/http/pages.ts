@@ -5,15 +5,16 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { FORMS, type FormSpec } from '../../shared/forms.ts';
-import { type Flash, OTHER_TAB_QUERY, type PageData, type PagePath } from '../../shared/page.ts';
+import { type Flash, OTHER_TAB_QUERY, type PageData, type ReturnPath } from '../../shared/page.ts';
 import type { FormName } from '../../shared/protocol.ts';
+import { isReturnPath } from '../accounts/outcome.ts';
 import type { RenderPage } from '../pages/pages.ts';
 import type { BindingCookie } from '../session/binding.ts';
 import type { FlashCookie } from '../session/flash.ts';
 import type { PendingSignIns } from '../session/pending-sign-in.ts';
 import type { ReturnTo } from '../session/return-to.ts';
 import { authenticatedSince, currentAccountId, type SessionFields } from '../session/session.ts';
-import type { Account, Store } from '../store/store.ts';
+import type { Account, Store, TokenRecord } from '../store/store.ts';
 import { checkToken } from '../tokens/tokens.ts';
 import { seeOther } from './see-other.ts';
 
@@ -88,7 +89,7 @@ export async function signedInAccount(ctx: Koa.Context, store: Store): Promise<A
  * following another tab's sign-in sets no cookie at all: it holds a cookie that sign-in
  * replaced, and the flash and return path it would set belong to the tab that signed in.
  */
-export function logInFirst(ctx: Koa.Context, deps: PageDeps, page: PagePath): void {
+export function logInFirst(ctx: Koa.Context, deps: PageDeps, page: ReturnPath): void {
   if (ctx.query[OTHER_TAB_QUERY.name] !== OTHER_TAB_QUERY.value) {
     deps.returnTo.set(ctx, page, (deps.now ?? Date.now)());
     if (deps.flash.queued(ctx).length === 0) deps.flash.set(ctx, [LOG_IN_FIRST]);
@@ -97,7 +98,7 @@ export function logInFirst(ctx: Koa.Context, deps: PageDeps, page: PagePath): vo
 }
 
 /** Sends a visitor whose last authentication is too old to /confirm-password, to come back to `page`. */
-export function confirmFirst(ctx: Koa.Context, deps: PageDeps, page: PagePath): void {
+export function confirmFirst(ctx: Koa.Context, deps: PageDeps, page: ReturnPath): void {
   deps.returnTo.set(ctx, page, (deps.now ?? Date.now)());
   deps.flash.set(ctx, [CONFIRM_FIRST]);
   seeOther(ctx, FORMS['confirm-password'].action);
@@ -118,6 +119,15 @@ export const FORM_INTROS: Readonly<Partial<Record<FormName, string>>> = {
   'delete-account':
     'This deletes your account and signs it out everywhere. Everything Baton keeps for it goes too: its sessions, passkeys, two-factor settings and emailed links. It cannot be undone.',
   confirm: 'This confirms that the address this link was sent to is yours.',
+};
+
+/**
+ * What a link form's page says above its button, from the link's own record: shown only to
+ * the person the link is for (a `signed-in` link form shows only to its own account).
+ */
+const LINK_INTROS: Readonly<Partial<Record<FormName, (token: TokenRecord) => string>>> = {
+  'confirm-email': (token) =>
+    `Your account's email becomes ${token.email}: you will log in with it, and emails about your account will go there.`,
 };
 
 /** A form's page; a person the form is not for goes where they belong instead. */
@@ -152,11 +162,23 @@ function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
 }
 
 /**
+ * Where a signed-in form's page is: its action, or for a form opened from a link, the link's
+ * own page (when `token` has a token's shape; else the page that asks for a new link).
+ */
+export function formPagePath(spec: FormSpec, token: string | undefined): ReturnPath {
+  if (!spec.link) return spec.action;
+  const path = `${spec.action}/${token ?? ''}`;
+  return isReturnPath(path) ? path : spec.link.invalid.to;
+}
+
+/**
  * The page of a form opened from an emailed link, `<action>/<token>`: shown while the token
  * is good for its purpose (looked at, not used), else the person goes to ask for a new link
  * with the form's message. The token goes into the page (the form posts to this same path,
  * and the live form sends it with its submit); the page's `Referrer-Policy: same-origin`
- * keeps this URL from other sites.
+ * keeps this URL from other sites. A `signed-in` link form (confirming a new email) asks a
+ * signed-out visitor to log in first and comes back here; a token of another account than
+ * the one signed in is dead here, as for phx.gen.auth.
  */
 function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
   const spec = (deps.specs ?? FORMS)[page];
@@ -166,11 +188,16 @@ function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
     const account = await signedInAccount(ctx, deps.store);
     if (spec.audience === 'signed-out' && account) return seeOther(ctx, '/account');
     const token = String(ctx.params.token);
+    if (spec.audience === 'signed-in' && !account)
+      return logInFirst(ctx, deps, formPagePath(spec, token));
     const looked = await checkToken(deps.store.tokens, token, link.purpose);
-    if (!looked.ok) {
+    const ownsIt =
+      spec.audience !== 'signed-in' || (looked.ok && looked.token.accountId === account?.id);
+    if (!looked.ok || !ownsIt) {
       deps.flash.set(ctx, [{ kind: 'error', text: link.invalid.text }]);
       return seeOther(ctx, link.invalid.to);
     }
+    const intro = LINK_INTROS[page]?.(looked.token);
     await sendPage(ctx, deps, {
       page,
       spec,
@@ -180,7 +207,7 @@ function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
       flash: takeFlash(ctx, deps),
       signedInEmail: account?.email ?? null,
       token,
-      ...(FORM_INTROS[page] && { intro: FORM_INTROS[page] }),
+      ...((intro ?? FORM_INTROS[page]) && { intro: intro ?? FORM_INTROS[page] }),
     });
   };
 }

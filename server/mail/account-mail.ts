@@ -3,9 +3,15 @@
  * sent: a form calls `passwordChanged(address)` and goes on; the notice is written here and
  * queued (queue.ts), so a slow or failing mail server never holds up the form.
  */
-import { confirmEmailEmail, loginLinkEmail, passwordResetEmail } from './link-emails.ts';
+import {
+  confirmEmailEmail,
+  emailChangeEmail,
+  loginLinkEmail,
+  passwordResetEmail,
+} from './link-emails.ts';
 import {
   accountDeletedNotice,
+  emailChangedNotice,
   newDeviceNotice,
   passwordChangedNotice,
   twoFactorDisabledNotice,
@@ -30,6 +36,10 @@ export interface AccountMail {
   newDevice(to: string, signIn: { device: string; ip: string; at: number }): void;
   /** Queues the email with the link that confirms the address (`token` from `issueToken`). */
   confirmEmail(to: string, token: string): void;
+  /** Queues the email with the link that moves an account to `to`, its new address (`token` from `issueToken`). */
+  emailChange(to: string, token: string): void;
+  /** Queues the "Your email was changed" notice to the address the account had (`to`). */
+  emailChanged(to: string, newEmail: string): void;
 }
 
 export interface AccountMailOptions {
@@ -65,6 +75,14 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
     },
     confirmEmail(to, token) {
       options.mailer.send(confirmEmailEmail({ to, origin: options.origin(), token }));
+    },
+    emailChange(to, token) {
+      options.mailer.send(emailChangeEmail({ to, origin: options.origin(), token }));
+    },
+    emailChanged(to, newEmail) {
+      options.mailer.send(
+        emailChangedNotice({ to, newEmail, origin: options.origin(), at: now() }),
+      );
     },
   };
 }

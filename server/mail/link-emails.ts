@@ -75,3 +75,27 @@ export function confirmEmailEmail(context: LinkContext): Email {
     ],
   });
 }
+
+/**
+ * The email with a `/confirm-email/<token>` link, sent to the address an account asked to
+ * move to: its subject says "Confirm" and "email". The account keeps its address until the
+ * link is used, by the person signed in to that account.
+ */
+export function emailChangeEmail(context: LinkContext): Email {
+  return composeEmail({
+    to: context.to,
+    kind: 'email-change',
+    subject: 'Confirm your new email for Baton',
+    blocks: [
+      'Hello,',
+      `Someone asked to change the email of a Baton account to this address (${context.to}). If it was you, confirm it here while you are logged in to that account:`,
+      {
+        label: 'Confirm new email',
+        href: absoluteLink(context.origin, `/confirm-email/${context.token}`),
+      },
+      'The link works once, within 24 hours. Until it is used, the account keeps its current email.',
+      'If you did not ask for this, ignore this email: nothing changes.',
+      SIGNATURE,
+    ],
+  });
+}

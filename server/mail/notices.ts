@@ -124,3 +124,26 @@ export function newDeviceNotice(context: NewDeviceContext): Email {
     ],
   });
 }
+
+/**
+ * "Your email was changed": sent to the address an account had, once it moved to another.
+ * It names the new address, so the owner knows where the account went. If it was not the
+ * owner, someone had the password: the way back is to log in with the new address, change
+ * the password (which signs every other browser out) and change the email back, whose link
+ * then comes to the owner's own address.
+ */
+export function emailChangedNotice(context: NoticeContext & { newEmail: string }): Email {
+  return composeEmail({
+    to: context.to,
+    kind: 'email-changed',
+    subject: 'Your email was changed',
+    blocks: [
+      'Hello,',
+      `The email of your Baton account was changed from ${context.to} to ${context.newEmail} on ${when(context.at)}. You now log in with the new address, and emails about the account go there.`,
+      'If you changed it, there is nothing more to do.',
+      'If it was not you, someone else knows your password. Log in with the new address and your password, change your password (that signs every other browser out), then change your email back.',
+      { label: 'Log in', href: absoluteLink(context.origin, '/login') },
+      SIGNATURE,
+    ],
+  });
+}

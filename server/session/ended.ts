@@ -18,8 +18,15 @@ export const SESSION_ENDED: Flash = {
   text: 'Your session has ended. Log in again to continue.',
 };
 
+/**
+ * Why a session ended, as its marker records it: the socket's reasons, plus those only the
+ * next page tells apart (the socket says `revoked` for them, and its page goes to /login,
+ * which reads the marker). Kept off the wire, so the page scripts carry none of them.
+ */
+export type EndedReason = SessionEndReason | 'email-changed';
+
 /** What a page says for each reason a session ended. */
-export const ENDED_NOTICES: Readonly<Record<SessionEndReason, Flash>> = Object.freeze({
+export const ENDED_NOTICES: Readonly<Record<EndedReason, Flash>> = Object.freeze({
   expired: { kind: 'notice', text: 'Your session timed out. Log in again to continue.' },
   'signed-out': {
     kind: 'notice',
@@ -30,6 +37,10 @@ export const ENDED_NOTICES: Readonly<Record<SessionEndReason, Flash>> = Object.f
     text: 'You were signed out because your password was changed. Log in again to continue.',
   },
   deleted: { kind: 'notice', text: 'Your account was deleted.' },
+  'email-changed': {
+    kind: 'notice',
+    text: 'You were signed out because your email was changed. Log in again to continue.',
+  },
 });
 
 /** How long a marker waits for its browser to come back; after that it says only "ended". */
@@ -40,16 +51,18 @@ export const endedMarkerKey = (ref: string): string => `ended:${ref}`;
 
 /**
  * Ends nothing by itself: records why the sessions under `refs` (already destroyed by the
- * caller, in its own store step) ended, then tells every instance to close their sockets.
+ * caller, in its own store step) ended, then tells every instance to close their sockets
+ * with `reason`. `marker` is what the next page says, when it says more than `reason`.
  */
 export async function announceEnded(
   sessions: SessionStore,
   events: SessionEvents,
   refs: readonly string[],
   reason: SessionEndReason,
+  marker: EndedReason = reason,
 ): Promise<void> {
   await Promise.all(
-    refs.map((ref) => sessions.set(endedMarkerKey(ref), { endedReason: reason }, ENDED_MARKER_MS)),
+    refs.map((ref) => sessions.set(endedMarkerKey(ref), { endedReason: marker }, ENDED_MARKER_MS)),
   );
   await Promise.all(refs.map((ref) => events.publish({ type: 'ended', ref, reason })));
 }
@@ -62,5 +75,5 @@ export async function endedNotice(sessions: SessionStore, ref: string | null): P
   const reason = marker?.endedReason;
   if (typeof reason !== 'string' || !Object.hasOwn(ENDED_NOTICES, reason)) return SESSION_ENDED;
   await sessions.destroy(key);
-  return ENDED_NOTICES[reason as SessionEndReason];
+  return ENDED_NOTICES[reason as EndedReason];
 }

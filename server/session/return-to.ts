@@ -2,13 +2,14 @@
  * The page a person asked for before being sent to sign in (or to confirm their password),
  * so that they land on it afterwards. It travels in a sealed cookie of its own (purpose
  * `return`), never in a query string: the browser can neither read nor write it, only
- * Baton's own page paths are ever sealed into it, and the path is checked against that
- * list again when it is used. `//host` and absolute URLs therefore never work.
+ * Baton's own page paths (and the pages of link forms that need a sign-in, `<action>/<token>`)
+ * are ever sealed into it, and the path is checked against them again when it is used.
+ * `//host` and absolute URLs therefore never work.
  */
 import type Koa from 'koa';
 import * as v from 'valibot';
-import type { PagePath } from '../../shared/page.ts';
-import { isPagePath } from '../accounts/outcome.ts';
+import type { ReturnPath } from '../../shared/page.ts';
+import { isReturnPath } from '../accounts/outcome.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import { openBox, sealBox } from '../keys/sealed-box.ts';
 import { type CookieNames, cookieAttributes, mayCarryCookie, UNSIGNED } from './cookies.ts';
@@ -17,16 +18,16 @@ import { type CookieNames, cookieAttributes, mayCarryCookie, UNSIGNED } from './
 export const RETURN_TO_MS = 60 * 60 * 1000;
 
 const Sealed = v.strictObject({
-  path: v.custom<PagePath>(isPagePath),
+  path: v.custom<ReturnPath>(isReturnPath),
   /** When it stops counting (ms since the epoch); the cookie's own expiry is the browser's word only. */
   exp: v.number(),
 });
 
 export interface ReturnTo {
   /** Remembers `path` as the page to land on after the next sign-in or confirmation. */
-  set(ctx: Koa.Context, path: PagePath, now: number): void;
+  set(ctx: Koa.Context, path: ReturnPath, now: number): void;
   /** The page waiting to be returned to, if any (cleared, so it is used once). */
-  take(ctx: Koa.Context, now: number): PagePath | null;
+  take(ctx: Koa.Context, now: number): ReturnPath | null;
   /** Forgets any page waiting (a sign-out: the next person here starts afresh). */
   clear(ctx: Koa.Context): void;
 }
@@ -39,8 +40,10 @@ export function createReturnTo(names: CookieNames, ring: KeyRing): ReturnTo {
   };
   return {
     set(ctx, path, now) {
-      if (!isPagePath(path))
-        throw new TypeError(`Not one of Baton's pages: ${JSON.stringify(path)}`);
+      if (!isReturnPath(path))
+        throw new TypeError(
+          `Not one of Baton's pages, nor a link form's page: ${JSON.stringify(path)}`,
+        );
       const payload = JSON.stringify({ path, exp: now + RETURN_TO_MS });
       const token = sealBox(ring, 'return', Buffer.from(payload, 'utf8'));
       ctx.cookies.set(names.returnTo, token, { ...attributes, maxAge: RETURN_TO_MS });

@@ -4,8 +4,8 @@
  * share a Redis:
  *
  *   <prefix>account:<id>     hash: id, email, passwordHash, createdAt, credentialVersion
- *                            once a password change has moved it on (absent: 0), and
- *                            emailConfirmedAt once the email is confirmed (absent: not)
+ *                            once a password or email change has moved it on (absent: 0),
+ *                            and emailConfirmedAt once the email is confirmed (absent: not)
  *   <prefix>email:<email>    string: the account's id (the unique email index)
  *   <prefix>session:<ref>    string: the session's JSON, expiring with it (PX)
  *   <prefix>account-sessions:<id>  set: the refs of the account's sessions, kept as long
@@ -31,6 +31,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { normalizeEmail } from '../../shared/forms.ts';
+import { redisChangeEmail } from './redis-change-email.ts';
 import {
   COMMAND_TIMEOUT_MS,
   connectRedis,
@@ -447,6 +448,7 @@ function accountStore(client: Redis, prefix: string, now: () => number): Account
       const [email, ...sessionRefs] = reply;
       return { email: email as string, sessionRefs };
     },
+    changeEmail: redisChangeEmail(client, prefix),
   };
 }
 

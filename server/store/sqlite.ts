@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { normalizeEmail } from '../../shared/forms.ts';
 import { type GroupCommit, groupCommit } from './group-commit.ts';
 import { migrate } from './migrations.ts';
+import { sqliteChangeEmail } from './sqlite-change-email.ts';
 import { sqliteKnownDevices } from './sqlite-devices.ts';
 import { sqliteMailbox } from './sqlite-mailbox.ts';
 import { sqliteChallengeStore, sqlitePasskeyStore } from './sqlite-passkeys.ts';
@@ -210,6 +211,7 @@ function accountStore(db: Database.Database, now: () => number, write: GroupComm
       return changes === 1;
     },
     delete: (id) => write(() => remove(id)),
+    changeEmail: sqliteChangeEmail(db, write),
   };
 }
 

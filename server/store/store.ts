@@ -11,7 +11,7 @@ export interface Account {
   passwordHash: string;
   createdAt: number;
   /**
-   * Moves on whenever the account's credentials change (a password change): a handoff
+   * Moves on whenever the account's credentials change (a password or email change): a handoff
    * sealed under an older version no longer redeems (see `HandoffLedger.redeem`), and no
    * emailed token issued under an older version is accepted (`TokenStore`).
    */
@@ -61,7 +61,20 @@ export interface AccountStore {
    * sessions it ended (to close their sockets), or null when there was no such account.
    */
   delete(id: string): Promise<DeletedAccount | null>;
+  /**
+   * Moves the account to `newEmail` (normalized here, as `create` does), in one step: only
+   * while the account is at `credentialVersion` (`stale` otherwise, or when it is gone) and
+   * no account has that address (`taken`, this account's own included). The credential
+   * version moves on, so every emailed token and every handoff sealed before dies; the old
+   * address is freed (it can sign up again at once).
+   */
+  changeEmail(id: string, credentialVersion: number, newEmail: string): Promise<EmailChange>;
 }
+
+/** How `AccountStore.changeEmail` ended. */
+export type EmailChange =
+  | { ok: true; previousEmail: string; credentialVersion: number }
+  | { ok: false; reason: 'taken' | 'stale' };
 
 /** What deleting an account removed that its caller must still act on. */
 export interface DeletedAccount {

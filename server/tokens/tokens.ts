@@ -12,7 +12,7 @@ import type { Account, TokenCheck, TokenPurpose, TokenRecord, TokenStore } from 
 /** Random bytes in a token: 256 bits, twice the floor the contract sets. */
 const TOKEN_BYTES = 32;
 /** What a token looks like: base64url of `TOKEN_BYTES` bytes, without padding. */
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+export const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * How long each kind of token lives. Reset and sign-in links are the contract's (60 and

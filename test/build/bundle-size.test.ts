@@ -110,6 +110,8 @@ describe('the pages’ JavaScript', () => {
         '/reset-password/<token>',
         '/signup',
         '/confirm/<token>',
+        '/change-email',
+        '/confirm-email/<token>',
       ].sort(),
     );
   });

@@ -151,7 +151,7 @@ describe('user enumeration by the work a sign-in does', () => {
   });
 });
 
-describe('user enumeration through /forgot-password', () => {
+describe('user enumeration through /forgot-password and /change-email', () => {
   const SENT = 'If that email has an account, a link to reset its password is on its way.';
   /** Every store call the server makes, as `part.method`, while `recording` is on. */
   const calls: string[] = [];
@@ -256,5 +256,49 @@ describe('user enumeration through /forgot-password', () => {
     expect(known).toContain('tokens.put');
     // The known address's email is written to the mailbox after the answer, by the queue.
     expect(known.filter((call) => call !== 'mailbox.add')).toEqual(unknown);
+  });
+
+  /** A person signed in (over the plain post), asking to move to other addresses. */
+  async function mover(email: string): Promise<BrowserSession> {
+    const browser = new BrowserSession(server.url);
+    await browser.fetch('/signup');
+    await browser.post('/signup', { email, password: PASSWORD });
+    await browser.fetch('/account');
+    return browser;
+  }
+
+  it('gives /change-email to an address with an account and a free one the same responses', async () => {
+    const browser = await mover('mover@example.com');
+    const move = async (email: string) => {
+      await browser.fetch('/change-email');
+      const posted = await comparableResponse(
+        await browser.post('/change-email', { email, password: PASSWORD }),
+      );
+      const page = await comparableResponse(await browser.fetch('/change-email'));
+      return { posted, page };
+    };
+    const taken = await move('remembered@example.com');
+    const free = await move('nobody-has-this@example.com');
+    expect(taken.posted.status).toBe(303);
+    expect(taken.page.body).toContain('A link to confirm your new email is on its way.');
+    expect(free).toEqual(taken);
+  });
+
+  it('does the same store work for /change-email to a taken address as to a free one', async () => {
+    const browser = await mover('mover-work@example.com');
+    const work = async (email: string) => {
+      await browser.fetch('/change-email');
+      await server.baton.mailer.idle();
+      calls.length = 0;
+      recording = true;
+      await browser.post('/change-email', { email, password: PASSWORD });
+      recording = false;
+      return [...calls];
+    };
+    const taken = await work('remembered@example.com');
+    const free = await work('nobody-has-this-either@example.com');
+    expect(taken).toContain('tokens.put');
+    // Only the free address's email is written to the mailbox, after the answer, by the queue.
+    expect(free.filter((call) => call !== 'mailbox.add')).toEqual(taken);
   });
 });

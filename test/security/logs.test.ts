@@ -4,7 +4,8 @@
  * attempts, and the text it wrote must hold no password, handoff, session id or signature,
  * binding, secret, derived key, emailed link or token, not even a 16-character piece of one,
  * nor a browser's binding hash or known-device digest after a sign-in from a new browser;
- * and the same through a forgotten password, its reset links and the resets themselves.
+ * and the same through a forgotten password, its reset links and the resets themselves, and
+ * through a change of email and its links.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -387,6 +388,72 @@ describe('logs', () => {
       }),
     ]);
     expect(JSON.stringify(unsent)).not.toContain(spent);
+    expect(leaksOf(secrets, logs.text())).toEqual([]);
+  });
+
+  it('hold no email change link or token through a change of email, live and without JavaScript', async () => {
+    const secrets = new Map<string, string>();
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    secrets.set('the password', password);
+    const browser = new BrowserSession(server.url);
+    await signUpAndRedeem(browser, { email: 'moving-logged@example.com', password });
+    const before = logs.records().length;
+
+    /** Asks to move to `to` (plain post, or over the socket) and returns the token mailed. */
+    const linkMailed = async (to: string, live: boolean): Promise<string> => {
+      await browser.fetch('/change-email');
+      if (live) {
+        const handoff = await handoffFor(browser, 'change-email', { email: to, password });
+        await browser.post('/handoff', { handoff });
+      } else {
+        await browser.post('/change-email', { email: to, password });
+      }
+      await server.baton.mailer.idle();
+      const mail = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as Array<{
+        to: string;
+        text: string;
+      }>;
+      const token = /\/confirm-email\/([\w-]+)/.exec(
+        mail.find((each) => each.to === to)?.text ?? '',
+      )?.[1];
+      if (!token) throw new Error('no email change link was mailed');
+      secrets.set(`an email change token (${token.slice(0, 4)}…)`, token);
+      return token;
+    };
+
+    // Without JavaScript: open the link, then press the button.
+    const plain = await linkMailed('moved-logged@example.com', false);
+    expect((await browser.fetch(`/confirm-email/${plain}`)).status).toBe(200);
+    expect((await browser.post(`/confirm-email/${plain}`, {})).headers.get('location')).toBe(
+      '/account',
+    );
+    // Used: opening it again goes to /change-email.
+    expect((await browser.fetch(`/confirm-email/${plain}`)).status).toBe(303);
+
+    // Over the live socket, the token sent with the submit.
+    const live = await linkMailed('moved-again-logged@example.com', true);
+    await browser.fetch(`/confirm-email/${live}`);
+    const handoff = await handoffFor(browser, 'confirm-email', { token: live });
+    secrets.set('the email change handoff', handoff);
+    expect((await browser.post('/handoff', { handoff })).headers.get('location')).toBe('/account');
+    for (const [name, value] of browser.cookies) {
+      if (name !== 'baton.flash') secrets.set(`cookie ${name}`, value);
+    }
+
+    const records = logs.records().slice(before);
+    const requests = records.filter((record) => record.msg === 'request');
+    for (const [method, path] of [
+      ['POST', '/change-email'],
+      ['GET', '/confirm-email/:token'],
+      ['POST', '/confirm-email/:token'],
+    ]) {
+      expect(
+        requests.some((record) => record.method === method && record.path === path),
+        `a request line for ${method} ${path}`,
+      ).toBe(true);
+    }
+    expect(records.filter((record) => record.kind === 'email-change')).not.toHaveLength(0);
+    expect(records.filter((record) => record.kind === 'email-changed')).not.toHaveLength(0);
     expect(leaksOf(secrets, logs.text())).toEqual([]);
   });
 });

@@ -408,6 +408,8 @@ describe('the live connection handler under random frames', () => {
             accountDeleted: () => {},
             newDevice: () => {},
             confirmEmail: () => {},
+            emailChange: () => {},
+            emailChanged: () => {},
           },
           twoFactor: createTwoFactor({
             store: store.twoFactor,

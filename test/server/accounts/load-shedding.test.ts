@@ -87,6 +87,8 @@ function setUp() {
       accountDeleted: () => {},
       newDevice: () => {},
       confirmEmail: () => {},
+      emailChange: () => {},
+      emailChanged: () => {},
     },
     twoFactor: createTwoFactor({ store: store.twoFactor, ring: createKeyRing([TEST_SECRET]) }),
     logger: createLogger({ level: 'silent' }),

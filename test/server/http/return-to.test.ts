@@ -5,6 +5,7 @@
  * can send anyone off Baton's own pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../../server/config.ts';
 import { createKeyRing } from '../../../server/keys/keyring.ts';
 import { sealBox } from '../../../server/keys/sealed-box.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
@@ -14,7 +15,8 @@ import { type RunningServer, startServer, TEST_SECRET } from '../../helpers/star
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer();
+  // Every person here signs up from one test client: more than one IP's hourly sign-ups.
+  server = await startServer({ limits: { ...DEFAULT_LIMITS, signupsPerIp: 1000 } });
 });
 afterAll(() => server.stop());
 
@@ -121,6 +123,18 @@ describe.each(BOTH_PATHS)('signing in over %s after asking for a page', (_path, 
       'one sealed for another purpose',
       forgedReturn({ path: '/change-password', exp: Date.now() + 60_000 }, 'flash'),
     ],
+    [
+      'the page of a link for signed-out visitors',
+      forgedReturn({ path: `/login-link/${'A'.repeat(43)}`, exp: Date.now() + 60_000 }),
+    ],
+    [
+      'a link page whose token has not the shape of one',
+      forgedReturn({ path: '/confirm-email/../../evil', exp: Date.now() + 60_000 }),
+    ],
+    [
+      'a link page with more after its token',
+      forgedReturn({ path: `/confirm-email/${'A'.repeat(43)}/x`, exp: Date.now() + 60_000 }),
+    ],
     ['one written in clear', '/change-password'],
     [
       'one tampered with',
@@ -136,6 +150,22 @@ describe.each(BOTH_PATHS)('signing in over %s after asking for a page', (_path, 
     expect(response.headers.get('location')).toBe('/account');
   });
 });
+
+describe.each(BOTH_PATHS)(
+  'signing in over %s after opening a link that needs it',
+  (_path, submit) => {
+    it('lands on the link again, its token sealed in the cookie', async () => {
+      const { email, browser } = await signedOutPerson();
+      await browser.fetch('/login');
+      const link = `/confirm-email/${'A'.repeat(43)}`;
+      browser.cookies.set('baton.return', forgedReturn({ path: link, exp: Date.now() + 60_000 }));
+
+      const response = await submit(browser, 'login', { email, password: PASSWORD });
+
+      expect(response.headers.get('location')).toBe(link);
+    });
+  },
+);
 
 describe('POST /logout', () => {
   it('lands on /login with "You have been logged out." once', async () => {

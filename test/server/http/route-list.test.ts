@@ -56,6 +56,10 @@ describe('Baton.routes', () => {
         'GET /confirm/:token',
         'POST /confirm/:token',
         'POST /account/confirmation',
+        'GET /change-email',
+        'POST /change-email',
+        'GET /confirm-email/:token',
+        'POST /confirm-email/:token',
       ].sort(),
     );
   });

@@ -220,6 +220,7 @@ describe('a page as the server renders it', () => {
     expect(links).toEqual([
       '/account/sessions',
       '/change-password',
+      '/change-email',
       '/account/two-factor',
       '/account/delete',
     ]);

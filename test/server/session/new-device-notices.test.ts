@@ -44,6 +44,8 @@ async function harness() {
     passwordReset: none,
     loginLink: none,
     confirmEmail: none,
+    emailChange: none,
+    emailChanged: none,
     accountDeleted: none,
     newDevice: (to, signIn) => void sent.push({ to, ...signIn }),
   };

@@ -12,6 +12,7 @@ import type { Store } from '../../../server/store/store.ts';
 import { describeConfirmationCases } from './confirmation-cases.ts';
 import { describeDeletionCases } from './deletion-cases.ts';
 import { describeDeviceCases } from './device-cases.ts';
+import { describeEmailChangeCases } from './email-change-cases.ts';
 import { describeFactorCases } from './factor-cases.ts';
 import { describeMailboxCases } from './mailbox-cases.ts';
 import { describeSessionListCases } from './session-list-cases.ts';
@@ -697,5 +698,6 @@ export function describeStore(
     describeSessionListCases(harness);
     describeDeviceCases(harness);
     describeConfirmationCases(harness);
+    describeEmailChangeCases(harness);
   });
 }
