@@ -49,6 +49,7 @@ import { createAccountMail } from './mail/account-mail.ts';
 import { openMailTransport } from './mail/open.ts';
 import { createMailQueue, type Mailer, type MailQueueOptions } from './mail/queue.ts';
 import type { RenderPage } from './pages/pages.ts';
+import { createPasskeys } from './passkeys/passkeys.ts';
 import { createBindingCookie } from './session/binding.ts';
 import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
@@ -209,6 +210,8 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const returnTo = createReturnTo(names, ring);
   const pendingSignIns = createPendingSignIns(names, ring);
   const twoFactor = createTwoFactor({ store: store.twoFactor, ring, now });
+  // The relying party is read from `origins` at each ceremony, as the Origin guard reads them.
+  const passkeys = createPasskeys({ store, origins: options.origins, now });
   const sudoMs = options.sudoMs ?? DEFAULT_SUDO_MS;
   const specs = { ...FORMS, ...options.forms?.specs };
   const handlers = { ...HANDLERS, ...options.forms?.handlers };
@@ -361,6 +364,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     ring,
     handoffTtlSeconds: options.handoffTtlSeconds,
     sessionsWatch,
+    passkeys,
     now,
     openSocketsPerIp: (options.limits ?? DEFAULT_LIMITS).openSocketsPerIp,
     ...options.live,

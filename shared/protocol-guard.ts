@@ -83,6 +83,8 @@ const SHAPES: Readonly<Record<ServerMessage['type'], Shape>> = {
     ref: (value) => value === null || isRef(value),
     sessions: (value) => Array.isArray(value) && value.every(isSessionView),
   },
+  // v.record(v.string(), v.unknown()): any truthy object.
+  'passkey-options': { type: isString, ref: isRef, options: isObject },
 };
 
 /**

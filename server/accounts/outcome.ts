@@ -5,7 +5,13 @@
  * (http/actions.ts). Neither path can express anything this type does not.
  */
 import { FORMS } from '../../shared/forms.ts';
-import { type Flash, type PagePath, SESSIONS_PATH, TWO_FACTOR_PATH } from '../../shared/page.ts';
+import {
+  type Flash,
+  PASSKEYS_PATH,
+  type PagePath,
+  SESSIONS_PATH,
+  TWO_FACTOR_PATH,
+} from '../../shared/page.ts';
 
 /**
  * The change to this browser's session:
@@ -52,6 +58,7 @@ export const PAGE_PATHS: readonly PagePath[] = Object.freeze([
     .filter((spec) => !spec.link)
     .map((spec) => spec.action),
   TWO_FACTOR_PATH,
+  PASSKEYS_PATH,
 ]);
 
 /** Whether `value` is exactly one of Baton's own page paths. */

@@ -55,6 +55,11 @@ const validMessage = fc.oneof(
     ref: fc.oneof(ref, fc.constant(null)),
     sessions: fc.array(sessionView, { maxLength: 3 }),
   }),
+  fc.record({
+    type: fc.constant('passkey-options'),
+    ref,
+    options: fc.dictionary(text, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+  }),
 );
 
 /** Values chosen to sit on either side of each rule. */
@@ -97,6 +102,7 @@ const key = fc.oneof(
     'handle',
     'device',
     'current',
+    'options',
     'email',
     'password',
     '__proto__',
@@ -234,6 +240,13 @@ describe('isServerMessage', () => {
     ['an unknown session end reason', '{"type":"session-ended","reason":"bored"}'],
     ['a type inherited from nowhere', '{"ref":1,"handoff":"h"}'],
     ['a type that is an array', '{"type":["accepted"],"ref":1,"handoff":"h"}'],
+    ['passkey options as an array', '{"type":"passkey-options","ref":1,"options":[]}'],
+    ['passkey options as null', '{"type":"passkey-options","ref":1,"options":null}'],
+    ['passkey options as text', '{"type":"passkey-options","ref":1,"options":"{}"}'],
+    [
+      'passkey options with a __proto__ key',
+      '{"type":"passkey-options","ref":1,"options":{"__proto__":1}}',
+    ],
   ])('agrees with the schema on %s', (_name, json) => {
     const frame: unknown = JSON.parse(json);
     expect(isServerMessage(frame)).toBe(schemaAccepts(frame));
