@@ -36,6 +36,7 @@ import { formBody } from './http/form-body.ts';
 import { refuseCrossSite, securityHeaders } from './http/guards.ts';
 import { healthCheck } from './http/health.ts';
 import { addPageRoutes } from './http/pages.ts';
+import { addPasskeysRoutes } from './http/passkeys-page.ts';
 import { routesOf, type ServerRoute } from './http/route-list.ts';
 import { addSessionsRoutes } from './http/sessions-page.ts';
 import { addTwoFactorRoutes } from './http/two-factor.ts';
@@ -282,6 +283,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   addTwoFactorRoutes(router, { ...pageDeps, twoFactor, mail });
   addActionRoutes(router, { ...pageDeps, forms, events, names, timeouts, logger: options.logger });
   addSessionsRoutes(router, { ...pageDeps, events, names, timeouts });
+  addPasskeysRoutes(router, { ...pageDeps, passkeys });
   router.get('/healthz', healthCheck(store, options.logger));
   if (mailConfig.url.kind === 'mailbox' && !options.production) {
     addDevMailboxRoutes(router, store.mailbox, pageDeps);

@@ -15,6 +15,7 @@ export interface AccountPageLink {
 export const ACCOUNT_PAGES: readonly AccountPageLink[] = [
   { label: 'Sessions', path: '/account/sessions' },
   { label: 'Change password', path: '/change-password' },
+  { label: 'Passkeys', path: '/account/passkeys' },
   { label: 'Two-factor', path: '/account/two-factor' },
   { label: 'Delete account', path: '/account/delete' },
 ];

@@ -91,6 +91,7 @@ export type PageData = PageCommon &
     | { page: 'sessions'; sessions: SessionView[]; flash: Flash[] }
     | TwoFactorPageData
     | { page: 'mailbox'; emails: MailboxView[]; flash: Flash[] }
+    | PasskeysPageData
   );
 
 /**

@@ -53,6 +53,9 @@ describe('Baton.routes', () => {
         'GET /account/sessions',
         'POST /account/sessions/sign-out',
         'POST /account/sessions/sign-out-others',
+        'GET /account/passkeys',
+        'POST /account/passkeys/rename',
+        'POST /account/passkeys/remove',
       ].sort(),
     );
   });

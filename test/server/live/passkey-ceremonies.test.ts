@@ -5,21 +5,25 @@
  * limit first. A software authenticator answers as a browser would; the clock is injected.
  */
 
-import type {
-  PublicKeyCredentialCreationOptionsJSON,
-  PublicKeyCredentialRequestOptionsJSON,
-} from '@simplewebauthn/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, type RateLimits } from '../../../server/config.ts';
-import type { ServerMessage } from '../../../shared/protocol.ts';
-import { BrowserSession, type LiveClient } from '../../helpers/browser-session.ts';
-import { PASSWORD, storedSession, testClock } from '../../helpers/outcomes.ts';
+import type { RateLimits } from '../../../server/config.ts';
+import { BrowserSession } from '../../helpers/browser-session.ts';
+import { storedSession } from '../../helpers/outcomes.ts';
+import {
+  addPasskey,
+  askOptions,
+  creationOptions,
+  handoffOf,
+  type PasskeyServer,
+  passkeySignIn,
+  refusal,
+  requestOptions,
+  SUDO_MS,
+  startPasskeyServer,
+} from '../../helpers/passkeys.ts';
 import { SoftAuthenticator } from '../../helpers/soft-authenticator.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
 import { turnOnTwoFactor } from '../../helpers/two-factor.ts';
-
-const MINUTE_MS = 60_000;
-const SUDO_MS = 10 * MINUTE_MS;
 
 let server: RunningServer | undefined;
 afterEach(async () => {
@@ -27,95 +31,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-/**
- * A server whose relying party is `localhost` (PUBLIC_ORIGIN names it first, as a passkey
- * needs a host name), on a moving clock. Browsers talk to 127.0.0.1 and send the localhost
- * Origin, as a page opened at http://localhost would.
- */
-async function start(limits: Partial<RateLimits> = {}) {
-  const clock = testClock();
-  const origins: string[] = [];
-  const running = await startServer({
-    now: clock.now,
-    origins,
-    sudoMs: SUDO_MS,
-    limits: { ...DEFAULT_LIMITS, ...limits },
-  });
-  server = running;
-  const origin = running.url.replace('127.0.0.1', 'localhost');
-  origins.push(origin, running.url);
-  /** A new browser on the login page. */
-  const visitor = async () => {
-    const browser = new BrowserSession(running.url, origin);
-    await browser.fetch('/login');
-    return browser;
-  };
-  /** A new browser signed up (so signed in, and its authentication recent). */
-  const signedUp = async (email: string) => {
-    const browser = await visitor();
-    const response = await browser.post('/signup', { email, password: PASSWORD });
-    expect(response.headers.get('location')).toBe('/account');
-    await browser.fetch('/account');
-    return browser;
-  };
-  return { clock, server: running, origin, visitor, signedUp };
+async function start(limits: Partial<RateLimits> = {}): Promise<PasskeyServer> {
+  const started = await startPasskeyServer(limits);
+  server = started.server;
+  return started;
 }
-
-async function askOptions(live: LiveClient, purpose: 'register' | 'sign-in') {
-  return live.request({ type: 'passkey-options', purpose });
-}
-
-function creationOptions(reply: ServerMessage): PublicKeyCredentialCreationOptionsJSON {
-  if (reply.type !== 'passkey-options') throw new Error(`no options: ${JSON.stringify(reply)}`);
-  return reply.options as unknown as PublicKeyCredentialCreationOptionsJSON;
-}
-
-function requestOptions(reply: ServerMessage): PublicKeyCredentialRequestOptionsJSON {
-  if (reply.type !== 'passkey-options') throw new Error(`no options: ${JSON.stringify(reply)}`);
-  return reply.options as unknown as PublicKeyCredentialRequestOptionsJSON;
-}
-
-/** Adds `authenticator`'s passkey to the signed-in `browser`'s account; the reply to the answer. */
-async function addPasskey(
-  browser: BrowserSession,
-  authenticator: SoftAuthenticator,
-  origin: string,
-  name = 'Laptop',
-): Promise<ServerMessage> {
-  const live = await browser.openSocket();
-  try {
-    const options = creationOptions(await askOptions(live, 'register'));
-    const response = authenticator.register(options, { origin });
-    return await live.request({ type: 'passkey-register', response, name });
-  } finally {
-    live.close();
-  }
-}
-
-/** Signs in with `authenticator` over a new socket of `browser`; the reply to the answer. */
-async function passkeySignIn(
-  browser: BrowserSession,
-  authenticator: SoftAuthenticator,
-  origin: string,
-  remember = false,
-): Promise<ServerMessage> {
-  const live = await browser.openSocket();
-  try {
-    const options = requestOptions(await askOptions(live, 'sign-in'));
-    const response = authenticator.authenticate(options, { origin });
-    return await live.request({ type: 'passkey-sign-in', response, remember });
-  } finally {
-    live.close();
-  }
-}
-
-function handoffOf(reply: ServerMessage): string {
-  if (reply.type !== 'accepted') throw new Error(`not accepted: ${JSON.stringify(reply)}`);
-  return reply.handoff;
-}
-
-const refusal = (reply: ServerMessage) =>
-  reply.type === 'refused' ? reply.code : `${reply.type}: ${JSON.stringify(reply)}`;
 
 describe('adding a passkey over the live socket', () => {
   it('files the passkey and answers with a handoff that shows the passkeys page with a notice', async () => {

@@ -206,6 +206,7 @@ describe('a page as the server renders it', () => {
     expect(links).toEqual([
       '/account/sessions',
       '/change-password',
+      '/account/passkeys',
       '/account/two-factor',
       '/account/delete',
     ]);
@@ -224,6 +225,7 @@ describe('a page as the server renders it', () => {
       flash: [],
     },
     { page: 'mailbox', emails: [], flash: [] },
+    { page: 'passkeys', passkeys: [], available: true, flash: [] },
     {
       page: 'delete-account',
       spec: FORMS['delete-account'],
