@@ -1,6 +1,7 @@
 import type { PageData } from '../../shared/page.ts';
 import type { Fields, FormName } from '../../shared/protocol.ts';
 import { LiveForm } from '../forms/LiveForm.tsx';
+import { PasskeySignIn } from '../forms/PasskeySignIn.tsx';
 import { Shell } from '../layout/Shell.tsx';
 import type { PageProps } from './page.ts';
 
@@ -40,6 +41,9 @@ export function FormPage(props: PageProps<FormPageData>) {
         onAccepted={props.onAccepted}
         navigate={props.navigate}
       />
+      {spec().name === 'login' && (
+        <PasskeySignIn socket={props.socket} onAccepted={props.onAccepted} />
+      )}
       {spec().links?.map((link) => (
         <p class="alternate">
           <a href={link.href}>{link.label}</a>
