@@ -73,7 +73,7 @@ function PasskeyItem(props: { passkey: PasskeyView; index: number }) {
       <p class="passkey-name" id={nameId}>
         {props.passkey.name}
       </p>
-      <p class="session-meta">
+      <p class="passkey-meta">
         Added{' '}
         <time datetime={new Date(props.passkey.createdAt).toISOString()}>
           {when(props.passkey.createdAt)}
