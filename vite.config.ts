@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import solid from 'vite-plugin-solid';
 import { defineConfig } from 'vitest/config';
+import { passkeySignInUrl } from './scripts/passkey-chunk-url.ts';
 import { entrySource, PAGE_ENTRIES, type PageEntry } from './shared/entries.ts';
 
 /**
@@ -21,9 +22,13 @@ const DIST_DIR =
  * with a proxy to the Koa server it runs beside it.
  */
 
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+
 /**
  * The build of one page's entry: a single file with everything the page runs, so the page
  * loads one script (entries share no chunk; a shared chunk gzips worse and costs a request).
+ * The one exception is the log-in page's passkey sign-in, a chunk loaded by URL only when
+ * its button is pressed (scripts/passkey-chunk-url.ts).
  * The first page's build empties `dist/client`; each writes its own manifest.
  */
 function pageBuild(entry: PageEntry, first: boolean) {
@@ -34,15 +39,21 @@ function pageBuild(entry: PageEntry, first: boolean) {
     assetsDir: 'assets',
     manifest: `.vite/${entry}.json`,
     rollupOptions: { input: { [entry]: entrySource(entry) } },
-    // No dynamic imports: the modulepreload polyfill would be dead weight.
-    modulePreload: { polyfill: false },
+    // Nothing to preload: the one chunk is loaded by URL, on demand.
+    modulePreload: false,
   } as const;
 }
 
 export default defineConfig({
   root: 'client',
   // `ssr`: components compile to hydratable code, and to Solid's SSR output for the server.
-  plugins: [solid({ ssr: true })],
+  plugins: [
+    solid({ ssr: true }),
+    passkeySignInUrl({
+      source: path.join(ROOT, 'client/passkeys/sign-in.ts'),
+      root: path.join(ROOT, 'client'),
+    }),
+  ],
   // `vite build` builds every environment, in this order: each page's entry, then the pages
   // for the server (`dist/ssr/entry-server.js`, Solid's server build bundled in, so the file
   // runs wherever it is put, a benchmark's scratch folder included).

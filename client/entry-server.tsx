@@ -12,6 +12,7 @@ import type { SessionsSocket } from './live/sessions-socket.ts';
 import { AccountPage, type AccountPageData } from './pages/AccountPage.tsx';
 import { FormPage, type FormPageData } from './pages/FormPage.tsx';
 import { MailboxPage, type MailboxPageData } from './pages/MailboxPage.tsx';
+import { PasskeysPage } from './pages/PasskeysPage.tsx';
 import { SessionsPage, type SessionsPageData } from './pages/SessionsPage.tsx';
 import { TwoFactorPage } from './pages/TwoFactorPage.tsx';
 
@@ -42,6 +43,8 @@ export function renderBody(data: PageData): string {
       return <App page={MailboxPage} data={data as MailboxPageData} socket={notConnected} />;
     if (data.page === 'sessions')
       return <App page={SessionsPage} data={data as SessionsPageData} socket={notConnected} />;
+    if (data.page === 'passkeys')
+      return <App page={PasskeysPage} data={data} socket={notConnected} />;
     return <App page={FormPage} data={data as FormPageData} socket={notConnected} />;
   });
 }

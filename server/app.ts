@@ -37,6 +37,7 @@ import { formBody } from './http/form-body.ts';
 import { refuseCrossSite, securityHeaders } from './http/guards.ts';
 import { healthCheck } from './http/health.ts';
 import { addPageRoutes } from './http/pages.ts';
+import { addPasskeysRoutes } from './http/passkeys-page.ts';
 import { routesOf, type ServerRoute } from './http/route-list.ts';
 import { addSessionsRoutes } from './http/sessions-page.ts';
 import { addTwoFactorRoutes } from './http/two-factor.ts';
@@ -50,6 +51,7 @@ import { createAccountMail } from './mail/account-mail.ts';
 import { openMailTransport } from './mail/open.ts';
 import { createMailQueue, type Mailer, type MailQueueOptions } from './mail/queue.ts';
 import type { RenderPage } from './pages/pages.ts';
+import { createPasskeys } from './passkeys/passkeys.ts';
 import { createBindingCookie } from './session/binding.ts';
 import { cookieNames } from './session/cookies.ts';
 import { createLocalSessionEvents, type SessionEvents } from './session/events.ts';
@@ -214,6 +216,8 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const returnTo = createReturnTo(names, ring);
   const pendingSignIns = createPendingSignIns(names, ring);
   const twoFactor = createTwoFactor({ store: store.twoFactor, ring, now });
+  // The relying party is read from `origins` at each ceremony, as the Origin guard reads them.
+  const passkeys = createPasskeys({ store, origins: options.origins, now });
   const sudoMs = options.sudoMs ?? DEFAULT_SUDO_MS;
   const specs = { ...FORMS, ...options.forms?.specs };
   const handlers = { ...HANDLERS, ...options.forms?.handlers };
@@ -300,6 +304,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   });
   addSessionsRoutes(router, { ...pageDeps, events, names, timeouts });
   addConfirmationRoutes(router, { ...pageDeps, forms });
+  addPasskeysRoutes(router, { ...pageDeps, passkeys });
   router.get('/healthz', healthCheck(store, options.logger));
   if (mailConfig.url.kind === 'mailbox' && !options.production) {
     addDevMailboxRoutes(router, store.mailbox, pageDeps);
@@ -383,6 +388,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
     ring,
     handoffTtlSeconds: options.handoffTtlSeconds,
     sessionsWatch,
+    passkeys,
     now,
     openSocketsPerIp: (options.limits ?? DEFAULT_LIMITS).openSocketsPerIp,
     ...options.live,

@@ -16,6 +16,7 @@ export const ACCOUNT_PAGES: readonly AccountPageLink[] = [
   { label: 'Sessions', path: '/account/sessions' },
   { label: 'Change password', path: '/change-password' },
   { label: 'Change email', path: '/change-email' },
+  { label: 'Passkeys', path: '/account/passkeys' },
   { label: 'Two-factor', path: '/account/two-factor' },
   { label: 'Delete account', path: '/account/delete' },
 ];

@@ -14,6 +14,8 @@ export const ACCOUNT_TITLE = 'Your account';
 export const TWO_FACTOR_TITLE = 'Two-factor authentication';
 /** The sessions page's heading. */
 export const SESSIONS_TITLE = 'Your sessions';
+/** The passkeys page's heading. */
+export const PASSKEYS_TITLE = 'Passkeys';
 
 /** The page heading's id: the card is labelled by it, and focus goes there when a flash is dismissed. */
 export const PAGE_TITLE_ID = 'page-title';
@@ -30,6 +32,7 @@ export function pageHeading(data: PageData): string {
   if (data.page === 'two-factor') return TWO_FACTOR_TITLE;
   if (data.page === 'mailbox') return MAILBOX_TITLE;
   if (data.page === 'sessions') return SESSIONS_TITLE;
+  if (data.page === 'passkeys') return PASSKEYS_TITLE;
   return data.spec.title;
 }
 

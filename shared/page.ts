@@ -33,7 +33,7 @@ export type FormAction = `/${FormName}` | `/account/${string}`;
  * the only pages a sign-in may return to (server/accounts/outcome.ts holds the list, and
  * checks every value against it).
  */
-export type PagePath = '/account' | FormAction | typeof TWO_FACTOR_PATH;
+export type PagePath = '/account' | FormAction | typeof TWO_FACTOR_PATH | typeof PASSKEYS_PATH;
 /**
  * The page of a form opened from an emailed link, `<action>/<token>`: a page a sign-in may
  * return to (server/accounts/outcome.ts `isLinkPath` checks it), never a form's destination.
@@ -54,6 +54,15 @@ export const TWO_FACTOR_ACTIONS = /* @__PURE__ */ Object.freeze({
   confirm: '/account/two-factor/confirm',
   recoveryCodes: '/account/two-factor/recovery-codes',
   disable: '/account/two-factor/disable',
+} as const);
+
+/** The passkeys page (issue 17): list, add, rename and remove the account's passkeys. */
+export const PASSKEYS_PATH = '/account/passkeys';
+
+/** Where the passkeys page's plain forms post (server/http/passkeys-page.ts). */
+export const PASSKEYS_ACTIONS = Object.freeze({
+  rename: `${PASSKEYS_PATH}/rename`,
+  remove: `${PASSKEYS_PATH}/remove`,
 } as const);
 
 /** What every page carries for its header, whichever page it is. */
@@ -99,6 +108,7 @@ export type PageData = PageCommon &
     | { page: 'sessions'; sessions: SessionView[]; flash: Flash[] }
     | TwoFactorPageData
     | { page: 'mailbox'; emails: MailboxView[]; flash: Flash[] }
+    | PasskeysPageData
   );
 
 /**
@@ -117,6 +127,25 @@ export interface TwoFactorPageData extends PageCommon {
   recoveryCodes: string[] | null;
   /** The setup's code field's error, if the last code was refused. */
   codeError: string | null;
+  flash: Flash[];
+}
+
+/** One passkey as the passkeys page lists it: nothing of its key. Times: ms since the epoch. */
+export interface PasskeyView {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/**
+ * /account/passkeys: the account's passkeys, and whether this address can have any (an
+ * origin reached by IP address cannot: server/passkeys/relying-party.ts).
+ */
+export interface PasskeysPageData extends PageCommon {
+  page: 'passkeys';
+  passkeys: PasskeyView[];
+  available: boolean;
   flash: Flash[];
 }
 

@@ -76,6 +76,8 @@ const PAGE_SHAPES: Readonly<Record<PageMessage['type'], Shape>> = {
     reason: (value) => (SESSION_END_REASONS as readonly unknown[]).includes(value),
   },
   'signed-in': {},
+  // v.record(v.string(), v.unknown()): any truthy object.
+  'passkey-options': { ref: isRef, options: isObject },
 };
 
 /**

@@ -74,6 +74,19 @@ export const FIELD_NAMES = [
 export const FieldErrors = v.record(v.picklist(FIELD_NAMES), v.string());
 export type FieldErrors = v.InferOutput<typeof FieldErrors>;
 
+/**
+ * A WebAuthn ceremony's JSON as @simplewebauthn passes it between browser and server: the
+ * options for `navigator.credentials.create()`/`get()`, or the browser's answer. Only its
+ * shape as an object is checked here; the server's verification reads every part of an
+ * answer (server/passkeys/), and the frame cap bounds its size.
+ */
+export const CeremonyJson = v.record(v.string(), v.unknown());
+
+/** What a passkey ceremony is for: adding a passkey to the signed-in account, or signing in. */
+export const PASSKEY_PURPOSES = ['register', 'sign-in'] as const;
+export const PasskeyPurpose = v.picklist(PASSKEY_PURPOSES);
+export type PasskeyPurpose = v.InferOutput<typeof PasskeyPurpose>;
+
 export const ClientMessage = v.variant('type', [
   v.strictObject({ type: v.literal('validate'), ref: Ref, form: FormName, fields: Fields }),
   v.strictObject({ type: v.literal('submit'), ref: Ref, form: FormName, fields: Fields }),
@@ -82,6 +95,34 @@ export const ClientMessage = v.variant('type', [
    * ref), and from then on pushed again (ref null) whenever one starts or ends anywhere.
    */
   v.strictObject({ type: v.literal('watch-sessions'), ref: Ref }),
+  /**
+   * A passkey ceremony begins: answered with `passkey-options` (a challenge kept for this
+   * socket only), or `refused`. `register` needs a signed-in socket whose session
+   * authenticated recently (sudo).
+   */
+  v.strictObject({ type: v.literal('passkey-options'), ref: Ref, purpose: PasskeyPurpose }),
+  /**
+   * The browser's answer to `passkey-options` (register), sent on the same socket, with the
+   * name the person gave the passkey ('' for the default). Answered with `accepted` (a
+   * handoff that shows the passkeys page with a notice) or `refused`.
+   */
+  v.strictObject({
+    type: v.literal('passkey-register'),
+    ref: Ref,
+    response: CeremonyJson,
+    name: v.pipe(v.string(), v.maxLength(200)),
+  }),
+  /**
+   * The browser's answer to `passkey-options` (sign-in), on the same socket: answered as a
+   * password sign-in is, with `accepted` (its handoff) or `refused`. `remember`: "Remember
+   * me" was ticked.
+   */
+  v.strictObject({
+    type: v.literal('passkey-sign-in'),
+    ref: Ref,
+    response: CeremonyJson,
+    remember: v.boolean(),
+  }),
 ]);
 export type ClientMessage = v.InferOutput<typeof ClientMessage>;
 
@@ -140,6 +181,8 @@ export const ServerMessage = v.variant('type', [
     ref: v.nullable(Ref),
     sessions: v.array(SessionView),
   }),
+  /** Answer to `passkey-options`: what the browser passes to `navigator.credentials`. */
+  v.strictObject({ type: v.literal('passkey-options'), ref: Ref, options: CeremonyJson }),
 ]);
 export type ServerMessage = v.InferOutput<typeof ServerMessage>;
 

@@ -2,6 +2,7 @@ import type { FormSpec } from '../../shared/forms.ts';
 import type { PageData } from '../../shared/page.ts';
 import type { Fields, FormName } from '../../shared/protocol.ts';
 import { LiveForm } from '../forms/LiveForm.tsx';
+import { PasskeySignIn } from '../forms/PasskeySignIn.tsx';
 import { Shell } from '../layout/Shell.tsx';
 import { RENDERS_STATIC_PARTS, ServerRendered } from '../layout/server-rendered.ts';
 import type { PageProps } from './page.ts';
@@ -42,6 +43,9 @@ export function FormPage(props: PageProps<FormPageData>) {
         onAccepted={props.onAccepted}
         navigate={props.navigate}
       />
+      {spec().name === 'login' && (
+        <PasskeySignIn socket={props.socket} onAccepted={props.onAccepted} />
+      )}
       <Links spec={spec()} />
     </Shell>
   );

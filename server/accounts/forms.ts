@@ -165,7 +165,8 @@ export const AUTH_REQUIRED: Refused = {
   errors: {},
 };
 
-const RECENT_AUTH_REQUIRED: Refused = {
+/** The refusal of a `recentAuth` action whose session last authenticated too long ago. */
+export const RECENT_AUTH_REQUIRED: Refused = {
   ok: false,
   code: 'auth.recent-required',
   message: 'Confirm your password to continue.',
@@ -187,7 +188,7 @@ function waitingSignIn(deps: FormDeps, who: Submitter): PendingSignIn | null {
 }
 
 /** Whether the submitter's session proved who they are within SUDO_MINUTES (read afresh from the store). */
-async function recentlyAuthenticated(deps: FormDeps, who: Submitter): Promise<boolean> {
+export async function recentlyAuthenticated(deps: FormDeps, who: Submitter): Promise<boolean> {
   if (!who.sessionRef || !who.accountId) return false;
   const fields = (await deps.store.sessions.get(who.sessionRef)) as SessionFields | null;
   if (fields?.accountId !== who.accountId) return false;

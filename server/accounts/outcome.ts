@@ -8,6 +8,7 @@ import { FORMS } from '../../shared/forms.ts';
 import {
   type Flash,
   type LinkPath,
+  PASSKEYS_PATH,
   type PagePath,
   type ReturnPath,
   SESSIONS_PATH,
@@ -69,6 +70,7 @@ export const PAGE_PATHS: readonly PagePath[] = Object.freeze([
     .filter((spec) => !spec.link)
     .map((spec) => spec.action),
   TWO_FACTOR_PATH,
+  PASSKEYS_PATH,
 ]);
 
 /** Whether `value` is exactly one of Baton's own page paths. */

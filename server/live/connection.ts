@@ -6,12 +6,14 @@ import type { RawData, WebSocket } from 'ws';
 import { ClientMessage, parseFrame, type ServerMessage } from '../../shared/protocol.ts';
 import { type FormDeps, submitForm } from '../accounts/forms.ts';
 import { checkFormFields } from '../accounts/rules.ts';
-import { sealedChange, sealHandoff } from '../handoff/seal.ts';
 import type { KeyRing } from '../keys/keyring.ts';
 import { type Limiters, take } from '../limits/limits.ts';
 import type { Logger } from '../logger.ts';
+import type { Passkeys } from '../passkeys/passkeys.ts';
 import type { PendingSignIn } from '../session/pending-sign-in.ts';
 import { isStoreUnavailable, UNAVAILABLE_MESSAGE } from '../store/unavailable.ts';
+import { answerPasskey, type PasskeyMessage } from './passkey-ceremonies.ts';
+import { acceptedReply, refusedReply } from './replies.ts';
 import type { SessionsWatch } from './sessions-watch.ts';
 
 /** What the door learned about the socket's browser at the upgrade. */
@@ -46,9 +48,14 @@ export interface LiveDeps {
   now?: () => number;
   /** Serves `watch-sessions` (the sessions page); without it, that request is refused. */
   sessionsWatch?: SessionsWatch;
+  /** Serves the passkey ceremonies; without it, they are refused as unavailable. */
+  passkeys?: Passkeys;
 }
 
-/** What a conversation keeps per socket: who is on it, and whether a submit is in flight. */
+/**
+ * What a conversation keeps per socket: who is on it, and whether a submit or a passkey
+ * request is in flight (one at a time per socket).
+ */
 export interface Conversation extends LivePeer {
   submitting: boolean;
 }
@@ -132,46 +139,73 @@ function handleFrame(
         errors: checkFormFields(message.form, message.fields),
       });
       return;
-    case 'submit': {
-      if (conversation.submitting) {
+    case 'submit':
+      answerOneAtATime(socket, conversation, deps, message, () =>
+        submit(message, conversation, deps),
+      );
+      return;
+    case 'passkey-options':
+    case 'passkey-register':
+    case 'passkey-sign-in':
+      answerOneAtATime(socket, conversation, deps, message, () =>
+        answerPasskey(message, conversation, deps),
+      );
+      return;
+  }
+}
+
+/**
+ * Answers a submit or a passkey request with what `work` resolves to: one at a time per
+ * socket (another arriving meanwhile is refused), and a failure becomes an `error` reply
+ * (the store out of reach, or a bug, logged without the frame).
+ */
+function answerOneAtATime(
+  socket: WebSocket,
+  conversation: Conversation,
+  deps: LiveDeps,
+  message: Extract<ClientMessage, { type: 'submit' }> | PasskeyMessage,
+  work: () => Promise<ServerMessage>,
+): void {
+  if (conversation.submitting) {
+    send(socket, {
+      type: 'error',
+      ref: message.ref,
+      code: 'submit.in-flight',
+      message: 'A submit is already being handled on this connection.',
+    });
+    return;
+  }
+  conversation.submitting = true;
+  work()
+    .then(
+      (reply) => send(socket, reply),
+      (error: unknown) => {
+        if (isStoreUnavailable(error)) {
+          deps.logger.warn(
+            { code: error.code, err: error },
+            `live ${message.type}: store unavailable`,
+          );
+          send(socket, {
+            type: 'error',
+            ref: message.ref,
+            code: 'service.unavailable',
+            message: UNAVAILABLE_MESSAGE,
+          });
+          return;
+        }
+        const what = message.type === 'submit' ? { form: message.form } : {};
+        deps.logger.error({ err: error, ...what }, `live ${message.type} failed`);
         send(socket, {
           type: 'error',
           ref: message.ref,
-          code: 'submit.in-flight',
-          message: 'A submit is already being handled on this connection.',
+          code: 'server.error',
+          message: 'Something went wrong on our side. Please try again.',
         });
-        return;
-      }
-      conversation.submitting = true;
-      submit(message, conversation, deps)
-        .then(
-          (reply) => send(socket, reply),
-          (error: unknown) => {
-            if (isStoreUnavailable(error)) {
-              deps.logger.warn({ code: error.code, err: error }, 'live submit: store unavailable');
-              send(socket, {
-                type: 'error',
-                ref: message.ref,
-                code: 'service.unavailable',
-                message: UNAVAILABLE_MESSAGE,
-              });
-              return;
-            }
-            deps.logger.error({ err: error, form: message.form }, 'live submit failed');
-            send(socket, {
-              type: 'error',
-              ref: message.ref,
-              code: 'server.error',
-              message: 'Something went wrong on our side. Please try again.',
-            });
-          },
-        )
-        .finally(() => {
-          conversation.submitting = false;
-        });
-      return;
-    }
-  }
+      },
+    )
+    .finally(() => {
+      conversation.submitting = false;
+    });
 }
 
 /** Answers `watch-sessions` with the account's sessions, and keeps the page's list live. */
@@ -212,25 +246,6 @@ async function submit(
     sessionRef: peer.sessionRef,
     pendingSignIn: peer.pendingSignIn,
   });
-  if (!outcome.ok) {
-    return {
-      type: 'refused',
-      ref: message.ref,
-      code: outcome.code,
-      message: outcome.message,
-      errors: outcome.errors,
-    };
-  }
-  const handoff = sealHandoff(
-    deps.ring,
-    {
-      binding: peer.binding,
-      destination: outcome.destination,
-      // A confirm or a sign-out applies to this socket's session: the one the page had.
-      change: sealedChange(outcome.change, peer.sessionRef),
-      flash: outcome.flash,
-    },
-    { ttlSeconds: deps.handoffTtlSeconds, now: deps.now?.() },
-  );
-  return { type: 'accepted', ref: message.ref, handoff };
+  if (!outcome.ok) return refusedReply(message.ref, outcome);
+  return acceptedReply(message.ref, outcome, peer, deps);
 }

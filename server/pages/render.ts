@@ -82,6 +82,20 @@ export function pageDataForClient(data: PageData): PageData {
       ...header(data),
     };
   }
+  if (data.page === 'passkeys') {
+    return {
+      page: data.page,
+      passkeys: data.passkeys.map(({ id, name, createdAt, lastUsedAt }) => ({
+        id,
+        name,
+        createdAt,
+        lastUsedAt,
+      })),
+      available: data.available,
+      flash: flashForClient(data.flash),
+      ...header(data),
+    };
+  }
   return {
     page: data.page,
     spec: data.spec,

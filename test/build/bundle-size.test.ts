@@ -62,6 +62,7 @@ const PAGES: ReadonlyArray<[route: string, data: PageData]> = [
   ],
   ['/dev/mailbox', { page: 'mailbox', emails: [], flash: [] }],
   ['/account/sessions', { page: 'sessions', sessions: [], flash: [] }],
+  ['/account/passkeys', { page: 'passkeys', passkeys: [], available: true, flash: [] }],
 ];
 
 const renderPage = await builtPages();
@@ -97,6 +98,7 @@ describe('the pages’ JavaScript', () => {
       [
         '/account',
         '/account/delete',
+        '/account/passkeys',
         '/account/sessions',
         '/account/two-factor',
         '/change-password',

@@ -16,6 +16,7 @@ function App(props: PageProps & { navigate?: (path: string) => void }) {
   if (data.page === 'two-factor') throw new Error('these tests render form and account pages');
   if (data.page === 'mailbox') return <AppOf {...props} data={data} page={MailboxPage} />;
   if (data.page === 'sessions') throw new Error('the App tests render no sessions page');
+  if (data.page === 'passkeys') throw new Error('the App tests render no passkeys page');
   return data.page === 'account' ? (
     <AppOf {...props} data={data} page={AccountPage} />
   ) : (

@@ -72,6 +72,11 @@ const validMessage = fc.oneof(
     ref: fc.oneof(ref, fc.constant(null)),
     sessions: fc.array(sessionView, { maxLength: 3 }),
   }),
+  fc.record({
+    type: fc.constant('passkey-options'),
+    ref,
+    options: fc.dictionary(text, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+  }),
 );
 
 /** Values chosen to sit on either side of each rule. */
@@ -114,6 +119,7 @@ const key = fc.oneof(
     'handle',
     'device',
     'current',
+    'options',
     'email',
     'password',
     '__proto__',
@@ -258,6 +264,13 @@ describe.each(GUARDS)('%s', (_name, guard, expected) => {
     [
       'a session with a type key',
       '{"type":"sessions","ref":null,"sessions":[{"type":"x","handle":"h","device":"d","ip":"","signedInAt":1,"lastActiveAt":2,"current":true}]}',
+    ],
+    ['passkey options as an array', '{"type":"passkey-options","ref":1,"options":[]}'],
+    ['passkey options as null', '{"type":"passkey-options","ref":1,"options":null}'],
+    ['passkey options as text', '{"type":"passkey-options","ref":1,"options":"{}"}'],
+    [
+      'passkey options with a __proto__ key',
+      '{"type":"passkey-options","ref":1,"options":{"__proto__":1}}',
     ],
   ])('agrees with the schema on %s', (_name, json) => {
     const frame: unknown = JSON.parse(json);

@@ -60,6 +60,9 @@ describe('Baton.routes', () => {
         'POST /change-email',
         'GET /confirm-email/:token',
         'POST /confirm-email/:token',
+        'GET /account/passkeys',
+        'POST /account/passkeys/rename',
+        'POST /account/passkeys/remove',
       ].sort(),
     );
   });

@@ -221,6 +221,7 @@ describe('a page as the server renders it', () => {
       '/account/sessions',
       '/change-password',
       '/change-email',
+      '/account/passkeys',
       '/account/two-factor',
       '/account/delete',
     ]);
@@ -260,6 +261,7 @@ describe('a page as the server renders it', () => {
       flash: [],
     },
     { page: 'mailbox', emails: [], flash: [] },
+    { page: 'passkeys', passkeys: [], available: true, flash: [] },
     {
       page: 'delete-account',
       spec: FORMS['delete-account'],

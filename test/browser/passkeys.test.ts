@@ -1,0 +1,171 @@
+/**
+ * Passkeys in Chromium, with a virtual authenticator (CDP `WebAuthn.addVirtualAuthenticator`:
+ * CTAP2, built in, discoverable credentials, the person verified): sign up, add a passkey on
+ * /account/passkeys, rename it, log out, "Sign in with a passkey" on /login, remove it, and
+ * the sign-in refused after. The page is served at http://localhost (a secure context, and a
+ * host name a passkey can belong to), which PUBLIC_ORIGIN names first. axe finds nothing on
+ * the passkeys page, light and dark; screenshots at 375 and 1280 px go to
+ * test-output/screenshots (passkeys-*.png). Without JavaScript, the page says adding a
+ * passkey needs it, and /login shows no passkey button.
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_DIR } from '../helpers/build-client.ts';
+import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
+import { type RunningServer, startServer } from '../helpers/start-server.ts';
+import { axeViolations, pageWithErrors, shot, signUp } from './support.ts';
+
+const skip = browserSkipReason();
+/** Several pages, axe twice and eight screenshots: more than the default 20 s on a busy machine. */
+const LONG = { timeout: 90_000 };
+
+/** Marks each page once its live socket is open: a ceremony needs it (not the plain post). */
+async function markLiveSocket(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        this.addEventListener('open', () => {
+          (window as unknown as { liveOpen: boolean }).liveOpen = true;
+        });
+      }
+    };
+  });
+}
+
+const liveOpen = (page: Page) =>
+  page.waitForFunction(() => (window as unknown as { liveOpen?: boolean }).liveOpen === true);
+
+/** A platform authenticator that holds discoverable passkeys and verifies its user. */
+async function addVirtualAuthenticator(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+}
+
+/** axe in both colour schemes, and screenshots at 375 and 1280 px in each. */
+async function checkAndShoot(page: Page, name: string): Promise<void> {
+  for (const width of [375, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      if (width === 375) expect(await axeViolations(page), `${name}, ${colorScheme}`).toEqual([]);
+      await shot(page, `passkeys-${name}-${width}${colorScheme === 'dark' ? '-dark' : ''}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+describe.skipIf(skip !== null)('passkeys in Chromium', () => {
+  let server: RunningServer;
+  let chromium: LaunchedBrowser;
+  let base: string;
+
+  beforeAll(async () => {
+    const origins: string[] = [];
+    server = await startServer({ assetsDir: CLIENT_DIR, origins });
+    base = server.url.replace('127.0.0.1', 'localhost');
+    origins.push(base, server.url);
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.stop();
+  });
+
+  it('adds, renames and signs in with a passkey, and refuses it once removed', LONG, async () => {
+    const context = await chromium.newContext();
+    await markLiveSocket(context);
+    const { page, errors } = await pageWithErrors(context);
+    await addVirtualAuthenticator(page);
+    const main = page.getByRole('main');
+    await signUp(page, base, 'chromium-passkey@example.com');
+
+    await page
+      .getByRole('navigation', { name: 'Account' })
+      .getByRole('link', { name: 'Passkeys' })
+      .click();
+    await page.waitForURL(`${base}/account/passkeys`);
+    await expect.poll(() => main.getByText('You have no passkeys yet.').count()).toBe(1);
+    await checkAndShoot(page, 'empty');
+    await liveOpen(page);
+    await main.getByLabel('Passkey name').fill('Chromium');
+    await main.getByRole('button', { name: 'Add a passkey' }).click();
+
+    await expect
+      .poll(() => main.getByText('Passkey “Chromium” added. You can sign in with it now.').count())
+      .toBe(1);
+    expect(await main.locator('.passkey-name').allTextContents()).toEqual(['Chromium']);
+    await checkAndShoot(page, 'added');
+
+    await main.getByLabel('New name for Chromium').fill('Test laptop');
+    await main.getByRole('button', { name: 'Rename' }).click();
+    await expect.poll(() => main.getByText('Passkey renamed to “Test laptop”.').count()).toBe(1);
+    expect(await main.locator('.passkey-name').allTextContents()).toEqual(['Test laptop']);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${base}/login`);
+    await liveOpen(page);
+    await main.getByRole('button', { name: 'Sign in with a passkey' }).click();
+
+    await page.waitForURL(`${base}/account`);
+    expect(await main.getByText('Welcome back!').count()).toBe(1);
+    await page.goto(`${base}/account/passkeys`);
+    await expect.poll(() => main.getByText(/Last used \d{4}-/).count()).toBe(1);
+    await main.getByRole('button', { name: 'Remove' }).click();
+    await expect
+      .poll(() =>
+        main.getByText('Passkey “Test laptop” removed. It no longer signs you in.').count(),
+      )
+      .toBe(1);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${base}/login`);
+    await liveOpen(page);
+    await main.getByRole('button', { name: 'Sign in with a passkey' }).click();
+
+    const alert = main.getByRole('alert');
+    await expect
+      .poll(() => alert.textContent())
+      .toBe('That passkey is not registered with any account.');
+    expect(page.url()).toBe(`${base}/login`);
+    await page.setViewportSize({ width: 375, height: 800 });
+    await shot(page, 'passkeys-login-refused-375');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it(
+    'says without JavaScript that adding a passkey needs it, and /login offers no passkey button',
+    LONG,
+    async () => {
+      const context = await chromium.newContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      const main = page.getByRole('main');
+      await page.goto(`${base}/login`);
+      expect(await main.getByRole('button', { name: 'Sign in with a passkey' }).count()).toBe(0);
+      await signUp(page, base, 'no-js-passkey@example.com');
+
+      await page.goto(`${base}/account/passkeys`);
+
+      expect(
+        await main
+          .getByText('Adding a passkey needs JavaScript. Turn it on in your browser to add one.')
+          .count(),
+      ).toBe(1);
+      expect(await main.getByRole('button', { name: 'Add a passkey' }).isDisabled()).toBe(true);
+      await page.setViewportSize({ width: 375, height: 800 });
+      await shot(page, 'passkeys-no-js-375');
+      await context.close();
+    },
+  );
+});

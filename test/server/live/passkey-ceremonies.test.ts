@@ -1,0 +1,332 @@
+/**
+ * The passkey ceremonies over the live socket (server/live/passkey-ceremonies.ts): a
+ * challenge asked for on a socket and answered on it, registration under sudo mode, and a
+ * sign-in that ends in the same handoff as a password's, counted against the failed sign-in
+ * limit first. A software authenticator answers as a browser would; the clock is injected.
+ */
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RateLimits } from '../../../server/config.ts';
+import { BrowserSession } from '../../helpers/browser-session.ts';
+import { storedSession } from '../../helpers/outcomes.ts';
+import {
+  addPasskey,
+  askOptions,
+  creationOptions,
+  handoffOf,
+  type PasskeyServer,
+  passkeySignIn,
+  refusal,
+  requestOptions,
+  SUDO_MS,
+  startPasskeyServer,
+} from '../../helpers/passkeys.ts';
+import { SoftAuthenticator } from '../../helpers/soft-authenticator.ts';
+import { type RunningServer, startServer } from '../../helpers/start-server.ts';
+import { turnOnTwoFactor } from '../../helpers/two-factor.ts';
+
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+async function start(limits: Partial<RateLimits> = {}): Promise<PasskeyServer> {
+  const started = await startPasskeyServer(limits);
+  server = started.server;
+  return started;
+}
+
+describe('adding a passkey over the live socket', () => {
+  it('files the passkey and answers with a handoff that shows the passkeys page with a notice', async () => {
+    const { server, origin, signedUp } = await start();
+    const browser = await signedUp('add@example.com');
+
+    const reply = await addPasskey(browser, new SoftAuthenticator(), origin, ' Work  laptop ');
+    const redeemed = await browser.post('/handoff', { handoff: handoffOf(reply) });
+
+    expect(redeemed.headers.get('location')).toBe('/account/passkeys');
+    const account = await server.store.accounts.findByEmail('add@example.com');
+    const stored = await server.store.passkeys.listForAccount(account?.id ?? '');
+    expect(stored.map((passkey) => passkey.name)).toEqual(['Work laptop']);
+  });
+
+  it('refuses a signed-out socket, for the options and for an answer', async () => {
+    const { visitor } = await start();
+    const live = await (await visitor()).openSocket();
+
+    expect(refusal(await askOptions(live, 'register'))).toBe('auth.required');
+    const answer = await live.request({
+      type: 'passkey-register',
+      response: { id: 'x' },
+      name: '',
+    });
+    expect(refusal(answer)).toBe('auth.required');
+    live.close();
+  });
+
+  it('needs a recent authentication (sudo), asked for again at the answer', async () => {
+    const { clock, origin, signedUp } = await start();
+    const browser = await signedUp('sudo@example.com');
+    const live = await browser.openSocket();
+    const options = creationOptions(await askOptions(live, 'register'));
+
+    clock.advance(SUDO_MS + 1);
+
+    const response = new SoftAuthenticator().register(options, { origin });
+    const late = await live.request({ type: 'passkey-register', response, name: 'Late' });
+    expect(late).toMatchObject({
+      type: 'refused',
+      code: 'auth.recent-required',
+      message: 'Confirm your password to continue.',
+    });
+    expect(refusal(await askOptions(live, 'register'))).toBe('auth.recent-required');
+    live.close();
+  });
+
+  it('refuses an answer sent on another socket than the one that asked', async () => {
+    const { origin, signedUp } = await start();
+    const browser = await signedUp('other-socket@example.com');
+    const asking = await browser.openSocket();
+    const other = await browser.openSocket();
+    const options = creationOptions(await askOptions(asking, 'register'));
+    const response = new SoftAuthenticator().register(options, { origin });
+
+    const elsewhere = await other.request({ type: 'passkey-register', response, name: 'x' });
+    const here = await asking.request({ type: 'passkey-register', response, name: 'x' });
+
+    expect(refusal(elsewhere)).toBe('passkey.challenge-missing');
+    expect(here.type).toBe('accepted');
+    asking.close();
+    other.close();
+  });
+});
+
+describe('signing in with a passkey over the live socket', () => {
+  it('ends in a handoff that signs the browser in with "Welcome back", as a password does', async () => {
+    const { server, origin, signedUp, visitor } = await start();
+    const authenticator = new SoftAuthenticator();
+    const owner = await signedUp('sign-in@example.com');
+    await owner.post('/handoff', {
+      handoff: handoffOf(await addPasskey(owner, authenticator, origin)),
+    });
+    const browser = await visitor();
+
+    const reply = await passkeySignIn(browser, authenticator, origin, true);
+    const redeemed = await browser.post('/handoff', { handoff: handoffOf(reply) });
+
+    expect(redeemed.headers.get('location')).toBe('/account');
+    const session = await storedSession(server.store, browser);
+    const account = await server.store.accounts.findByEmail('sign-in@example.com');
+    expect(session).toMatchObject({ accountId: account?.id, remember: true });
+    const page = await (await browser.fetch('/account')).text();
+    expect(page).toContain('Welcome back! You are signed in.');
+    const [passkey] = await server.store.passkeys.listForAccount(account?.id ?? '');
+    expect(passkey?.lastUsedAt).not.toBeNull();
+  });
+
+  it('counts as a recent authentication: the new session may add a passkey at once', async () => {
+    const { clock, origin, signedUp, visitor } = await start();
+    const first = new SoftAuthenticator();
+    const owner = await signedUp('sudo-sign-in@example.com');
+    handoffOf(await addPasskey(owner, first, origin));
+    clock.advance(SUDO_MS + 1);
+    const browser = await visitor();
+    await browser.post('/handoff', {
+      handoff: handoffOf(await passkeySignIn(browser, first, origin)),
+    });
+
+    const added = await addPasskey(browser, new SoftAuthenticator(), origin, 'Phone');
+    const stale = await owner.openSocket();
+
+    expect(added.type).toBe('accepted');
+    expect(refusal(await askOptions(stale, 'register'))).toBe('auth.recent-required');
+    stale.close();
+  });
+
+  it('uses a challenge once: the same answer sent again is refused', async () => {
+    const { origin, signedUp, visitor } = await start();
+    const authenticator = new SoftAuthenticator();
+    handoffOf(await addPasskey(await signedUp('once@example.com'), authenticator, origin));
+    const live = await (await visitor()).openSocket();
+    const response = authenticator.authenticate(requestOptions(await askOptions(live, 'sign-in')), {
+      origin,
+    });
+
+    const first = await live.request({ type: 'passkey-sign-in', response, remember: false });
+    const again = await live.request({ type: 'passkey-sign-in', response, remember: false });
+
+    expect(first.type).toBe('accepted');
+    expect(refusal(again)).toBe('passkey.challenge-missing');
+    live.close();
+  });
+
+  it('refuses an answer replayed against a new challenge', async () => {
+    const { origin, signedUp, visitor } = await start();
+    const authenticator = new SoftAuthenticator({ keepsCounter: true });
+    handoffOf(await addPasskey(await signedUp('replay@example.com'), authenticator, origin));
+    const live = await (await visitor()).openSocket();
+    const captured = authenticator.authenticate(requestOptions(await askOptions(live, 'sign-in')), {
+      origin,
+    });
+    expect(
+      (await live.request({ type: 'passkey-sign-in', response: captured, remember: false })).type,
+    ).toBe('accepted');
+
+    await askOptions(live, 'sign-in');
+    const replayed = await live.request({
+      type: 'passkey-sign-in',
+      response: captured,
+      remember: false,
+    });
+
+    expect(refusal(replayed)).toBe('passkey.invalid');
+    live.close();
+  });
+
+  it('refuses an answer sent on another socket than the one that asked', async () => {
+    const { origin, signedUp, visitor } = await start();
+    const authenticator = new SoftAuthenticator();
+    handoffOf(await addPasskey(await signedUp('sockets@example.com'), authenticator, origin));
+    const browser = await visitor();
+    const asking = await browser.openSocket();
+    const other = await browser.openSocket();
+    const response = authenticator.authenticate(
+      requestOptions(await askOptions(asking, 'sign-in')),
+      { origin },
+    );
+
+    const elsewhere = await other.request({ type: 'passkey-sign-in', response, remember: false });
+
+    expect(refusal(elsewhere)).toBe('passkey.challenge-missing');
+    asking.close();
+    other.close();
+  });
+
+  it('refuses a passkey removed from the account', async () => {
+    const { server, origin, signedUp, visitor } = await start();
+    const authenticator = new SoftAuthenticator();
+    handoffOf(await addPasskey(await signedUp('removed@example.com'), authenticator, origin));
+    const account = await server.store.accounts.findByEmail('removed@example.com');
+    await server.store.passkeys.remove(account?.id ?? '', authenticator.credentialId);
+
+    const reply = await passkeySignIn(await visitor(), authenticator, origin);
+
+    expect(reply).toMatchObject({
+      type: 'refused',
+      code: 'passkey.unknown',
+      message: 'That passkey is not registered with any account.',
+    });
+  });
+
+  it('signs an account with authenticator codes on in without a code (a passkey is two factors)', async () => {
+    const { clock, origin, signedUp, visitor } = await start();
+    const authenticator = new SoftAuthenticator({ userVerified: true });
+    const owner = await signedUp('two-factor@example.com');
+    await turnOnTwoFactor(owner, clock.now());
+    handoffOf(await addPasskey(owner, authenticator, origin));
+    const browser = await visitor();
+
+    const reply = await passkeySignIn(browser, authenticator, origin);
+
+    expect(
+      (await browser.post('/handoff', { handoff: handoffOf(reply) })).headers.get('location'),
+    ).toBe('/account');
+  });
+
+  it('asks for the code after a passkey that did not verify its user, when codes are on', async () => {
+    const { clock, origin, signedUp, visitor } = await start();
+    const authenticator = new SoftAuthenticator({ userVerified: false });
+    const owner = await signedUp('bare-key@example.com');
+    await turnOnTwoFactor(owner, clock.now());
+    handoffOf(await addPasskey(owner, authenticator, origin));
+    const browser = await visitor();
+
+    const reply = await passkeySignIn(browser, authenticator, origin);
+    const redeemed = await browser.post('/handoff', { handoff: handoffOf(reply) });
+
+    expect(redeemed.headers.get('location')).toBe('/login-code');
+    expect(browser.cookies.has('baton.sid')).toBe(false);
+  });
+
+  it('is unavailable when PUBLIC_ORIGIN reaches Baton by IP address', async () => {
+    server = await startServer();
+    const browser = new BrowserSession(server.url);
+    await browser.fetch('/login');
+    const live = await browser.openSocket();
+
+    expect(await askOptions(live, 'sign-in')).toMatchObject({
+      type: 'refused',
+      code: 'passkey.unavailable',
+      message: 'Passkeys are not available on this address.',
+    });
+    live.close();
+  });
+});
+
+describe('the failed sign-in limit and passkeys', () => {
+  it('counts every failed passkey sign-in against the client IP before checking, many at once', async () => {
+    const { origin, visitor } = await start({ loginFailsPerIp: 5 });
+    const stranger = new SoftAuthenticator();
+    const sockets = await Promise.all(
+      Array.from({ length: 12 }, async () => (await visitor()).openSocket()),
+    );
+    const answers = await Promise.all(
+      sockets.map(async (live) => {
+        const options = requestOptions(await askOptions(live, 'sign-in'));
+        return stranger.authenticate(options, { origin });
+      }),
+    );
+
+    const replies = await Promise.all(
+      sockets.map((live, i) =>
+        live.request({ type: 'passkey-sign-in', response: answers[i], remember: false }),
+      ),
+    );
+
+    const codes = replies.map(refusal).sort();
+    expect(codes).toEqual([...Array(5).fill('passkey.unknown'), ...Array(7).fill('rate.limited')]);
+    for (const live of sockets) live.close();
+  });
+
+  it('refuses even a good passkey once the IP is over the limit, and a success gives its point back', async () => {
+    const { origin, signedUp, visitor } = await start({ loginFailsPerIp: 2 });
+    const authenticator = new SoftAuthenticator();
+    handoffOf(await addPasskey(await signedUp('limit@example.com'), authenticator, origin));
+
+    expect(refusal(await passkeySignIn(await visitor(), new SoftAuthenticator(), origin))).toBe(
+      'passkey.unknown',
+    );
+    for (let i = 0; i < 3; i++)
+      expect((await passkeySignIn(await visitor(), authenticator, origin)).type).toBe('accepted');
+    expect(refusal(await passkeySignIn(await visitor(), new SoftAuthenticator(), origin))).toBe(
+      'passkey.unknown',
+    );
+    const limited = await passkeySignIn(await visitor(), authenticator, origin);
+    expect(limited).toMatchObject({ type: 'refused', code: 'rate.limited' });
+  });
+
+  it('takes one answer at a time per socket: the same answer sent ten times at once signs in once', async () => {
+    const { origin, signedUp, visitor } = await start();
+    const authenticator = new SoftAuthenticator();
+    handoffOf(await addPasskey(await signedUp('at-once@example.com'), authenticator, origin));
+    const live = await (await visitor()).openSocket();
+    const response = authenticator.authenticate(requestOptions(await askOptions(live, 'sign-in')), {
+      origin,
+    });
+
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        live.request({ type: 'passkey-sign-in', response, remember: false }),
+      ),
+    );
+
+    expect(replies.filter((reply) => reply.type === 'accepted')).toHaveLength(1);
+    const others = replies.filter((reply) => reply.type !== 'accepted');
+    for (const reply of others)
+      expect(reply.type === 'error' ? reply.code : refusal(reply)).toMatch(
+        /^(submit\.in-flight|passkey\.challenge-missing)$/,
+      );
+    live.close();
+  });
+});
