@@ -248,6 +248,7 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     submitLabel: 'Change email',
     progressLabel: 'Sending…',
     audience: 'signed-in',
+    recentAuth: true,
     fields: [
       { name: 'email', label: 'New email', type: 'email', autocomplete: 'email' },
       {

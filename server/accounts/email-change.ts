@@ -5,11 +5,12 @@
  * account there. Both are form handlers (forms.ts lists them), so the live socket and the
  * plain post run the same code.
  *
- * No sudo (`recentAuth`) on `change-email`: it asks for the current password itself, which
- * proves who is asking at least as well as a recent sign-in would, and is checked through
- * the same gate and limits as a sign-in. The link needs the person signed in to its own
- * account (as phx.gen.auth does): a link forwarded, or read by whoever holds the new inbox,
- * moves nothing by itself.
+ * `change-email` needs sudo (`recentAuth`), as every sensitive action does (issue 16 names
+ * it), and asks for the current password too (CONTRACT's fields): the page opens only after
+ * a recent proof, and the move needs the password, checked through the same gate and limits
+ * as a sign-in, so a session left open in sudo still cannot move the account. The link
+ * needs the person signed in to its own account (as phx.gen.auth does): a link forwarded,
+ * or read by whoever holds the new inbox, moves nothing by itself.
  */
 import { normalizeEmail } from '../../shared/forms.ts';
 import type { Flash } from '../../shared/page.ts';

@@ -118,6 +118,18 @@ describe('the change-email page', () => {
     expect(response.headers.get('location')).toBe('/login');
   });
 
+  it('sends one whose sign-in is older than SUDO_MINUTES to /confirm-password, and back', async () => {
+    const { browser } = await signedUp();
+    clock += 10 * 60_000 + 1;
+
+    const asked = await browser.fetch('/change-email');
+    expect(asked.status).toBe(303);
+    expect(asked.headers.get('location')).toBe('/confirm-password');
+    const confirmed = await browser.post('/confirm-password', { password: PASSWORD });
+    expect(confirmed.headers.get('location')).toBe('/change-email');
+    expect((await browser.fetch('/change-email')).status).toBe(200);
+  });
+
   it('asks a signed-in person for "New email" and "Current password", linked from /account', async () => {
     const { browser } = await signedUp();
     expect(await (await browser.fetch('/account')).text()).toContain(
