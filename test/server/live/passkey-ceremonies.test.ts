@@ -348,6 +348,30 @@ describe('confirming the signed-in person with a passkey (sudo mode)', () => {
     live.close();
   });
 
+  it('counts every failed confirmation against the client IP before checking, many at once', async () => {
+    const { origin, signedUp } = await start({ loginFailsPerIp: 5 });
+    const theirs = new SoftAuthenticator();
+    handoffOf(await addPasskey(await signedUp('theirs-many@example.com'), theirs, origin));
+    const browser = await signedUp('mine-many@example.com');
+    handoffOf(await addPasskey(browser, new SoftAuthenticator(), origin));
+    const sockets = await Promise.all(Array.from({ length: 12 }, () => browser.openSocket()));
+    const answers = await Promise.all(
+      sockets.map(async (live) =>
+        theirs.authenticate(requestOptions(await askOptions(live, 'confirm')), { origin }),
+      ),
+    );
+
+    const replies = await Promise.all(
+      sockets.map((live, i) => live.request({ type: 'passkey-confirm', response: answers[i] })),
+    );
+
+    expect(replies.map(refusal).sort()).toEqual([
+      ...Array(5).fill('passkey.not-found'),
+      ...Array(7).fill('rate.limited'),
+    ]);
+    for (const live of sockets) live.close();
+  });
+
   it('refuses a passkey whose authenticator did not verify its user', async () => {
     const { origin, signedUp } = await start();
     const bare = new SoftAuthenticator({ userVerified: false });
