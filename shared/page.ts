@@ -97,6 +97,11 @@ export type PageData = PageCommon &
         intro?: string;
         /** The token of the emailed link a `link` form's page was opened from (its path's last part). */
         token?: string;
+        /**
+         * /confirm-password for an account with passkeys: "Use a passkey instead" is offered
+         * (server/live/passkey-ceremonies.ts, the `confirm` ceremony).
+         */
+        hasPasskeys?: true;
       }
     | {
         page: 'account';

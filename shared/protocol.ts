@@ -82,8 +82,11 @@ export type FieldErrors = v.InferOutput<typeof FieldErrors>;
  */
 export const CeremonyJson = v.record(v.string(), v.unknown());
 
-/** What a passkey ceremony is for: adding a passkey to the signed-in account, or signing in. */
-export const PASSKEY_PURPOSES = ['register', 'sign-in'] as const;
+/**
+ * What a passkey ceremony is for: adding a passkey to the signed-in account, signing in, or
+ * confirming the signed-in person with one of the account's passkeys (sudo mode).
+ */
+export const PASSKEY_PURPOSES = ['register', 'sign-in', 'confirm'] as const;
 export const PasskeyPurpose = v.picklist(PASSKEY_PURPOSES);
 export type PasskeyPurpose = v.InferOutput<typeof PasskeyPurpose>;
 
@@ -98,7 +101,7 @@ export const ClientMessage = v.variant('type', [
   /**
    * A passkey ceremony begins: answered with `passkey-options` (a challenge kept for this
    * socket only), or `refused`. `register` needs a signed-in socket whose session
-   * authenticated recently (sudo).
+   * authenticated recently (sudo); `confirm` a signed-in socket whose account has a passkey.
    */
   v.strictObject({ type: v.literal('passkey-options'), ref: Ref, purpose: PasskeyPurpose }),
   /**
@@ -123,6 +126,12 @@ export const ClientMessage = v.variant('type', [
     response: CeremonyJson,
     remember: v.boolean(),
   }),
+  /**
+   * The browser's answer to `passkey-options` (confirm), on the same socket: answered as a
+   * password confirmation is, with `accepted` (a handoff sealing the `confirm` change) or
+   * `refused`.
+   */
+  v.strictObject({ type: v.literal('passkey-confirm'), ref: Ref, response: CeremonyJson }),
 ]);
 export type ClientMessage = v.InferOutput<typeof ClientMessage>;
 

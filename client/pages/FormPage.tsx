@@ -43,8 +43,12 @@ export function FormPage(props: PageProps<FormPageData>) {
         onAccepted={props.onAccepted}
         navigate={props.navigate}
       />
-      {spec().name === 'login' && (
-        <PasskeySignIn socket={props.socket} onAccepted={props.onAccepted} />
+      {(spec().name === 'login' || props.data.hasPasskeys) && (
+        <PasskeySignIn
+          socket={props.socket}
+          onAccepted={props.onAccepted}
+          confirm={props.data.hasPasskeys}
+        />
       )}
       <Links spec={spec()} />
     </Shell>

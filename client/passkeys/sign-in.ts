@@ -1,5 +1,6 @@
 /**
- * Signing in with a passkey from /login: WebAuthn's `get()` in the ceremony. The log-in
+ * Signing in with a passkey from /login, or confirming with one on /confirm-password:
+ * WebAuthn's `get()` in the ceremony. The log-in
  * page loads this module (and @simplewebauthn/browser with it) as a chunk of its own, by
  * URL, only when "Sign in with a passkey" is pressed (client/forms/PasskeySignIn.tsx and
  * scripts/passkey-chunk-url.ts), so what it does beyond the press lives here, outside the
@@ -17,25 +18,31 @@ export const PASSKEY_ERROR_ID = 'passkey-sign-in-error';
 
 /**
  * Signs in with any passkey the browser has for this site (discoverable: no email asked),
- * keeping "Remember me" as ticked on the form. On success the handoff goes to `onAccepted`
- * (the page posts it, as a password sign-in's); otherwise the reason shows under the button.
+ * keeping "Remember me" as ticked on the form; with `confirm`, confirms the signed-in
+ * person with one of their account's passkeys instead (sudo mode, /confirm-password). On
+ * success the handoff goes to `onAccepted` (the page posts it, as a password's); otherwise
+ * the reason shows under the button.
  */
 export async function signInWithPasskey(
   socket: LiveSocket,
   onAccepted: ((handoff: string) => void) | undefined,
   button: HTMLButtonElement,
+  confirm?: boolean,
 ): Promise<void> {
   const box = document.querySelector('input[name=remember]');
   const remember = box instanceof HTMLInputElement && box.checked;
   button.disabled = true;
   const result = await runCeremony(
     socket,
-    'sign-in',
+    confirm ? 'confirm' : 'sign-in',
     (options) =>
       startAuthentication({
         optionsJSON: options as unknown as PublicKeyCredentialRequestOptionsJSON,
       }),
-    (response) => ({ type: 'passkey-sign-in', response, remember }),
+    (response) =>
+      confirm
+        ? { type: 'passkey-confirm', response }
+        : { type: 'passkey-sign-in', response, remember },
   );
   // Accepted: the page is leaving, and the button stays disabled until it has.
   if (result.ok) return onAccepted?.(result.handoff);

@@ -47,7 +47,8 @@ export const CONFIRM_FIRST: Flash = {
 /**
  * Sends a rendered page. Pages carry personal data and a fresh binding: never cached.
  * Every page says who is signed in (for its header): the caller may pass it when it has
- * read the account already; otherwise it is read here.
+ * read the account already; otherwise it is read here. /confirm-password offers a passkey
+ * when the signed-in account has one.
  */
 export async function sendPage(
   ctx: Koa.Context,
@@ -59,7 +60,12 @@ export async function sendPage(
     data.signedInEmail !== undefined
       ? data.signedInEmail
       : ((await signedInAccount(ctx, deps.store))?.email ?? null);
-  const html = await deps.renderPage({ ...data, signedInEmail });
+  const offersPasskey = data.page === 'confirm-password' && (await hasPasskeys(ctx, deps.store));
+  const html = await deps.renderPage({
+    ...data,
+    signedInEmail,
+    ...(offersPasskey && { hasPasskeys: true as const }),
+  });
   deps.binding.ensure(ctx);
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
@@ -80,6 +86,12 @@ function takeFlash(ctx: Koa.Context, deps: PageDeps): Flash[] {
 export async function signedInAccount(ctx: Koa.Context, store: Store): Promise<Account | null> {
   const id = currentAccountId(ctx);
   return id ? store.accounts.findById(id) : null;
+}
+
+/** Whether the signed-in account (if any) has a passkey to confirm itself with. */
+async function hasPasskeys(ctx: Koa.Context, store: Store): Promise<boolean> {
+  const id = currentAccountId(ctx);
+  return id !== null && (await store.passkeys.listForAccount(id)).length > 0;
 }
 
 /**

@@ -147,6 +147,7 @@ function handleFrame(
     case 'passkey-options':
     case 'passkey-register':
     case 'passkey-sign-in':
+    case 'passkey-confirm':
       answerOneAtATime(socket, conversation, deps, message, () =>
         answerPasskey(message, conversation, deps),
       );

@@ -18,6 +18,11 @@
  * and something the authenticator checked (a PIN or fingerprint: user verification). An
  * authenticator that did not verify its user (a bare security key) was only the first
  * factor, so that sign-in still waits for the code, as after a password.
+ *
+ * A confirmation (sudo mode, as /confirm-password's password) needs a signed-in socket and
+ * one of its account's own passkeys, its user verified. It is counted as a failed sign-in
+ * is, before the answer is checked, and ends as a password confirmation does: the `confirm`
+ * change, to the page that asked for it.
  */
 
 import { FORMS } from '../../shared/forms.ts';
@@ -40,7 +45,7 @@ import { acceptedReply, refusedReply } from './replies.ts';
 
 export type PasskeyMessage = Extract<
   ClientMessage,
-  { type: 'passkey-options' | 'passkey-register' | 'passkey-sign-in' }
+  { type: 'passkey-options' | 'passkey-register' | 'passkey-sign-in' | 'passkey-confirm' }
 >;
 
 /** What the passkeys page says once a passkey is added. */
@@ -59,13 +64,15 @@ export function answerPasskey(
   if (!passkeys) return Promise.resolve(failed(message.ref, 'passkey.unavailable'));
   switch (message.type) {
     case 'passkey-options':
-      return message.purpose === 'sign-in'
-        ? signInOptions(message.ref, peer, passkeys)
-        : registrationOptions(message.ref, peer, deps, passkeys);
+      if (message.purpose === 'sign-in') return signInOptions(message.ref, peer, passkeys);
+      if (message.purpose === 'confirm') return confirmOptions(message.ref, peer, passkeys);
+      return registrationOptions(message.ref, peer, deps, passkeys);
     case 'passkey-register':
       return register(message, peer, deps, passkeys);
     case 'passkey-sign-in':
       return signIn(message, peer, deps, passkeys);
+    case 'passkey-confirm':
+      return confirm(message, peer, deps, passkeys);
   }
 }
 
@@ -180,6 +187,49 @@ async function signIn(
     change: { kind: 'sign-in', ...change },
     destination: '/account',
     flash: [WELCOME_BACK],
+  };
+  return acceptedReply(message.ref, outcome, peer, deps);
+}
+
+async function confirmOptions(
+  ref: number,
+  peer: LivePeer,
+  passkeys: Passkeys,
+): Promise<ServerMessage> {
+  if (!peer.accountId) return refusedReply(ref, AUTH_REQUIRED);
+  const asked = await passkeys.confirmOptions({ accountId: peer.accountId, socketId: peer.id });
+  return asked.ok ? optionsReply(ref, asked.options) : failed(ref, asked.code);
+}
+
+async function confirm(
+  message: Extract<PasskeyMessage, { type: 'passkey-confirm' }>,
+  peer: LivePeer,
+  deps: LiveDeps,
+  passkeys: Passkeys,
+): Promise<ServerMessage> {
+  if (!peer.accountId) return refusedReply(message.ref, AUTH_REQUIRED);
+  const perIp = deps.limiters.loginFailsPerIp;
+  // Counted first: a failure keeps the point, whatever it was.
+  const wait = await take(perIp, peer.ip);
+  if (wait) return refusedReply(message.ref, limited(wait, 'failed sign-ins'));
+  const verified = await passkeys.confirm({
+    accountId: peer.accountId,
+    socketId: peer.id,
+    response: message.response,
+  });
+  if (!verified.ok) return failed(message.ref, verified.code);
+  const account = await deps.forms.store.accounts.findById(peer.accountId);
+  if (!account) return refusedReply(message.ref, AUTH_REQUIRED);
+  await refund(perIp, peer.ip);
+  const outcome: Accepted = {
+    ok: true,
+    change: {
+      kind: 'confirm',
+      accountId: account.id,
+      credentialVersion: account.credentialVersion,
+    },
+    destination: '/account',
+    flash: [],
   };
   return acceptedReply(message.ref, outcome, peer, deps);
 }

@@ -109,6 +109,7 @@ export function pageDataForClient(data: PageData): PageData {
     ...(typeof data.intro === 'string' && { intro: data.intro }),
     ...header(data),
     ...(data.token === undefined ? {} : { token: data.token }),
+    ...(data.hasPasskeys === true && { hasPasskeys: true as const }),
   };
 }
 

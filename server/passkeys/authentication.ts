@@ -11,6 +11,7 @@ import {
   type VerifiedAuthenticationResponse,
   verifyAuthenticationResponse,
 } from '@simplewebauthn/server';
+import type { StoredPasskey } from '../store/store.ts';
 import {
   credentialId,
   type Failed,
@@ -18,6 +19,7 @@ import {
   type PasskeyContext,
   userHandle,
 } from './context.ts';
+import type { RelyingParty } from './relying-party.ts';
 
 export type SignInOptionsResult =
   | { ok: true; options: PublicKeyCredentialRequestOptionsJSON }
@@ -72,6 +74,32 @@ export async function verifySignIn(
     return { ok: false, code: 'passkey.invalid' };
   }
 
+  const checked = await checkAnswer(context, { rp, challenge, stored, response }, false);
+  if (!checked.ok) return checked;
+  return {
+    ok: true,
+    accountId: stored.accountId,
+    passkeyId: stored.id,
+    userVerified: checked.userVerified,
+  };
+}
+
+/**
+ * Checks a passkey's answer to `challenge` (signature, challenge, origin, relying party and,
+ * when `requireUserVerification`, that the authenticator verified its user), then records
+ * its use.
+ */
+export async function checkAnswer(
+  context: PasskeyContext,
+  answer: {
+    rp: RelyingParty;
+    challenge: string;
+    stored: StoredPasskey;
+    response: AuthenticationResponseJSON;
+  },
+  requireUserVerification: boolean,
+): Promise<{ ok: true; userVerified: boolean } | Failed> {
+  const { rp, challenge, stored, response } = answer;
   let verification: VerifiedAuthenticationResponse;
   try {
     verification = await verifyAuthenticationResponse({
@@ -85,7 +113,7 @@ export async function verifySignIn(
         counter: stored.counter,
         transports: knownTransports(stored.transports),
       },
-      requireUserVerification: false,
+      requireUserVerification,
     });
   } catch {
     return { ok: false, code: 'passkey.invalid' };
@@ -98,5 +126,5 @@ export async function verifySignIn(
   if (!(await context.store.recordUse(stored.id, newCounter, context.now()))) {
     return { ok: false, code: 'passkey.counter' };
   }
-  return { ok: true, accountId: stored.accountId, passkeyId: stored.id, userVerified };
+  return { ok: true, userVerified };
 }

@@ -1,14 +1,15 @@
 /**
  * WebAuthn challenges kept between the options a live socket asked for and the answer it
- * sends back: filed under the ceremony and that socket's own id (and, for a registration,
- * the account), so only the socket that asked can use one; taken out when used, whatever
+ * sends back: filed under the ceremony and that socket's own id (and, for a registration
+ * or a confirmation, the account), so only the socket that asked can use one; taken out when used, whatever
  * the outcome, so each is used once; and short-lived.
  */
 import type { ChallengeStore } from '../store/store.ts';
 
-export type Ceremony = 'register' | 'sign-in';
+/** `confirm`: a signed-in account's passkey proving who is there again (sudo mode). */
+export type Ceremony = 'register' | 'sign-in' | 'confirm';
 
-/** Who asked: the live socket (LivePeer.id) and, for a registration, its account. */
+/** Who asked: the live socket (LivePeer.id) and, for a registration or a confirmation, its account. */
 export interface ChallengeBinding {
   socketId: string;
   accountId?: string | null;
@@ -28,9 +29,9 @@ export function createChallenges(options: {
 }): Challenges {
   const { store, now, ttlMs } = options;
   const key = (ceremony: Ceremony, binding: ChallengeBinding) =>
-    ceremony === 'register'
-      ? `register:${binding.accountId ?? ''}:${binding.socketId}`
-      : `sign-in:${binding.socketId}`;
+    ceremony === 'sign-in'
+      ? `sign-in:${binding.socketId}`
+      : `${ceremony}:${binding.accountId ?? ''}:${binding.socketId}`;
   return {
     keep: (ceremony, binding, challenge) =>
       store.put(key(ceremony, binding), challenge, now() + ttlMs),

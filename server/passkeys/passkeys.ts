@@ -1,6 +1,7 @@
 /**
  * Passkeys for Baton accounts: adding one (sudo is the caller's to check), signing in with
- * one over the live socket, and listing, renaming and removing an account's passkeys.
+ * one over the live socket, confirming a signed-in person with one (sudo mode), and
+ * listing, renaming and removing an account's passkeys.
  * Everything a ceremony needs comes in as options; the relying party is read from `origins`
  * (PUBLIC_ORIGIN) at each ceremony, as the Origin guard reads them.
  *
@@ -16,6 +17,12 @@ import {
   verifySignIn,
 } from './authentication.ts';
 import { createChallenges } from './challenges.ts';
+import {
+  type ConfirmOptionsResult,
+  type ConfirmResult,
+  confirmOptions,
+  verifyConfirm,
+} from './confirmation.ts';
 import { type Failed, type PasskeyContext, type PasskeySummary, summarize } from './context.ts';
 import { normalizePasskeyName } from './names.ts';
 import {
@@ -64,6 +71,14 @@ export interface Passkeys {
   signInOptions(request: { socketId: string }): Promise<SignInOptionsResult>;
   /** Verifies the browser's answer on the same socket; names the account to sign in. */
   signIn(request: { socketId: string; response: unknown }): Promise<SignInResult>;
+  /** Options for `get()` with the account's own passkeys, user verification required (sudo). */
+  confirmOptions(request: { accountId: string; socketId: string }): Promise<ConfirmOptionsResult>;
+  /** Verifies the answer on the same socket came from one of the account's passkeys. */
+  confirm(request: {
+    accountId: string;
+    socketId: string;
+    response: unknown;
+  }): Promise<ConfirmResult>;
   /** The account's passkeys, oldest first. */
   list(accountId: string): Promise<PasskeySummary[]>;
   rename(accountId: string, id: string, name: string): Promise<{ ok: true } | Failed>;
@@ -104,6 +119,8 @@ export function createPasskeys(options: PasskeyOptions): Passkeys {
     register: (request) => verifyRegistration(context, request),
     signInOptions: (request) => signInOptions(context, request),
     signIn: (request) => verifySignIn(context, request),
+    confirmOptions: (request) => confirmOptions(context, request),
+    confirm: (request) => verifyConfirm(context, request),
     async list(accountId) {
       return (await store.passkeys.listForAccount(accountId)).map(summarize);
     },

@@ -6,12 +6,15 @@
  * host name a passkey can belong to), which PUBLIC_ORIGIN names first. axe finds nothing on
  * the passkeys page, light and dark; screenshots at 375 and 1280 px go to
  * test-output/screenshots (passkeys-*.png). Without JavaScript, the page says adding a
- * passkey needs it, and /login shows no passkey button.
+ * passkey needs it, and /login shows no passkey button. Once sudo mode has run out (the
+ * server's clock moved on), /confirm-password offers "Use a passkey instead", and the
+ * passkey brings the person back to the page that asked.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
+import { testClock } from '../helpers/outcomes.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
 import { axeViolations, pageWithErrors, shot, signUp } from './support.ts';
 
@@ -168,4 +171,73 @@ describe.skipIf(skip !== null)('passkeys in Chromium', () => {
       await context.close();
     },
   );
+});
+
+describe.skipIf(skip !== null)('a passkey confirming the person in Chromium (sudo mode)', () => {
+  const SUDO_MS = 10 * 60_000;
+  const clock = testClock();
+  let server: RunningServer;
+  let chromium: LaunchedBrowser;
+  let base: string;
+
+  beforeAll(async () => {
+    const origins: string[] = [];
+    server = await startServer({ assetsDir: CLIENT_DIR, origins, now: clock.now, sudoMs: SUDO_MS });
+    base = server.url.replace('127.0.0.1', 'localhost');
+    origins.push(base, server.url);
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.stop();
+  });
+
+  it(
+    'sends /account/passkeys to /confirm-password once sudo ran out, and a passkey brings it back',
+    LONG,
+    async () => {
+      const context = await chromium.newContext();
+      await markLiveSocket(context);
+      const { page, errors } = await pageWithErrors(context);
+      await addVirtualAuthenticator(page);
+      const main = page.getByRole('main');
+      await signUp(page, base, 'chromium-sudo@example.com');
+      await page.goto(`${base}/account/passkeys`);
+      await liveOpen(page);
+      await main.getByLabel('Passkey name').fill('Chromium');
+      await main.getByRole('button', { name: 'Add a passkey' }).click();
+      await expect
+        .poll(() => main.locator('.passkey-name').allTextContents())
+        .toEqual(['Chromium']);
+
+      clock.advance(SUDO_MS + 1000);
+      await page.goto(`${base}/account/passkeys`);
+
+      await page.waitForURL(`${base}/confirm-password`);
+      expect(await main.getByText('Confirm your password to continue.').count()).toBe(1);
+      await liveOpen(page);
+      const usePasskey = main.getByRole('button', { name: 'Use a passkey instead' });
+      await usePasskey.waitFor();
+      await checkAndShoot(page, 'confirm');
+      await usePasskey.click();
+
+      await page.waitForURL(`${base}/account/passkeys`);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Passkeys');
+      expect(await main.locator('.passkey-name').allTextContents()).toEqual(['Chromium']);
+      expect(errors).toEqual([]);
+      await context.close();
+    },
+  );
+
+  it('offers no passkey on /confirm-password to an account without one', LONG, async () => {
+    const context = await chromium.newContext();
+    const { page } = await pageWithErrors(context);
+    await signUp(page, base, 'chromium-no-passkey@example.com');
+
+    await page.goto(`${base}/confirm-password`);
+
+    await page.getByRole('main').getByLabel('Password', { exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'Use a passkey instead' }).count()).toBe(0);
+    await context.close();
+  });
 });

@@ -51,7 +51,7 @@ export async function startPasskeyServer(limits: Partial<RateLimits> = {}) {
   return { clock, server: running, origin, visitor, signedUp };
 }
 
-export async function askOptions(live: LiveClient, purpose: 'register' | 'sign-in') {
+export async function askOptions(live: LiveClient, purpose: 'register' | 'sign-in' | 'confirm') {
   return live.request({ type: 'passkey-options', purpose });
 }
 
@@ -94,6 +94,22 @@ export async function passkeySignIn(
     const options = requestOptions(await askOptions(live, 'sign-in'));
     const response = authenticator.authenticate(options, { origin });
     return await live.request({ type: 'passkey-sign-in', response, remember });
+  } finally {
+    live.close();
+  }
+}
+
+/** Confirms `browser`'s signed-in person with `authenticator` over a new socket; the reply. */
+export async function passkeyConfirm(
+  browser: BrowserSession,
+  authenticator: SoftAuthenticator,
+  origin: string,
+): Promise<ServerMessage> {
+  const live = await browser.openSocket();
+  try {
+    const options = requestOptions(await askOptions(live, 'confirm'));
+    const response = authenticator.authenticate(options, { origin });
+    return await live.request({ type: 'passkey-confirm', response });
   } finally {
     live.close();
   }

@@ -1,8 +1,8 @@
 /**
  * Passkeys across two Baton instances sharing one Redis (store, session events and limits):
  * a challenge stays with the socket that asked for it, whichever instance the answer reaches;
- * the handoff of a passkey sign-in redeems once however the two race; and failed passkey
- * sign-ins on both count against one limit.
+ * the handoff of a passkey sign-in, or of a passkey confirmation (sudo), redeems once however
+ * the two race; and failed passkey sign-ins on both count against one limit.
  */
 import { randomUUID } from 'node:crypto';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
@@ -73,6 +73,7 @@ describe.skipIf(skip !== null)('passkeys on two instances sharing Redis', () => 
     const added = await live.request({ type: 'passkey-register', response, name: '' });
     expect(added.type).toBe('accepted');
     live.close();
+    return browser;
   }
 
   async function signInAnswer(live: LiveClient, authenticator: SoftAuthenticator, origin: string) {
@@ -110,6 +111,36 @@ describe.skipIf(skip !== null)('passkeys on two instances sharing Redis', () => 
     const live = await browser.openSocket();
     const response = await signInAnswer(live, authenticator, localhost(b));
     const reply = await live.request({ type: 'passkey-sign-in', response, remember: false });
+    if (reply.type !== 'accepted') throw new Error(JSON.stringify(reply));
+    live.close();
+
+    const copies = Array.from({ length: 8 }, (_, i) => {
+      const on = i % 2 ? a : b;
+      const copy = new BrowserSession(on.url, localhost(on));
+      for (const [name, value] of browser.cookies) copy.cookies.set(name, value);
+      return copy;
+    });
+    const landed = await Promise.all(
+      copies.map(async (copy) =>
+        (await copy.post('/handoff', { handoff: reply.handoff })).headers.get('location'),
+      ),
+    );
+
+    expect(landed.filter((to) => to === '/account')).toHaveLength(1);
+    expect(landed.filter((to) => to === '/login')).toHaveLength(copies.length - 1);
+  });
+
+  it('redeems the handoff of a passkey confirmation once, however the two instances race', async () => {
+    const authenticator = new SoftAuthenticator();
+    const browser = await accountWithPasskey(a, authenticator);
+    const live = await browser.openSocket();
+    const asked = await live.request({ type: 'passkey-options', purpose: 'confirm' });
+    if (asked.type !== 'passkey-options') throw new Error(JSON.stringify(asked));
+    const response = authenticator.authenticate(
+      asked.options as unknown as PublicKeyCredentialRequestOptionsJSON,
+      { origin: localhost(a) },
+    );
+    const reply = await live.request({ type: 'passkey-confirm', response });
     if (reply.type !== 'accepted') throw new Error(JSON.stringify(reply));
     live.close();
 

@@ -15,6 +15,7 @@ import {
   creationOptions,
   handoffOf,
   type PasskeyServer,
+  passkeyConfirm,
   passkeySignIn,
   refusal,
   requestOptions,
@@ -261,6 +262,169 @@ describe('signing in with a passkey over the live socket', () => {
       message: 'Passkeys are not available on this address.',
     });
     live.close();
+  });
+});
+
+describe('confirming the signed-in person with a passkey (sudo mode)', () => {
+  it("asks for one of the account's own passkeys, its user verified", async () => {
+    const { origin, signedUp } = await start();
+    const authenticator = new SoftAuthenticator();
+    const browser = await signedUp('confirm-options@example.com');
+    handoffOf(await addPasskey(browser, authenticator, origin));
+    const live = await browser.openSocket();
+
+    const options = requestOptions(await askOptions(live, 'confirm'));
+
+    expect(options.userVerification).toBe('required');
+    expect(options.allowCredentials?.map((credential) => credential.id)).toEqual([
+      authenticator.credentialId,
+    ]);
+    live.close();
+  });
+
+  it("ends in a confirm handoff whose redeem moves the session's last authentication to now", async () => {
+    const { clock, server, origin, signedUp } = await start();
+    const authenticator = new SoftAuthenticator();
+    const browser = await signedUp('confirm@example.com');
+    handoffOf(await addPasskey(browser, authenticator, origin));
+    const before = await storedSession(server.store, browser);
+    const id = browser.cookies.get('baton.sid');
+    clock.advance(SUDO_MS + 1);
+
+    const reply = await passkeyConfirm(browser, authenticator, origin);
+    const redeemed = await browser.post('/handoff', { handoff: handoffOf(reply) });
+
+    expect(redeemed.headers.get('location')).toBe('/account');
+    expect(browser.cookies.get('baton.sid')).toBe(id);
+    expect(await storedSession(server.store, browser)).toMatchObject({
+      signedInAt: before?.signedInAt,
+      authAt: clock.now(),
+    });
+    expect((await addPasskey(browser, new SoftAuthenticator(), origin, 'Phone')).type).toBe(
+      'accepted',
+    );
+  });
+
+  it('returns to the page that asked for it', async () => {
+    const { clock, origin, signedUp } = await start();
+    const authenticator = new SoftAuthenticator();
+    const browser = await signedUp('confirm-return@example.com');
+    handoffOf(await addPasskey(browser, authenticator, origin));
+    clock.advance(SUDO_MS + 1);
+    expect((await browser.fetch('/account/passkeys')).headers.get('location')).toBe(
+      '/confirm-password',
+    );
+    await browser.fetch('/confirm-password');
+
+    const reply = await passkeyConfirm(browser, authenticator, origin);
+    const redeemed = await browser.post('/handoff', { handoff: handoffOf(reply) });
+
+    expect(redeemed.headers.get('location')).toBe('/account/passkeys');
+    expect((await browser.fetch('/account/passkeys')).status).toBe(200);
+  });
+
+  it("refuses another account's passkey, and counts it as a failed sign-in", async () => {
+    const { origin, signedUp } = await start({ loginFailsPerIp: 1 });
+    const theirs = new SoftAuthenticator();
+    handoffOf(await addPasskey(await signedUp('theirs@example.com'), theirs, origin));
+    const mine = new SoftAuthenticator();
+    const browser = await signedUp('mine@example.com');
+    handoffOf(await addPasskey(browser, mine, origin));
+    const live = await browser.openSocket();
+    const options = requestOptions(await askOptions(live, 'confirm'));
+
+    const foreign = await live.request({
+      type: 'passkey-confirm',
+      response: theirs.authenticate(options, { origin }),
+    });
+    const after = await passkeyConfirm(browser, mine, origin);
+
+    expect(foreign).toMatchObject({
+      type: 'refused',
+      code: 'passkey.not-found',
+      message: 'That passkey is not on your account.',
+    });
+    expect(refusal(after)).toBe('rate.limited');
+    live.close();
+  });
+
+  it('counts every failed confirmation against the client IP before checking, many at once', async () => {
+    const { origin, signedUp } = await start({ loginFailsPerIp: 5 });
+    const theirs = new SoftAuthenticator();
+    handoffOf(await addPasskey(await signedUp('theirs-many@example.com'), theirs, origin));
+    const browser = await signedUp('mine-many@example.com');
+    handoffOf(await addPasskey(browser, new SoftAuthenticator(), origin));
+    const sockets = await Promise.all(Array.from({ length: 12 }, () => browser.openSocket()));
+    const answers = await Promise.all(
+      sockets.map(async (live) =>
+        theirs.authenticate(requestOptions(await askOptions(live, 'confirm')), { origin }),
+      ),
+    );
+
+    const replies = await Promise.all(
+      sockets.map((live, i) => live.request({ type: 'passkey-confirm', response: answers[i] })),
+    );
+
+    expect(replies.map(refusal).sort()).toEqual([
+      ...Array(5).fill('passkey.not-found'),
+      ...Array(7).fill('rate.limited'),
+    ]);
+    for (const live of sockets) live.close();
+  });
+
+  it('refuses a passkey whose authenticator did not verify its user', async () => {
+    const { origin, signedUp } = await start();
+    const bare = new SoftAuthenticator({ userVerified: false });
+    const browser = await signedUp('bare-confirm@example.com');
+    handoffOf(await addPasskey(browser, bare, origin));
+
+    expect(refusal(await passkeyConfirm(browser, bare, origin))).toBe('passkey.invalid');
+  });
+
+  it('refuses a signed-out socket, for the options and for an answer', async () => {
+    const { visitor } = await start();
+    const live = await (await visitor()).openSocket();
+
+    expect(refusal(await askOptions(live, 'confirm'))).toBe('auth.required');
+    const answer = await live.request({ type: 'passkey-confirm', response: { id: 'x' } });
+    expect(refusal(answer)).toBe('auth.required');
+    live.close();
+  });
+
+  it('refuses an account without passkeys', async () => {
+    const { signedUp } = await start();
+    const live = await (await signedUp('no-passkeys@example.com')).openSocket();
+
+    expect(refusal(await askOptions(live, 'confirm'))).toBe('passkey.not-found');
+    live.close();
+  });
+
+  it('uses a challenge once: the same answer sent again, or ten at once on two sockets, confirms once', async () => {
+    const { origin, signedUp } = await start();
+    const authenticator = new SoftAuthenticator();
+    const browser = await signedUp('confirm-once@example.com');
+    handoffOf(await addPasskey(browser, authenticator, origin));
+    const live = await browser.openSocket();
+    const other = await browser.openSocket();
+    const response = authenticator.authenticate(requestOptions(await askOptions(live, 'confirm')), {
+      origin,
+    });
+
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? other : live).request({ type: 'passkey-confirm', response }),
+      ),
+    );
+    const again = await live.request({ type: 'passkey-confirm', response });
+
+    expect(replies.filter((reply) => reply.type === 'accepted')).toHaveLength(1);
+    for (const reply of replies.filter((each) => each.type !== 'accepted'))
+      expect(reply.type === 'error' ? reply.code : refusal(reply)).toMatch(
+        /^(submit\.in-flight|passkey\.challenge-missing)$/,
+      );
+    expect(refusal(again)).toBe('passkey.challenge-missing');
+    live.close();
+    other.close();
   });
 });
 
