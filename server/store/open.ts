@@ -31,7 +31,7 @@ export interface OpenedStore {
 export interface OpenStoreOptions {
   /** How long to wait for Redis to answer at start before giving up. Default 5 s. */
   readyTimeoutMs?: number;
-  /** The clock that wait is measured by (`Date.now` by default; tests pass their own). */
+  /** The clock that wait runs on (`Date.now` by default; tests pass their own). */
   now?: () => number;
   /** Waits `ms` between two pings (a real timer by default; tests pass their own). */
   sleep?: (ms: number) => Promise<void>;
