@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { fillAndSubmit, pageWithErrors, reconnecting, shot, signUp } from './support.ts';
+import { fillAndSubmit, pageWithErrors, settled, shot, signUp } from './support.ts';
 
 const skip = browserSkipReason();
 const AXE_SOURCE = readFileSync(
@@ -68,12 +68,6 @@ async function dangerButton(page: Page, name: string): Promise<void> {
   await page
     .getByRole('button', { name })
     .evaluate((button) => button.classList.add('button-danger'));
-}
-
-/** Waits until the live socket is up (no "Reconnecting…"), so the page is in its live state. */
-async function settled(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
 }
 
 describe.skipIf(skip !== null)('the pages’ accessibility', () => {

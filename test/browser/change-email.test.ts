@@ -7,11 +7,10 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
 import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { axeViolations, pageWithErrors, reconnecting, shot, signUp } from './support.ts';
+import { axeViolations, newestMailTo, pageWithErrors, settled, shot, signUp } from './support.ts';
 
 const skip = browserSkipReason();
 const SLOW = { timeout: 10_000, interval: 50 };
@@ -21,12 +20,6 @@ const SENT = 'A link to confirm your new email is on its way.';
 const CHANGED = 'Your email was changed.';
 /** Each case walks several pages (and axe runs on each): more than the default 20 s on a busy machine. */
 const LONG = { timeout: 60_000 };
-
-/** Waits until the live socket is up (no "Reconnecting…"), so the page is in its live state. */
-async function settled(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
-}
 
 describe.skipIf(skip !== null)('changing the email in a real browser', () => {
   let server: RunningServer;
@@ -40,15 +33,6 @@ describe.skipIf(skip !== null)('changing the email in a real browser', () => {
     await chromium?.close();
     await server?.stop();
   });
-
-  /** The newest email to `to` in the dev mailbox, once the queue has handed it over. */
-  async function newestMailTo(to: string): Promise<MailboxEntry> {
-    await server.baton.mailer.idle();
-    const all = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as MailboxEntry[];
-    const found = all.find((email) => email.to === to);
-    if (!found) throw new Error(`no email to ${to}`);
-    return found;
-  }
 
   /** From /account, asks to move to `next` through its "Change email" link. */
   async function askToMove(page: Page, next: string, live: boolean): Promise<void> {
@@ -114,7 +98,7 @@ describe.skipIf(skip !== null)('changing the email in a real browser', () => {
           SLOW,
         )
         .toBe(1);
-      expect((await newestMailTo(email)).subject).toBe('Your email was changed');
+      expect((await newestMailTo(server, email)).subject).toBe('Your email was changed');
       expect(errors).toEqual([]);
       await Promise.all([context.close(), elsewhere.close()]);
     },
@@ -131,7 +115,7 @@ describe.skipIf(skip !== null)('changing the email in a real browser', () => {
       await signUp(page, server.url, email);
       await askToMove(page, next, false);
       const link = /https?:\/\/\S+\/confirm-email\/[\w-]+/.exec(
-        (await newestMailTo(next)).text,
+        (await newestMailTo(server, next)).text,
       )?.[0];
       if (!link) throw new Error(`no email change link was mailed to ${next}`);
 
@@ -217,7 +201,7 @@ describe.skipIf(skip !== null)('changing the email in a real browser', () => {
         expect(await axeViolations(page)).toEqual([]);
         await shot(page, name('change-email-sent'));
 
-        const mail = await newestMailTo(next);
+        const mail = await newestMailTo(server, next);
         await page.goto(`${server.url}/dev/mailbox/${mail.id}`);
         await shot(page, name('email-change-email'));
 
@@ -234,7 +218,7 @@ describe.skipIf(skip !== null)('changing the email in a real browser', () => {
         expect(await axeViolations(page)).toEqual([]);
         await shot(page, name('account-email-changed'));
 
-        const notice = await newestMailTo(email);
+        const notice = await newestMailTo(server, email);
         await page.goto(`${server.url}/dev/mailbox/${notice.id}`);
         await shot(page, name('email-email-changed'));
         expect(errors).toEqual([]);

@@ -8,13 +8,12 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
 import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { signedUp, testClock } from '../helpers/outcomes.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
 import { totpAt, turnOnTwoFactor } from '../helpers/two-factor.ts';
-import { axeViolations, pageWithErrors, reconnecting, shot, signUp } from './support.ts';
+import { axeViolations, newestMailTo, pageWithErrors, settled, shot, signUp } from './support.ts';
 
 const skip = browserSkipReason();
 const SLOW = { timeout: 10_000, interval: 50 };
@@ -23,12 +22,6 @@ const LONG = { timeout: 90_000 };
 const SUBJECT = 'Confirm your email for Baton';
 const CONFIRMED = 'Your email is confirmed.';
 const STEP_MS = 30_000;
-
-/** Waits until the live socket is up (no "Reconnecting…"), so the page is in its live state. */
-async function settled(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
-}
 
 describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
   let server: RunningServer;
@@ -43,19 +36,6 @@ describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
     await chromium?.close();
     await server?.stop();
   });
-
-  /** The newest email to `to` with `subject`, once the queue has handed it over. */
-  async function newestMailTo(to: string, subject: RegExp | string): Promise<MailboxEntry> {
-    await server.baton.mailer.idle();
-    const all = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as MailboxEntry[];
-    const found = all.find(
-      (email) =>
-        email.to === to &&
-        (typeof subject === 'string' ? email.subject === subject : subject.test(email.subject)),
-    );
-    if (!found) throw new Error(`no email "${subject}" to ${to}`);
-    return found;
-  }
 
   const confirmSection = (page: Page) =>
     page.getByRole('main').getByRole('region', { name: 'Confirm your email' });
@@ -83,7 +63,7 @@ describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
     expect(await confirmSection(page).count()).toBe(1);
     await checkAndShoot(page, 'confirm-account-unconfirmed');
 
-    const mail = await newestMailTo(email, SUBJECT);
+    const mail = await newestMailTo(server, email, SUBJECT);
     await page.goto(`${server.url}/dev/mailbox/${mail.id}`);
     await checkAndShoot(page, 'email-confirm', { axe: false });
 
@@ -113,12 +93,12 @@ describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
       const context = await chromium.newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
       await signUp(page, server.url, email);
-      const first = await newestMailTo(email, SUBJECT);
+      const first = await newestMailTo(server, email, SUBJECT);
 
       await confirmSection(page).getByRole('button', { name: 'Resend confirmation email' }).click();
       await page.waitForURL(`${server.url}/account`);
       expect(await page.getByText('A new confirmation link is on its way.').count()).toBe(1);
-      const second = await newestMailTo(email, SUBJECT);
+      const second = await newestMailTo(server, email, SUBJECT);
       expect(second.id).not.toBe(first.id);
       const link = /https?:\/\/\S+\/confirm\/[\w-]+/.exec(second.text)?.[0] as string;
       expect(link).toBeDefined();
@@ -167,7 +147,7 @@ describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
       await page.getByLabel('Email').fill(email);
       await page.getByRole('button', { name: 'Send reset link' }).click();
       await expect.poll(() => page.getByText('a link to reset its password').count(), SLOW).toBe(1);
-      const reset = await newestMailTo(email, /Reset/);
+      const reset = await newestMailTo(server, email, /Reset/);
       const link = /https?:\/\/\S+\/reset-password\/[\w-]+/.exec(reset.text)?.[0] as string;
 
       await page.goto(link);

@@ -6,11 +6,10 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
 import { CLIENT_DIR } from '../helpers/build-client.ts';
 import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { axeViolations, pageWithErrors, reconnecting, shot, signUp } from './support.ts';
+import { axeViolations, newestMailTo, pageWithErrors, settled, shot, signUp } from './support.ts';
 
 const skip = browserSkipReason();
 const SLOW = { timeout: 10_000, interval: 50 };
@@ -18,12 +17,6 @@ const SENT = 'If that email has an account, a link to reset its password is on i
 const NEW = 'my brand new password';
 /** axe on three pages, the dev mailbox's among them (every sign-up adds an email to it): more than 20 s on a busy machine. */
 const LONG = { timeout: 90_000 };
-
-/** Waits until the live socket is up (no "Reconnecting…"), so the page is in its live state. */
-async function settled(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
-}
 
 describe.skipIf(skip !== null)('password reset in a real browser', () => {
   let server: RunningServer;
@@ -37,15 +30,6 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
     await chromium?.close();
     await server?.stop();
   });
-
-  /** The newest email to `to` in the dev mailbox, once the queue has handed it over. */
-  async function newestMailTo(to: string): Promise<MailboxEntry> {
-    await server.baton.mailer.idle();
-    const all = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as MailboxEntry[];
-    const found = all.find((email) => email.to === to);
-    if (!found) throw new Error(`no email to ${to}`);
-    return found;
-  }
 
   /** Asks for a reset link from /login's "Forgot your password?" link. */
   async function askForLink(page: Page, email: string, live: boolean): Promise<void> {
@@ -115,7 +99,7 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
     const page = await context.newPage();
     await askForLink(page, email, false);
     const link = /https?:\/\/\S+\/reset-password\/[\w-]+/.exec(
-      (await newestMailTo(email)).text,
+      (await newestMailTo(server, email)).text,
     )?.[0];
     expect(link).toBeDefined();
 
@@ -146,7 +130,9 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
     await page.getByLabel('Email').fill(email);
     await page.getByRole('button', { name: 'Send sign-in link' }).click();
     await expect.poll(() => page.getByText('a sign-in link is on its way.').count(), SLOW).toBe(1);
-    const link = /https?:\/\/\S+\/login-link\/[\w-]+/.exec((await newestMailTo(email)).text)?.[0];
+    const link = /https?:\/\/\S+\/login-link\/[\w-]+/.exec(
+      (await newestMailTo(server, email)).text,
+    )?.[0];
     if (!link) throw new Error(`no sign-in link was mailed to ${email}`);
     return link;
   }
@@ -217,7 +203,7 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
         await shot(page, name('dev-mailbox'));
         await fitsTheWidth(page);
 
-        const mail = await newestMailTo(email);
+        const mail = await newestMailTo(server, email);
         await page.goto(`${server.url}/dev/mailbox/${mail.id}`);
         await shot(page, name('email-password-reset'));
 
@@ -248,7 +234,7 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
       await shot(page, name('login-link'));
       await fitsTheWidth(page);
 
-      const mail = await newestMailTo(email);
+      const mail = await newestMailTo(server, email);
       await page.goto(`${server.url}/dev/mailbox/${mail.id}`);
       await shot(page, name('email-login-link'));
 

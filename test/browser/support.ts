@@ -6,6 +6,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
+import type { RunningServer } from '../helpers/start-server.ts';
 
 export const SHOTS = path.resolve(import.meta.dirname, '../../test-output/screenshots');
 
@@ -31,6 +34,33 @@ export async function pageWithErrors(
 /** The "Reconnecting…" status, however the page renders it. */
 export const reconnecting = (page: Page) =>
   page.getByRole('status').filter({ hasText: 'Reconnecting' });
+
+/** Waits until the live socket is up (no "Reconnecting…"), so the page is in its live state. */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await expect.poll(() => reconnecting(page).count(), { timeout: 10_000, interval: 50 }).toBe(0);
+}
+
+/**
+ * The newest email to `to` in `server`'s dev mailbox (with `subject`, when given: exactly, or
+ * matching), once its mail queue has handed everything over.
+ */
+export async function newestMailTo(
+  server: RunningServer,
+  to: string,
+  subject?: RegExp | string,
+): Promise<MailboxEntry> {
+  await server.baton.mailer.idle();
+  const all = (await (await fetch(`${server.url}/dev/mailbox/json`)).json()) as MailboxEntry[];
+  const found = all.find(
+    (email) =>
+      email.to === to &&
+      (subject === undefined ||
+        (typeof subject === 'string' ? email.subject === subject : subject.test(email.subject))),
+  );
+  if (!found) throw new Error(`no email${subject ? ` "${subject}"` : ''} to ${to}`);
+  return found;
+}
 
 /** Fills the form on the current page and presses its button. */
 export async function fillAndSubmit(

@@ -6,17 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../server/config.ts';
 import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
-import { createLimiters } from '../../server/limits/limits.ts';
-import type { SessionEvents } from '../../server/session/events.ts';
-import { openRedisSessionEvents } from '../../server/session/redis-events.ts';
-import { openRedisStore, type RedisStore } from '../../server/store/redis.ts';
-import { redisLimiterFactory } from '../../server/store/redis-limiters.ts';
+import type { RedisStore } from '../../server/store/redis.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { submitOverSocket } from '../helpers/live-forms.ts';
-import { deleteKeys, REDIS_URL, redisSkipReason, uniquePrefix } from '../helpers/redis.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
+import { redisSkipReason, uniquePrefix } from '../helpers/redis.ts';
+import { redisInstances, sharedLimiters } from '../helpers/redis-instances.ts';
+import type { RunningServer } from '../helpers/start-server.ts';
 
 const skip = await redisSkipReason();
 const prefix = uniquePrefix();
@@ -25,30 +21,18 @@ const CONFIRMED = 'Your email is confirmed.';
 const INVALID = 'That confirmation link is invalid or has expired.';
 
 describe.skipIf(skip !== null)('email confirmation on two instances sharing Redis', () => {
-  const stores: RedisStore[] = [];
-  const buses: SessionEvents[] = [];
+  const instances = redisInstances(prefix);
   let a: RunningServer;
   let b: RunningServer;
 
-  async function instance(): Promise<RunningServer> {
-    const store = openRedisStore({ url: REDIS_URL, prefix });
-    stores.push(store);
-    const events = await openRedisSessionEvents({ url: REDIS_URL, prefix });
-    buses.push(events);
-    // The limits count in Redis, so both instances count together.
-    const limiters = createLimiters(DEFAULT_LIMITS, redisLimiterFactory(store));
-    return startServer({ store, events, limiters });
-  }
+  // The limits count in Redis, so both instances count together.
+  const shared = (store: RedisStore) => ({ limiters: sharedLimiters(store) });
 
   beforeAll(async () => {
-    a = await instance();
-    b = await instance();
+    a = await instances.start(shared);
+    b = await instances.start(shared);
   });
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([...stores, ...buses].map((each) => each.close()));
-    await deleteKeys(prefix);
-  });
+  afterAll(() => instances.stop());
 
   /** A new account signed up on `on`; its browser and the confirmation token mailed. */
   async function signedUp(on: RunningServer) {
@@ -79,7 +63,7 @@ describe.skipIf(skip !== null)('email confirmation on two instances sharing Redi
       CONFIRMED,
     );
 
-    expect((await stores[0]?.accounts.findByEmail(email))?.emailConfirmedAt).not.toBeNull();
+    expect((await a.store.accounts.findByEmail(email))?.emailConfirmedAt).not.toBeNull();
     const page = await (await owner.fetch('/account')).text();
     expect(page).not.toContain('Resend confirmation email');
   });

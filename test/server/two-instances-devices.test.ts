@@ -6,41 +6,26 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
-import type { SessionEvents } from '../../server/session/events.ts';
-import { openRedisSessionEvents } from '../../server/session/redis-events.ts';
-import { openRedisStore, type RedisStore } from '../../server/store/redis.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { cloneBrowser, handoffFor, signUpAndRedeem } from '../helpers/live-forms.ts';
-import { deleteKeys, REDIS_URL, redisSkipReason, uniquePrefix } from '../helpers/redis.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
+import { redisSkipReason, uniquePrefix } from '../helpers/redis.ts';
+import { redisInstances } from '../helpers/redis-instances.ts';
+import type { RunningServer } from '../helpers/start-server.ts';
 
 const skip = await redisSkipReason();
 const prefix = uniquePrefix();
 const PASSWORD = 'a long enough password';
 
 describe.skipIf(skip !== null)('the new-device notice on two instances sharing Redis', () => {
-  const stores: RedisStore[] = [];
-  const buses: SessionEvents[] = [];
+  const instances = redisInstances(prefix);
   let a: RunningServer;
   let b: RunningServer;
 
-  async function instance(): Promise<RunningServer> {
-    const store = openRedisStore({ url: REDIS_URL, prefix });
-    stores.push(store);
-    const events = await openRedisSessionEvents({ url: REDIS_URL, prefix });
-    buses.push(events);
-    return startServer({ store, events });
-  }
-
   beforeAll(async () => {
-    a = await instance();
-    b = await instance();
+    a = await instances.start();
+    b = await instances.start();
   });
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([...stores, ...buses].map((each) => each.close()));
-    await deleteKeys(prefix);
-  });
+  afterAll(() => instances.stop());
 
   /** The new-device notices to `to`, once both instances have handed theirs over. */
   async function noticesTo(to: string): Promise<MailboxEntry[]> {

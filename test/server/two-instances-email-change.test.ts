@@ -7,41 +7,26 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../server/config.ts';
 import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
-import type { SessionEvents } from '../../server/session/events.ts';
-import { openRedisSessionEvents } from '../../server/session/redis-events.ts';
-import { openRedisStore, type RedisStore } from '../../server/store/redis.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { cloneBrowser } from '../helpers/live-forms.ts';
-import { deleteKeys, REDIS_URL, redisSkipReason, uniquePrefix } from '../helpers/redis.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
+import { redisSkipReason, uniquePrefix } from '../helpers/redis.ts';
+import { redisInstances } from '../helpers/redis-instances.ts';
+import type { RunningServer } from '../helpers/start-server.ts';
 
 const skip = await redisSkipReason();
 const prefix = uniquePrefix();
 const PASSWORD = 'the password 1';
 
 describe.skipIf(skip !== null)('email change on two instances sharing Redis', () => {
-  const stores: RedisStore[] = [];
-  const buses: SessionEvents[] = [];
+  const instances = redisInstances(prefix);
   let a: RunningServer;
   let b: RunningServer;
 
-  async function instance(): Promise<RunningServer> {
-    const store = openRedisStore({ url: REDIS_URL, prefix });
-    stores.push(store);
-    const events = await openRedisSessionEvents({ url: REDIS_URL, prefix });
-    buses.push(events);
-    return startServer({ store, events, limits: { ...DEFAULT_LIMITS, signupsPerIp: 1000 } });
-  }
-
   beforeAll(async () => {
-    a = await instance();
-    b = await instance();
+    a = await instances.start(() => ({ limits: { ...DEFAULT_LIMITS, signupsPerIp: 1000 } }));
+    b = await instances.start(() => ({ limits: { ...DEFAULT_LIMITS, signupsPerIp: 1000 } }));
   });
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([...stores, ...buses].map((each) => each.close()));
-    await deleteKeys(prefix);
-  });
+  afterAll(() => instances.stop());
 
   /** A new account signed in on `a`, and a link mailed to a new address, asked for on `a`. */
   async function withLink() {
@@ -102,6 +87,6 @@ describe.skipIf(skip !== null)('email change on two instances sharing Redis', ()
     // The rest find the link used, or the session they share replaced by the winner's.
     for (const to of outcomes.filter((each) => each !== '/account'))
       expect(['/change-email', '/login']).toContain(to);
-    expect((await stores[0]?.accounts.findByEmail(next))?.credentialVersion).toBe(1);
+    expect((await a.store.accounts.findByEmail(next))?.credentialVersion).toBe(1);
   });
 });

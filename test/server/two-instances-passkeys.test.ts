@@ -8,41 +8,30 @@ import { randomUUID } from 'node:crypto';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../server/config.ts';
-import { createLimiters } from '../../server/limits/limits.ts';
-import type { SessionEvents } from '../../server/session/events.ts';
-import { openRedisSessionEvents } from '../../server/session/redis-events.ts';
-import { openRedisStore, type RedisStore } from '../../server/store/redis.ts';
-import { redisLimiterFactory } from '../../server/store/redis-limiters.ts';
+import type { RedisStore } from '../../server/store/redis.ts';
 import type { ServerMessage } from '../../shared/protocol.ts';
 import { BrowserSession, type LiveClient } from '../helpers/browser-session.ts';
 import { PASSWORD } from '../helpers/outcomes.ts';
-import { deleteKeys, REDIS_URL, redisSkipReason, uniquePrefix } from '../helpers/redis.ts';
+import { redisSkipReason, uniquePrefix } from '../helpers/redis.ts';
+import { redisInstances, sharedLimiters } from '../helpers/redis-instances.ts';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
+import type { RunningServer } from '../helpers/start-server.ts';
 
 const skip = await redisSkipReason();
 const prefix = uniquePrefix();
 const FAILS_PER_IP = 6;
 
 describe.skipIf(skip !== null)('passkeys on two instances sharing Redis', () => {
-  const stores: RedisStore[] = [];
-  const buses: SessionEvents[] = [];
+  const instances = redisInstances(prefix);
   // One PUBLIC_ORIGIN for both: the relying party is localhost, at either port.
   const origins: string[] = [];
   let a: RunningServer;
   let b: RunningServer;
 
-  async function instance(): Promise<RunningServer> {
-    const store = openRedisStore({ url: REDIS_URL, prefix });
-    stores.push(store);
-    const events = await openRedisSessionEvents({ url: REDIS_URL, prefix });
-    buses.push(events);
-    const limiters = createLimiters(
-      { ...DEFAULT_LIMITS, loginFailsPerIp: FAILS_PER_IP },
-      redisLimiterFactory(store),
-    );
-    return startServer({ store, events, origins, limiters });
-  }
+  const options = (store: RedisStore) => ({
+    origins,
+    limiters: sharedLimiters(store, { ...DEFAULT_LIMITS, loginFailsPerIp: FAILS_PER_IP }),
+  });
 
   const localhost = (on: RunningServer) => on.url.replace('127.0.0.1', 'localhost');
   const visitor = async (on: RunningServer) => {
@@ -52,15 +41,11 @@ describe.skipIf(skip !== null)('passkeys on two instances sharing Redis', () => 
   };
 
   beforeAll(async () => {
-    a = await instance();
-    b = await instance();
+    a = await instances.start(options);
+    b = await instances.start(options);
     origins.push(localhost(a), localhost(b), a.url, b.url);
   });
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([...stores, ...buses].map((each) => each.close()));
-    await deleteKeys(prefix);
-  });
+  afterAll(() => instances.stop());
 
   /** A new account on `on` with `authenticator`'s passkey. */
   async function accountWithPasskey(on: RunningServer, authenticator: SoftAuthenticator) {

@@ -6,12 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
-import type { SessionEvents } from '../../server/session/events.ts';
-import { openRedisSessionEvents } from '../../server/session/redis-events.ts';
-import { openRedisStore, type RedisStore } from '../../server/store/redis.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
-import { deleteKeys, REDIS_URL, redisSkipReason, uniquePrefix } from '../helpers/redis.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
+import { redisSkipReason, uniquePrefix } from '../helpers/redis.ts';
+import { redisInstances } from '../helpers/redis-instances.ts';
+import type { RunningServer } from '../helpers/start-server.ts';
 
 const skip = await redisSkipReason();
 const prefix = uniquePrefix();
@@ -19,28 +17,15 @@ const OLD = 'the old password 1';
 const NEW = 'a brand new password 2';
 
 describe.skipIf(skip !== null)('password reset on two instances sharing Redis', () => {
-  const stores: RedisStore[] = [];
-  const buses: SessionEvents[] = [];
+  const instances = redisInstances(prefix);
   let a: RunningServer;
   let b: RunningServer;
 
-  async function instance(): Promise<RunningServer> {
-    const store = openRedisStore({ url: REDIS_URL, prefix });
-    stores.push(store);
-    const events = await openRedisSessionEvents({ url: REDIS_URL, prefix });
-    buses.push(events);
-    return startServer({ store, events });
-  }
-
   beforeAll(async () => {
-    a = await instance();
-    b = await instance();
+    a = await instances.start();
+    b = await instances.start();
   });
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([...stores, ...buses].map((each) => each.close()));
-    await deleteKeys(prefix);
-  });
+  afterAll(() => instances.stop());
 
   /** A new account signed in on `on`, and a reset link for it asked for on `on` too. */
   async function withLink(on: RunningServer) {
