@@ -45,6 +45,8 @@ function copyProject(): string {
     'vite.config.ts',
     'vite.server.config.ts',
     'client',
+    // vite.config.ts's plugin that gives the passkey chunk its URL.
+    'scripts',
     'server',
     'shared',
   ]) {
