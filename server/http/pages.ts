@@ -209,7 +209,8 @@ function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
       deps.flash.set(ctx, [{ kind: 'error', text: link.invalid.text }]);
       return seeOther(ctx, link.invalid.to);
     }
-    const intro = LINK_INTROS[page]?.(looked.token);
+    // A link's own words (the address an email change moves to), else the form's.
+    const intro = LINK_INTROS[page]?.(looked.token) ?? FORM_INTROS[page];
     await sendPage(ctx, deps, {
       page,
       spec,
@@ -219,7 +220,7 @@ function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
       flash: takeFlash(ctx, deps),
       signedInEmail: account?.email ?? null,
       token,
-      ...((intro ?? FORM_INTROS[page]) && { intro: intro ?? FORM_INTROS[page] }),
+      ...(intro && { intro }),
     });
   };
 }
