@@ -11,9 +11,10 @@
  * Chromium or Redis is missing), and prints every missed target plainly.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SOAK_RECORDS } from '../scripts/soak/record.ts';
 import { browserBenchmark, browserSkipReason } from './cases/browser.ts';
 import { bundleBenchmark } from './cases/bundle.ts';
 import { crowdBenchmark } from './cases/crowd.ts';
@@ -242,10 +243,14 @@ async function main(): Promise<number> {
   const complete = args.only.size === IDS.length;
   const command = `npm run bench${args.quick ? ' -- --quick' : ''}`;
   const caption = `${command} · ${machine.cpu} × ${machine.cores} · Node ${machine.node} · ${machine.date}`;
+  const soak = {
+    normal: readRecord(SOAK_RECORDS.normal),
+    overload: readRecord(SOAK_RECORDS.overload),
+  };
   if (!args.quick && complete) {
     writeFileSync(
       path.join(ROOT, 'BENCHMARKS.md'),
-      markdown({ results, machine, command, seconds, chartFile: CHART }),
+      markdown({ results, machine, command, seconds, chartFile: CHART, soak }),
     );
     mkdirSync(path.dirname(path.join(ROOT, CHART)), { recursive: true });
     writeFileSync(path.join(ROOT, CHART), chartSvg(results, caption));
@@ -265,7 +270,7 @@ async function main(): Promise<number> {
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       path.join(dir, 'BENCHMARKS.md'),
-      markdown({ results, machine, command, seconds, chartFile: 'chart.svg' }),
+      markdown({ results, machine, command, seconds, chartFile: 'chart.svg', soak }),
     );
     writeFileSync(path.join(dir, 'chart.svg'), chartSvg(results, caption));
     console.log(
@@ -275,6 +280,12 @@ async function main(): Promise<number> {
   rmSync(path.join(scratch, 'build'), { recursive: true, force: true });
   if (mode.profile && args.only.has('redeem')) console.log(`CPU profiles: ${scratch}`);
   return crashed.length > 0 ? 1 : 0;
+}
+
+/** A soak record (scripts/soak/record.ts) as written, or null when that run was never made. */
+function readRecord(relative: string): string | null {
+  const file = path.join(ROOT, relative);
+  return existsSync(file) ? readFileSync(file, 'utf8') : null;
 }
 
 main().then(

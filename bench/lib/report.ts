@@ -84,6 +84,8 @@ export function markdown(options: {
   command: string;
   seconds: number;
   chartFile: string;
+  /** The latest `npm run soak` records (bench/soak/), null where none was made yet. */
+  soak?: { normal: string | null; overload: string | null };
 }): string {
   const { results, machine } = options;
   const out: string[] = [];
@@ -173,6 +175,7 @@ export function markdown(options: {
     out.push(`*${result.seconds.toFixed(0)} s.*`);
     out.push('');
   }
+  if (options.soak) out.push(...soakSection(options.soak));
   out.push('## Figures behind the code');
   out.push('');
   out.push(designNotesMarkdown());
@@ -276,4 +279,28 @@ export function chartSvg(results: readonly BenchResult[], caption: string): stri
   );
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/**
+ * The soak's section: its own command's latest records, copied in as they were written (a
+ * separate run from this one, which each record dates), so the file gives every target.
+ */
+function soakSection(soak: { normal: string | null; overload: string | null }): string[] {
+  const out = ['## Soak: two instances on Redis under simulated browsers', ''];
+  out.push(
+    'Not part of this run: `npm run soak` (20 browsers) and `npm run soak -- --overload` ' +
+      '(about twice what the machine serves) each record their latest full-length run in ' +
+      '`bench/soak/`, copied here. Targets are judged over five equal windows of the load, ' +
+      'by the rule above.',
+  );
+  out.push('');
+  const parts: Array<[string, string | null, string]> = [
+    ['At the normal load', soak.normal, 'npm run soak'],
+    ['In overload', soak.overload, 'npm run soak -- --overload'],
+  ];
+  for (const [title, record, command] of parts) {
+    out.push(`### ${title}`, '');
+    out.push(record ? record.trimEnd() : `Not recorded yet: run \`${command}\`.`, '');
+  }
+  return out;
 }
