@@ -241,10 +241,11 @@ export function addPageRoutes(router: Router, deps: PageDeps): void {
     seeOther(ctx, (await signedInAccount(ctx, deps.store)) ? '/account' : '/login');
   });
   for (const spec of Object.values(deps.specs ?? FORMS)) {
-    if (spec.link) router.get(linkRoute(spec), linkPage(deps, spec.name));
-    else router.get(spec.action, formPage(deps, spec.name));
+    // Each named by the page it renders (see route-list.ts).
+    if (spec.link) router.get(spec.name, linkRoute(spec), linkPage(deps, spec.name));
+    else router.get(spec.name, spec.action, formPage(deps, spec.name));
   }
-  router.get('/account', async (ctx) => {
+  router.get('account', '/account', async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (!account) return logInFirst(ctx, deps, '/account');
     await sendAccountPage(ctx, deps, account, takeFlash(ctx, deps));
