@@ -47,6 +47,12 @@ export interface FormSpec {
    */
   recentAuth?: boolean;
   fields: readonly FieldSpec[];
+  /**
+   * A paragraph above the fields saying what the form does, for the few forms whose title is
+   * not enough. The server renders it; no page's script carries it (FormSpec objects reach
+   * the browser in the page data only, and the client imports this module for its types).
+   */
+  intro?: string;
   /** A link to the other form, shown under the button. */
   alternate: { prompt: string; label: string; href: string };
   /** More links under the button, above `alternate` ("Forgot your password?"). */
@@ -223,6 +229,8 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     danger: true,
     recentAuth: true,
     fields: [],
+    intro:
+      'This deletes your account and signs it out everywhere. Everything Baton keeps for it goes too: its sessions, passkeys, two-factor settings and emailed links. It cannot be undone.',
     alternate: { prompt: 'Changed your mind?', label: 'Back to your account', href: '/account' },
   },
   confirm: {
@@ -234,6 +242,7 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     // The link proves the address, whoever is signed in here (or nobody).
     audience: 'anyone',
     fields: [],
+    intro: 'This confirms that the address this link was sent to is yours.',
     alternate: { prompt: 'Not now?', label: 'Back to Baton', href: '/' },
     link: {
       purpose: 'confirm-email',

@@ -90,9 +90,9 @@ export type PageData = PageCommon &
         formError: FormError | null;
         flash: Flash[];
         /**
-         * A paragraph above the fields saying what the form does, for the few forms whose
-         * title is not enough (server/http/pages.ts FORM_INTROS). It travels with the page
-         * rather than in FORMS, which every form page's script carries.
+         * What a link form's page says above its button from the link's own record (the
+         * address an email change moves to: server/http/pages.ts LINK_INTROS), in place of
+         * the form's own `spec.intro`.
          */
         intro?: string;
         /** The token of the emailed link a `link` form's page was opened from (its path's last part). */

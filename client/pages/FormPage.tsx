@@ -30,7 +30,7 @@ export function FormPage(props: PageProps<FormPageData>) {
       signedInEmail={props.data.signedInEmail}
       path={spec().action}
     >
-      <Intro text={props.data.intro} />
+      <Intro data={props.data} />
       <LiveForm
         spec={spec()}
         socket={props.socket}
@@ -55,9 +55,13 @@ export function FormPage(props: PageProps<FormPageData>) {
   );
 }
 
-/** What the form does, above its fields (PageData's `intro`), for the forms that say it. */
-function FormIntro(props: { text: string | undefined }) {
-  return props.text && <p class="form-intro">{props.text}</p>;
+/**
+ * What the form does, above its fields, for the forms that say it: the link's own words
+ * (PageData's `intro`), else the form's (`spec.intro`).
+ */
+function FormIntro(props: { data: FormPageData }) {
+  const text = () => props.data.intro ?? props.data.spec.intro;
+  return text() && <p class="form-intro">{text()}</p>;
 }
 
 /** The links under the form: its `links`, then its `alternate` ("New here? Create an account"). */

@@ -120,9 +120,9 @@ export async function requestEmailChange(
 /**
  * Moves the signed-in account to the address its link was mailed to. The link must be this
  * account's (another account's is dead here, and is left unused); it is used up in one
- * store step, exactly once on any instance; then one more store step moves the account,
- * only at the credential version the link was issued under and only while no account has
- * the address. The version moves on, so every other link and every handoff sealed before
+ * store step, exactly once on any instance; then one more store step moves the account and
+ * confirms the new address, only at the credential version the link was issued under and
+ * only while no account has the address. The version moves on, so every other link and every handoff sealed before
  * dies; the account's other sessions end, with their sockets, on every instance (whoever
  * asked for the change from there is no longer trusted with the account); the old address
  * is told; and this browser stays signed in under a new session id.
@@ -139,12 +139,16 @@ export async function confirmEmailChange(
   const used = await consumeToken(deps.store.tokens, fields.token, 'change-email');
   if (!used.ok) return back(EMAIL_CHANGE_LINK_INVALID);
   const { email, credentialVersion } = used.token;
-  const changed = await deps.store.accounts.changeEmail(accountId, credentialVersion, email);
+  // The link reached the new address, so the same step confirms that address as well.
+  const changed = await deps.store.accounts.changeEmail(
+    accountId,
+    credentialVersion,
+    email,
+    (deps.now ?? Date.now)(),
+  );
   if (!changed.ok) {
     return back(changed.reason === 'taken' ? EMAIL_TAKEN_SINCE : EMAIL_CHANGE_LINK_INVALID);
   }
-  // The link reached the new address, so that address is confirmed as well.
-  await deps.store.accounts.confirmEmail(accountId, email, (deps.now ?? Date.now)());
   // The new session lasts as the one it replaces did ("Remember me" or not).
   const current = who.sessionRef ? await deps.store.sessions.get(who.sessionRef) : null;
   const remember = (current as SessionFields | null)?.remember === true;

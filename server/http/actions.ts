@@ -27,7 +27,6 @@ import {
 } from '../session/session.ts';
 import {
   confirmFirst,
-  FORM_INTROS,
   formPagePath,
   linkRoute,
   logInFirst,
@@ -193,7 +192,6 @@ function formPost(deps: ActionDeps, form: FormName): Koa.Middleware {
         formError: { code: outcome.code, message: outcome.message },
         flash: [],
         ...(spec.link && parsed.success ? { token: fields.token } : {}),
-        ...(FORM_INTROS[form] && { intro: FORM_INTROS[form] }),
       },
       status,
     );

@@ -53,7 +53,7 @@ export function addDevMailboxRoutes(router: Router, mailbox: MailboxStore, pages
       }),
     );
   });
-  router.get('/dev/mailbox', async (ctx) => {
+  router.get('mailbox', '/dev/mailbox', async (ctx) => {
     const emails = await mailbox.list();
     await sendPage(ctx, pages, {
       page: 'mailbox',

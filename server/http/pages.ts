@@ -123,19 +123,9 @@ export const SIGN_IN_FIRST: Flash = {
 };
 
 /**
- * What a form's page says above its fields, when its title is not enough. Kept here, not in
- * FORMS (shared/forms.ts): every form page's script carries FORMS, and the log-in page's
- * has a budget.
- */
-export const FORM_INTROS: Readonly<Partial<Record<FormName, string>>> = {
-  'delete-account':
-    'This deletes your account and signs it out everywhere. Everything Baton keeps for it goes too: its sessions, passkeys, two-factor settings and emailed links. It cannot be undone.',
-  confirm: 'This confirms that the address this link was sent to is yours.',
-};
-
-/**
- * What a link form's page says above its button, from the link's own record: shown only to
- * the person the link is for (a `signed-in` link form shows only to its own account).
+ * What a link form's page says above its button, from the link's own record, in place of
+ * the form's `intro`: shown only to the person the link is for (a `signed-in` link form
+ * shows only to its own account).
  */
 const LINK_INTROS: Readonly<Partial<Record<FormName, (token: TokenRecord) => string>>> = {
   'confirm-email': (token) =>
@@ -168,7 +158,6 @@ function formPage(deps: PageDeps, page: FormName): Koa.Middleware {
       formError: null,
       flash: takeFlash(ctx, deps),
       signedInEmail: account?.email ?? null,
-      ...(FORM_INTROS[page] && { intro: FORM_INTROS[page] }),
     });
   };
 }
@@ -209,8 +198,8 @@ function linkPage(deps: PageDeps, page: FormName): Koa.Middleware {
       deps.flash.set(ctx, [{ kind: 'error', text: link.invalid.text }]);
       return seeOther(ctx, link.invalid.to);
     }
-    // A link's own words (the address an email change moves to), else the form's.
-    const intro = LINK_INTROS[page]?.(looked.token) ?? FORM_INTROS[page];
+    // A link's own words (the address an email change moves to); else the form's spec says it.
+    const intro = LINK_INTROS[page]?.(looked.token);
     await sendPage(ctx, deps, {
       page,
       spec,
@@ -252,10 +241,11 @@ export function addPageRoutes(router: Router, deps: PageDeps): void {
     seeOther(ctx, (await signedInAccount(ctx, deps.store)) ? '/account' : '/login');
   });
   for (const spec of Object.values(deps.specs ?? FORMS)) {
-    if (spec.link) router.get(linkRoute(spec), linkPage(deps, spec.name));
-    else router.get(spec.action, formPage(deps, spec.name));
+    // Each named by the page it renders (see route-list.ts).
+    if (spec.link) router.get(spec.name, linkRoute(spec), linkPage(deps, spec.name));
+    else router.get(spec.name, spec.action, formPage(deps, spec.name));
   }
-  router.get('/account', async (ctx) => {
+  router.get('account', '/account', async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (!account) return logInFirst(ctx, deps, '/account');
     await sendAccountPage(ctx, deps, account, takeFlash(ctx, deps));

@@ -60,7 +60,7 @@ const MAX_NAME_CHARS = 200;
 
 /** Adds the page and its two posts. Bodies must be parsed before. */
 export function addPasskeysRoutes(router: Router, deps: PasskeysPageDeps): void {
-  router.get(PASSKEYS_PATH, async (ctx) => {
+  router.get('passkeys', PASSKEYS_PATH, async (ctx) => {
     const account = await recentAccount(ctx, deps);
     if (!account) return;
     await sendPage(ctx, deps, {

@@ -1,7 +1,11 @@
 /**
  * The server's routes as data, read from the router itself (and the live socket's path), so
- * whatever needs to know them, such as the dev server's proxy (scripts/dev.ts), follows
- * every route the server has without a list of its own.
+ * whatever needs to know them, such as the dev server's proxy (scripts/dev.ts) or the tests
+ * that measure every page, follows every route the server has without a list of its own.
+ *
+ * A GET route that renders a page is registered under that page's kind as its name
+ * (`router.get('account', '/account', …)`, PageData's `page`); Baton names routes for this
+ * alone, so the name is how a route says it renders a page.
  */
 import type Router from '@koa/router';
 
@@ -15,6 +19,8 @@ export interface ServerRoute {
   flags: string;
   /** A WebSocket upgrade rather than plain HTTP. */
   upgrade: boolean;
+  /** The kind of page the route renders (PageData's `page`, the route's name), else null. */
+  page: string | null;
 }
 
 /** The routes of `router` (its `stack` of layers), then the WebSocket paths. */
@@ -29,11 +35,12 @@ export function routesOf(router: Router, upgradePaths: readonly string[] = []): 
       pattern: source,
       flags,
       upgrade: false,
+      page: layer.name ?? null,
     });
   }
   for (const path of upgradePaths) {
     const pattern = `^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`;
-    routes.push({ methods: ['GET'], path, pattern, flags: '', upgrade: true });
+    routes.push({ methods: ['GET'], path, pattern, flags: '', upgrade: true, page: null });
   }
   return routes;
 }

@@ -68,7 +68,7 @@ function sensitivePost(
 
 /** Adds `GET /account/sessions` and its two posts. Bodies must be parsed before. */
 export function addSessionsRoutes(router: Router, deps: SessionsPageDeps): void {
-  router.get(SESSIONS_PATH, async (ctx) => {
+  router.get('sessions', SESSIONS_PATH, async (ctx) => {
     const account = await signedInAccount(ctx, deps.store);
     if (!account) return logInFirst(ctx, deps, SESSIONS_PATH);
     const now = (deps.now ?? Date.now)();

@@ -97,7 +97,7 @@ function postedCode(ctx: Koa.Context): string {
 
 /** Adds the page and its four posts. Bodies must be parsed before. */
 export function addTwoFactorRoutes(router: Router, deps: TwoFactorPageDeps): void {
-  router.get(TWO_FACTOR_PATH, async (ctx) => {
+  router.get('two-factor', TWO_FACTOR_PATH, async (ctx) => {
     const account = await recentAccount(ctx, deps);
     if (account) await sendTwoFactorPage(ctx, deps, account, { flash: deps.flash.take(ctx) });
   });

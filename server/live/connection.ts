@@ -156,6 +156,12 @@ function handleFrame(
 }
 
 /**
+ * What a request arriving while another is handled is told (code `submit.in-flight`):
+ * worded for a submit and a passkey request alike, since either may be the one in flight.
+ */
+export const IN_FLIGHT_MESSAGE = 'Your last request is still being handled. Please wait a moment.';
+
+/**
  * Answers a submit or a passkey request with what `work` resolves to: one at a time per
  * socket (another arriving meanwhile is refused), and a failure becomes an `error` reply
  * (the store out of reach, or a bug, logged without the frame).
@@ -172,7 +178,7 @@ function answerOneAtATime(
       type: 'error',
       ref: message.ref,
       code: 'submit.in-flight',
-      message: 'A submit is already being handled on this connection.',
+      message: IN_FLIGHT_MESSAGE,
     });
     return;
   }

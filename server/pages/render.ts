@@ -5,7 +5,7 @@
  */
 import { pageTitle } from '../../shared/names.ts';
 import { type Flash, PAGE_DATA_ID, type PageData } from '../../shared/page.ts';
-import { FIELD_NAMES, type FieldErrors } from '../../shared/protocol.ts';
+import { FIELD_NAMES, type FieldErrors, type FormName } from '../../shared/protocol.ts';
 import { escapeHtml } from './html.ts';
 
 /** What a page's head loads, as URL paths: its entry script, the modules it imports, its styles. */
@@ -26,76 +26,76 @@ export interface DocumentParts {
   favicon: string;
 }
 
+type PageKind = PageData['page'];
+type DataOf<K extends PageKind> = Extract<PageData, { page: K }>;
+type FormPageData = DataOf<FormName>;
+
 /**
- * Exactly the PageData fields the client reads, so nothing else a caller happens to put on
- * the object (a password typed into a failed post, say) can reach the page.
+ * Exactly the PageData fields the client reads, declared once per page kind, so nothing else
+ * a caller happens to put on the object (a password typed into a failed post, say) can reach
+ * the page. Every form's page reads the same fields (`formForClient`). Each pick lists its
+ * fields in the order the page's JSON has always had them.
  */
-export function pageDataForClient(data: PageData): PageData {
-  if (data.page === 'account') {
-    return {
-      page: data.page,
-      email: data.email,
-      emailConfirmed: data.emailConfirmed,
-      flash: flashForClient(data.flash),
-      ...header(data),
-    };
-  }
-  if (data.page === 'two-factor') {
-    return {
-      page: data.page,
-      enabled: data.enabled,
-      enabledAt: data.enabledAt,
-      recoveryCodesLeft: data.recoveryCodesLeft,
-      setup: data.setup && { qrSvg: data.setup.qrSvg, secret: data.setup.secret },
-      recoveryCodes: data.recoveryCodes && [...data.recoveryCodes],
-      codeError: data.codeError,
-      flash: flashForClient(data.flash),
-      ...header(data),
-    };
-  }
-  if (data.page === 'mailbox') {
-    return {
-      page: data.page,
-      emails: data.emails.map(({ id, to, subject, text, sentAt }) => ({
-        id,
-        to,
-        subject,
-        text,
-        sentAt,
-      })),
-      flash: flashForClient(data.flash),
-      ...header(data),
-    };
-  }
-  if (data.page === 'sessions') {
-    return {
-      page: data.page,
-      sessions: data.sessions.map((view) => ({
-        handle: view.handle,
-        device: view.device,
-        ip: view.ip,
-        signedInAt: view.signedInAt,
-        lastActiveAt: view.lastActiveAt,
-        current: view.current,
-      })),
-      flash: flashForClient(data.flash),
-      ...header(data),
-    };
-  }
-  if (data.page === 'passkeys') {
-    return {
-      page: data.page,
-      passkeys: data.passkeys.map(({ id, name, createdAt, lastUsedAt }) => ({
-        id,
-        name,
-        createdAt,
-        lastUsedAt,
-      })),
-      available: data.available,
-      flash: flashForClient(data.flash),
-      ...header(data),
-    };
-  }
+const FOR_CLIENT: { [K in Exclude<PageKind, FormName>]: (data: DataOf<K>) => DataOf<K> } = {
+  account: (data) => ({
+    page: data.page,
+    email: data.email,
+    emailConfirmed: data.emailConfirmed,
+    flash: flashForClient(data.flash),
+    ...header(data),
+  }),
+  'two-factor': (data) => ({
+    page: data.page,
+    enabled: data.enabled,
+    enabledAt: data.enabledAt,
+    recoveryCodesLeft: data.recoveryCodesLeft,
+    setup: data.setup && { qrSvg: data.setup.qrSvg, secret: data.setup.secret },
+    recoveryCodes: data.recoveryCodes && [...data.recoveryCodes],
+    codeError: data.codeError,
+    flash: flashForClient(data.flash),
+    ...header(data),
+  }),
+  mailbox: (data) => ({
+    page: data.page,
+    emails: data.emails.map(({ id, to, subject, text, sentAt }) => ({
+      id,
+      to,
+      subject,
+      text,
+      sentAt,
+    })),
+    flash: flashForClient(data.flash),
+    ...header(data),
+  }),
+  sessions: (data) => ({
+    page: data.page,
+    sessions: data.sessions.map((view) => ({
+      handle: view.handle,
+      device: view.device,
+      ip: view.ip,
+      signedInAt: view.signedInAt,
+      lastActiveAt: view.lastActiveAt,
+      current: view.current,
+    })),
+    flash: flashForClient(data.flash),
+    ...header(data),
+  }),
+  passkeys: (data) => ({
+    page: data.page,
+    passkeys: data.passkeys.map(({ id, name, createdAt, lastUsedAt }) => ({
+      id,
+      name,
+      createdAt,
+      lastUsedAt,
+    })),
+    available: data.available,
+    flash: flashForClient(data.flash),
+    ...header(data),
+  }),
+};
+
+/** What a form's page sends the client, whichever form it is. */
+function formForClient(data: FormPageData): FormPageData {
   return {
     page: data.page,
     spec: data.spec,
@@ -111,6 +111,17 @@ export function pageDataForClient(data: PageData): PageData {
     ...(data.token === undefined ? {} : { token: data.token }),
     ...(data.hasPasskeys === true && { hasPasskeys: true as const }),
   };
+}
+
+const isFormPage = (data: PageData): data is FormPageData => !Object.hasOwn(FOR_CLIENT, data.page);
+
+/** Exactly the PageData fields the client reads (see FOR_CLIENT). */
+export function pageDataForClient(data: PageData): PageData {
+  if (isFormPage(data)) return formForClient(data);
+  // TypeScript cannot tie a table entry to the union member that picked it: the entry under
+  // `data.page` takes exactly that page's data.
+  const pick = FOR_CLIENT[data.page] as (data: PageData) => PageData;
+  return pick(data);
 }
 
 /** What the header needs, when the page data says (the server's pages always do). */

@@ -66,9 +66,16 @@ export interface AccountStore {
    * while the account is at `credentialVersion` (`stale` otherwise, or when it is gone) and
    * no account has that address (`taken`, this account's own included). The credential
    * version moves on, so every emailed token and every handoff sealed before dies; the old
-   * address is freed (it can sign up again at once).
+   * address is freed (it can sign up again at once). The new address is confirmed at
+   * `confirmedAt` in the same step: the link that asks for the move was mailed there, so
+   * using it proves the address, and no reader ever sees the account moved but unconfirmed.
    */
-  changeEmail(id: string, credentialVersion: number, newEmail: string): Promise<EmailChange>;
+  changeEmail(
+    id: string,
+    credentialVersion: number,
+    newEmail: string,
+    confirmedAt: number,
+  ): Promise<EmailChange>;
 }
 
 /** How `AccountStore.changeEmail` ended. */

@@ -32,6 +32,22 @@ describe('FormPage', () => {
     );
   });
 
+  it('says what the form does above it: the form’s own intro, or a link’s words in its place', () => {
+    const confirm: FormPageData = { ...login, page: 'confirm', spec: FORMS.confirm };
+    render(() => <FormPage data={confirm} socket={createFakeSocket()} />);
+    expect(document.querySelector('.form-intro')?.textContent).toBe(FORMS.confirm.intro);
+    cleanup();
+
+    render(() => (
+      <FormPage data={{ ...confirm, intro: 'The link’s own words.' }} socket={createFakeSocket()} />
+    ));
+    expect(document.querySelector('.form-intro')?.textContent).toBe('The link’s own words.');
+    cleanup();
+
+    render(() => <FormPage data={login} socket={createFakeSocket()} />);
+    expect(document.querySelector('.form-intro')).toBeNull();
+  });
+
   it('keeps what the person typed before the script loaded over the server’s prefill', () => {
     render(() => (
       <FormPage

@@ -128,8 +128,11 @@ describe('/confirm/<token>', () => {
     expect(pageData(html)).toMatchObject({
       page: 'confirm',
       token,
-      intro: 'This confirms that the address this link was sent to is yours.',
+      spec: { intro: 'This confirms that the address this link was sent to is yours.' },
     });
+    expect(html).toContain(
+      'class="form-intro">This confirms that the address this link was sent to is yours.</p>',
+    );
     expect(await accountPage(browser)).toMatchObject({ emailConfirmed: false });
     // Signed in, the same page opens.
     expect((await browser.fetch(`/confirm/${token}`)).status).toBe(200);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAGE_PATHS } from '../../../server/accounts/outcome.ts';
 import { routeMatcher } from '../../../server/http/route-list.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
 
@@ -9,21 +10,21 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 describe('Baton.routes', () => {
-  it('lists every route the router has, and the live socket', () => {
+  it('lists every route the router has, and the live socket, with the page each GET renders', () => {
     const routes = server.baton.routes.map(
       (route) =>
-        `${route.upgrade ? 'UPGRADE' : route.methods.filter((m) => m !== 'HEAD').join(',')} ${route.path}`,
+        `${route.upgrade ? 'UPGRADE' : route.methods.filter((m) => m !== 'HEAD').join(',')} ${route.path}${route.page === null ? '' : ` (page ${route.page})`}`,
     );
     expect(routes.sort()).toEqual(
       [
         'GET /',
-        'GET /login',
-        'GET /signup',
-        'GET /change-password',
-        'GET /confirm-password',
-        'GET /login-code',
-        'GET /account',
-        'GET /account/two-factor',
+        'GET /login (page login)',
+        'GET /signup (page signup)',
+        'GET /change-password (page change-password)',
+        'GET /confirm-password (page confirm-password)',
+        'GET /login-code (page login-code)',
+        'GET /account (page account)',
+        'GET /account/two-factor (page two-factor)',
         'POST /login',
         'POST /signup',
         'POST /change-password',
@@ -38,32 +39,42 @@ describe('Baton.routes', () => {
         'GET /dev/mailbox/json',
         'POST /handoff',
         'UPGRADE /live',
-        'GET /dev/mailbox',
+        'GET /dev/mailbox (page mailbox)',
         'GET /dev/mailbox/:id',
-        'GET /forgot-password',
+        'GET /forgot-password (page forgot-password)',
         'POST /forgot-password',
-        'GET /reset-password/:token',
+        'GET /reset-password/:token (page reset-password)',
         'POST /reset-password/:token',
-        'GET /login-link',
+        'GET /login-link (page login-link)',
         'POST /login-link',
-        'GET /login-link/:token',
+        'GET /login-link/:token (page use-login-link)',
         'POST /login-link/:token',
-        'GET /account/delete',
+        'GET /account/delete (page delete-account)',
         'POST /account/delete',
-        'GET /account/sessions',
+        'GET /account/sessions (page sessions)',
         'POST /account/sessions/sign-out',
         'POST /account/sessions/sign-out-others',
-        'GET /confirm/:token',
+        'GET /confirm/:token (page confirm)',
         'POST /confirm/:token',
         'POST /account/confirmation',
-        'GET /change-email',
+        'GET /change-email (page change-email)',
         'POST /change-email',
-        'GET /confirm-email/:token',
+        'GET /confirm-email/:token (page confirm-email)',
         'POST /confirm-email/:token',
-        'GET /account/passkeys',
+        'GET /account/passkeys (page passkeys)',
         'POST /account/passkeys/rename',
         'POST /account/passkeys/remove',
       ].sort(),
+    );
+  });
+
+  it('has a page route for each of PAGE_PATHS, and no other page without a token but the dev mailbox', () => {
+    const pagePaths = server.baton.routes
+      .filter((route) => route.page !== null && !route.path.includes(':'))
+      .map((route) => route.path);
+    // The dev mailbox is a page no form's outcome names, and a link's page has a token.
+    expect(pagePaths.filter((path) => path !== '/dev/mailbox').sort()).toEqual(
+      [...PAGE_PATHS].sort(),
     );
   });
 });

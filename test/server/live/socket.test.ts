@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLocalSessionEvents } from '../../../server/session/events.ts';
 import { sessionRef } from '../../../server/session/session-id.ts';
+import { openSqliteStore } from '../../../server/store/sqlite.ts';
 import { CloseCode, MAX_FRAME_BYTES } from '../../../shared/protocol.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
 import { type RunningServer, startServer } from '../../helpers/start-server.ts';
@@ -222,6 +223,65 @@ describe('sign-out', () => {
     expect((await browser.fetch('/account')).headers.get('location')).toBe('/login');
     bystander.close();
     signup.close();
+  });
+});
+
+describe('one request at a time on a socket', () => {
+  it('refuses a submit or a passkey request while a submit is handled, in words that fit both', async () => {
+    // A store whose account look-up waits until the test lets it go: the first submit is
+    // held in flight for as long as the test needs.
+    const store = openSqliteStore({ file: ':memory:' });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const findByEmail = store.accounts.findByEmail;
+    const own = await startServer({
+      store: {
+        ...store,
+        accounts: {
+          ...store.accounts,
+          findByEmail: async (email) => {
+            await held;
+            return findByEmail(email);
+          },
+        },
+      },
+    });
+    try {
+      const browser = new BrowserSession(own.url);
+      await browser.fetch('/login');
+      const live = await browser.openSocket();
+      const fields = { email: 'nobody@example.com', password: 'wrong password' };
+      const first = live.request({ type: 'submit', form: 'login', fields });
+
+      const second = await live.request({ type: 'submit', form: 'login', fields });
+      const passkey = await live.request({ type: 'passkey-options', purpose: 'sign-in' });
+
+      const inFlight = {
+        type: 'error',
+        code: 'submit.in-flight',
+        message: 'Your last request is still being handled. Please wait a moment.',
+      };
+      expect(second).toEqual({ ...inFlight, ref: 2 });
+      expect(passkey).toEqual({ ...inFlight, ref: 3 });
+      release();
+      expect(await first).toMatchObject({
+        type: 'refused',
+        ref: 1,
+        code: 'account.bad-credentials',
+      });
+      // Once it is answered, the next request is handled.
+      expect(await live.request({ type: 'submit', form: 'login', fields })).toMatchObject({
+        type: 'refused',
+        ref: 4,
+        code: 'account.bad-credentials',
+      });
+      live.close();
+    } finally {
+      await own.stop();
+      await store.close();
+    }
   });
 });
 
