@@ -85,6 +85,17 @@ export function resealTotpSecrets(options: ResealSweepOptions): Promise<ResealOu
     pauseMs,
     retryDelaysMs,
     schedule: options.schedule ?? realSchedule,
+  }).catch((error: unknown): ResealOutcome => {
+    // Store failures are handled page by page; this is a bug, and it runs in the background
+    // where nothing else would see it.
+    options.logger.error(
+      { code: 'two-factor.reseal-failed', ...describeError(error) },
+      'reseal sweep failed',
+    );
+    return {
+      status: 'failed',
+      counts: { resealed: 0, alreadyCurrent: 0, unreadable: 0, changed: 0 },
+    };
   });
 }
 
