@@ -67,6 +67,11 @@ import {
 } from './session/session.ts';
 import type { SessionStore, Store } from './store/store.ts';
 import { failClosed } from './store/unavailable.ts';
+import {
+  type ResealOutcome,
+  type ResealSweepOptions,
+  resealTotpSecrets,
+} from './two-factor/reseal-sweep.ts';
 import { createTwoFactor } from './two-factor/two-factor.ts';
 
 export interface BatonOptions {
@@ -141,6 +146,15 @@ export interface BatonOptions {
    * request, frame or timer sees, it fires nothing by itself.
    */
   now?: () => number;
+  /**
+   * The sweep that seals every authenticator secret again under the newest key
+   * (two-factor/reseal-sweep.ts): run once in the background from the start, when `secrets`
+   * holds more than one. Its page size, pauses and timers (tests pass their own), or `false`
+   * for none.
+   */
+  resealSweep?:
+    | false
+    | Partial<Pick<ResealSweepOptions, 'pageSize' | 'pauseMs' | 'retryDelaysMs' | 'schedule'>>;
 }
 
 export interface Baton {
@@ -154,6 +168,11 @@ export interface Baton {
   mailer: Mailer;
   /** Every route the server answers, the live socket's included (see http/route-list.ts). */
   routes: readonly ServerRoute[];
+  /**
+   * Settles when the start's reseal sweep ends (`close` stops it); null when none ran (one
+   * key on the ring, or `resealSweep: false`). Never rejects.
+   */
+  resealSweep: Promise<ResealOutcome | null>;
   /** Listens and resolves with the bound address (use port 0 in tests). */
   listen(port: number, host?: string): Promise<AddressInfo>;
   /**
@@ -216,6 +235,19 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   const returnTo = createReturnTo(names, ring);
   const pendingSignIns = createPendingSignIns(names, ring);
   const twoFactor = createTwoFactor({ store: store.twoFactor, ring, now });
+  // With one key every secret is sealed under it: nothing to sweep. The sweep starts with a
+  // pause, so it never holds up the start or `listen`; its options are checked here, now.
+  const stopSweep = new AbortController();
+  const resealSweep =
+    ring.keys.length > 1 && options.resealSweep !== false
+      ? resealTotpSecrets({
+          store: store.twoFactor,
+          ring,
+          logger: options.logger,
+          signal: stopSweep.signal,
+          ...options.resealSweep,
+        })
+      : Promise.resolve(null);
   // The relying party is read from `origins` at each ceremony, as the Origin guard reads them.
   const passkeys = createPasskeys({ store, origins: options.origins, now });
   const sudoMs = options.sudoMs ?? DEFAULT_SUDO_MS;
@@ -406,6 +438,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
       },
     },
     routes: routesOf(router, [LIVE_PATH]),
+    resealSweep,
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -416,6 +449,8 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
       });
     },
     async close({ code = 1012, graceMs = 8000 } = {}) {
+      // The sweep stops after its store call in flight; the store closes after this.
+      stopSweep.abort();
       unsubscribe();
       live.close(code, code === 1012 ? 'service restart' : 'server closing');
       await drain.close({
@@ -429,6 +464,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
       // The sign-ins just answered may still queue their notices.
       await newDevices.idle();
       await mailer.close({ graceMs: Math.min(graceMs, 1_000) });
+      await resealSweep;
     },
   };
 }

@@ -7,11 +7,13 @@
  *   <prefix>recovery-codes:<account id>  set: the SHA-256 hashes of the unused codes
  *
  * Each write that checks before it changes is one Lua script, so Redis runs the check and
- * the change as one step for every instance sharing it.
+ * the change as one step for every instance sharing it. Listing every secret (for a reseal
+ * sweep) walks the state hashes with SCAN, never KEYS, which would hold Redis up for the
+ * whole keyspace at once.
  */
 import type { Redis } from 'ioredis';
 import { defineScript } from './redis-script.ts';
-import type { TwoFactorRecord, TwoFactorStore } from './store.ts';
+import type { SealedSecretPage, TwoFactorRecord, TwoFactorStore } from './store.ts';
 
 /**
  * Promotes the pending secret when it is still ARGV[1]; replaces the codes.
@@ -79,6 +81,14 @@ redis.call('DEL', KEYS[1], KEYS[2])
 return on
 `;
 
+/** SCAN calls one page may make before it answers, however few secrets they found. */
+const SCANS_PER_PAGE = 10;
+
+/** `text` as a SCAN MATCH pattern that matches only itself (glob characters escaped). */
+function literalPattern(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
 function toRecord(fields: Record<string, string>, codesLeft: number): TwoFactorRecord | null {
   if (Object.keys(fields).length === 0) return null;
   const { secret, enabledAt, lastStep, pendingSecret, pendingAt } = fields;
@@ -103,6 +113,20 @@ export function redisTwoFactorStore(client: Redis, prefix: string): TwoFactorSto
   const replaceCodes = defineScript(client, 'batonReplaceRecoveryCodes', REPLACE_CODES, 2);
   const reseal = defineScript(client, 'batonResealTotpSecret', RESEAL, 1);
   const disable = defineScript(client, 'batonDisableTwoFactor', DISABLE, 2);
+  const statePrefix = `${prefix}two-factor:`;
+  const stateMatch = `${literalPattern(statePrefix)}*`;
+
+  /** The `secret` field of each hash, in one round trip (null where there is none). */
+  const readSecrets = async (keys: readonly string[]): Promise<Array<string | null>> => {
+    const pipeline = client.pipeline();
+    for (const key of keys) pipeline.hget(key, 'secret');
+    const replies = (await pipeline.exec()) ?? [];
+    return keys.map((_, i) => {
+      const [error, value] = replies[i] ?? [new Error('Redis dropped a reply to the secrets read')];
+      if (error) throw error;
+      return typeof value === 'string' ? value : null;
+    });
+  };
 
   return {
     async get(accountId) {
@@ -149,6 +173,29 @@ export function redisTwoFactorStore(client: Redis, prefix: string): TwoFactorSto
     },
     async disable(accountId) {
       return (await disable(stateKey(accountId), codesKey(accountId))) === 1;
+    },
+    async sealedSecrets(cursor, limit): Promise<SealedSecretPage> {
+      // SCAN's COUNT is how many slots of the keyspace one call looks at, not how many keys
+      // match: a few calls per page keep pages from coming back empty on a Redis that
+      // holds mostly other keys, and each call stays short.
+      let at = cursor ?? '0';
+      const keys: string[] = [];
+      for (let scans = 0; scans < SCANS_PER_PAGE && keys.length < limit; scans++) {
+        const [next, found] = await client.scan(at, 'MATCH', stateMatch, 'COUNT', limit);
+        keys.push(...found);
+        at = next;
+        if (at === '0') break;
+      }
+      const replies = keys.length === 0 ? [] : await readSecrets(keys);
+      const entries: SealedSecretPage['entries'] = [];
+      keys.forEach((key, i) => {
+        const secret = replies[i];
+        // A pending setup's hash has no secret yet; a hash removed since the SCAN has none.
+        if (typeof secret === 'string') {
+          entries.push({ accountId: key.slice(statePrefix.length), sealedSecret: secret });
+        }
+      });
+      return { entries, next: at === '0' ? null : at };
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { GroupCommit } from './group-commit.ts';
-import type { TwoFactorRecord, TwoFactorStore } from './store.ts';
+import type { SealedSecretPage, TwoFactorRecord, TwoFactorStore } from './store.ts';
 
 interface TwoFactorRow {
   secret: string | null;
@@ -67,6 +67,11 @@ export function sqliteTwoFactorStore(db: Database.Database, write: GroupCommit):
   );
   const swapSecret = db.prepare<[string, string, string]>(
     'UPDATE two_factor SET secret = ? WHERE account_id = ? AND secret = ?',
+  );
+  // The primary key's order: each page is a range read that starts where the last one ended.
+  const secretsAfter = db.prepare<[string, number], { account_id: string; secret: string }>(
+    `SELECT account_id, secret FROM two_factor
+     WHERE account_id > ? AND secret IS NOT NULL ORDER BY account_id LIMIT ?`,
   );
   const deleteState = db
     .prepare<[string], string | null>(
@@ -130,6 +135,14 @@ export function sqliteTwoFactorStore(db: Database.Database, write: GroupCommit):
     },
     disable(accountId) {
       return write(() => disable(accountId));
+    },
+    async sealedSecrets(cursor, limit): Promise<SealedSecretPage> {
+      const rows = secretsAfter.all(cursor ?? '', limit);
+      const last = rows.at(-1);
+      return {
+        entries: rows.map((row) => ({ accountId: row.account_id, sealedSecret: row.secret })),
+        next: rows.length === limit && last !== undefined ? last.account_id : null,
+      };
     },
   };
 }

@@ -189,6 +189,13 @@ export interface TwoFactorRecord {
   recoveryCodesLeft: number;
 }
 
+/** A page of `TwoFactorStore.sealedSecrets`. */
+export interface SealedSecretPage {
+  entries: Array<{ accountId: string; sealedSecret: string }>;
+  /** Where the next page starts; null when this was the last. */
+  next: string | null;
+}
+
 export interface TwoFactorStore {
   /** The account's state, or null when nothing was ever stored for it (or all was removed). */
   get(accountId: string): Promise<TwoFactorRecord | null>;
@@ -221,6 +228,16 @@ export interface TwoFactorStore {
    * is still `previous` (so a disable or a new setup in between is not undone).
    */
   reseal(accountId: string, previous: string, sealedSecret: string): Promise<boolean>;
+  /**
+   * One page of the secrets that are on (a pending setup's are left out), for sealing them
+   * again under a newer key (two-factor/reseal-sweep.ts). Start with `cursor` null and pass
+   * each page's `next` until it is null. A page holds about `limit` entries: exactly at
+   * most `limit` on SQLite (in account id order), a SCAN's worth on Redis, where a page may
+   * be empty before the end and, while Redis grows its table, an entry may come twice. What
+   * changes during the listing may or may not be listed; a caller writes back with
+   * `reseal`, which refuses a secret that has changed since.
+   */
+  sealedSecrets(cursor: string | null, limit: number): Promise<SealedSecretPage>;
   /**
    * Removes the secret, any pending one, the last step and the recovery codes: turning it
    * off, and what deleting the account must do. Resolves true when it was on.

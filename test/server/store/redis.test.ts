@@ -264,6 +264,32 @@ describe.skipIf(skip !== null)('on Redis', () => {
       await expect(store.ping()).rejects.toThrow(`Redis at ${REDIS_URL} is closed`);
       await expect(store.sessions.get('any')).rejects.toThrow('Connection is closed.');
     });
+
+    it("lists only its own prefix's authenticator secrets, a prefix with glob characters included", async () => {
+      // Unescaped, `<prefix>glob*:two-factor:*` would match the other prefix's keys too.
+      const globbed = openRedisStore({ url: REDIS_URL, prefix: `${prefix}glob*:` });
+      const other = openRedisStore({ url: REDIS_URL, prefix: `${prefix}globx:` });
+      opened.push(globbed, other);
+      const mine = (await globbed.accounts.create(`${randomUUID()}@example.test`, 'h'))?.id ?? '';
+      await globbed.twoFactor.setPending(mine, 'mine-sealed', 1);
+      await globbed.twoFactor.enable(mine, 'mine-sealed', 1, [], 1);
+      const theirs = (await other.accounts.create(`${randomUUID()}@example.test`, 'h'))?.id ?? '';
+      await other.twoFactor.setPending(theirs, 'their-sealed', 1);
+      await other.twoFactor.enable(theirs, 'their-sealed', 1, [], 1);
+
+      const listed: Array<{ accountId: string; sealedSecret: string }> = [];
+      let cursor: string | null = null;
+      do {
+        const page = await globbed.twoFactor.sealedSecrets(cursor, 100);
+        listed.push(...page.entries);
+        cursor = page.next;
+      } while (cursor !== null);
+
+      // SCAN may give a key twice while Redis grows its table: compare distinct entries.
+      expect([...new Map(listed.map((each) => [each.accountId, each.sealedSecret]))]).toEqual([
+        [mine, 'mine-sealed'],
+      ]);
+    });
   });
 
   describe('an unreachable Redis', () => {

@@ -15,6 +15,7 @@ import { describeDeviceCases } from './device-cases.ts';
 import { describeEmailChangeCases } from './email-change-cases.ts';
 import { describeFactorCases } from './factor-cases.ts';
 import { describeMailboxCases } from './mailbox-cases.ts';
+import { describeSealedSecretCases } from './sealed-secret-cases.ts';
 import { describeSessionListCases } from './session-list-cases.ts';
 import { describeTokenCases } from './token-cases.ts';
 
@@ -699,5 +700,6 @@ export function describeStore(
     describeDeviceCases(harness);
     describeConfirmationCases(harness);
     describeEmailChangeCases(harness);
+    describeSealedSecretCases(harness);
   });
 }
