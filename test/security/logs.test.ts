@@ -17,7 +17,7 @@ import { createLogger } from '../../server/logger.ts';
 import { deviceDigest } from '../../server/session/new-device.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { handoffFor, signUpAndRedeem, submitOverSocket } from '../helpers/live-forms.ts';
-import { captureLogs, type LogCapture } from '../helpers/log-capture.ts';
+import { captureLogs, type LogCapture, leaksOf } from '../helpers/log-capture.ts';
 import { type RunningServer, startServer, TEST_SECRET } from '../helpers/start-server.ts';
 
 let logs: LogCapture;
@@ -457,26 +457,3 @@ describe('logs', () => {
     expect(leaksOf(secrets, logs.text())).toEqual([]);
   });
 });
-
-/**
- * Which of `secrets` the log text holds, whole or as any 16-character piece: a piece of a
- * random value is as telling as all of it (a logged prefix, a truncated line).
- */
-function leaksOf(secrets: ReadonlyMap<string, string>, text: string): string[] {
-  const leaks: string[] = [];
-  for (const [what, value] of secrets) {
-    if (text.includes(value)) {
-      leaks.push(`${what} (whole)`);
-      continue;
-    }
-    if (value.length >= 24) {
-      for (let at = 0; at + 16 <= value.length; at++) {
-        if (text.includes(value.slice(at, at + 16))) {
-          leaks.push(`${what} (16 characters from ${at})`);
-          break;
-        }
-      }
-    }
-  }
-  return leaks;
-}
