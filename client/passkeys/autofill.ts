@@ -11,9 +11,9 @@
  * - starts once per connection: a new connection cancels the old request and starts
  *   another, whose challenge is the new socket's (`start`, called by the log-in page each
  *   time its socket opens: client/forms/PasskeySignIn.tsx);
- * - starts again when its challenge expires unused: after the options' `timeout`, which the
- *   server sets to the challenge's lifetime. At most one request is pending, and nothing
- *   starts another but a new connection, that expiry, or a refused answer the person gave;
+ * - starts again when its challenge expires: after the options' `timeout`, which the server
+ *   sets to the challenge's lifetime. At most one request is pending, and nothing starts
+ *   another but a new connection or that expiry (a refused answer included);
  * - gives way to the button (`pause`, then `resume` if the button's sign-in fails).
  * A request cancelled or replaced says nothing: only an answer the person gave and the
  * server refused shows an error.
@@ -108,7 +108,6 @@ export function createAutofill(
           // Cancelled too late to stop the browser: a replaced request's answer is not sent.
           if (mine !== current) throw new DOMException('Replaced', 'AbortError');
           picked = true;
-          clearTimeout(expiry);
           return response;
         } finally {
           if (pending === mine) pending = 0;
@@ -119,13 +118,19 @@ export function createAutofill(
     answered();
     // An accepted answer signs in even if a reconnect or the button came meanwhile: the
     // person chose that passkey, and the server already took it.
-    if (result.ok) return onAccepted(result.handoff);
+    if (result.ok) {
+      // The page is leaving with it: nothing more to start.
+      paused = true;
+      cancel();
+      return onAccepted(result.handoff);
+    }
     // Cancelled, replaced, the options refused or the browser's own refusal: nothing to
     // say. The next connection, or the expiry already set, starts another.
     if (mine !== current || !picked) return;
+    // Refused: the answer used the challenge up. The expiry already set (or the next
+    // connection) offers the passkeys again, not this refusal: an authenticator that answers
+    // by itself must not turn refusals into a stream of failed sign-ins.
     page.showError(result.message);
-    // The answer used the challenge up: offer the passkeys again.
-    start();
   }
 
   function start(): void {

@@ -164,7 +164,7 @@ describe('createAutofill', () => {
     expect(errors).toEqual([]);
   });
 
-  it('shows why a passkey picked there was refused, and offers the passkeys again', async () => {
+  it('shows why a passkey picked there was refused, and offers the passkeys again at the expiry', async () => {
     const { autofill, browser, accepted, errors } = setUp(socket);
     autofill.start();
     await socket.reply({ type: 'passkey-options', ref: 1, options: options('c1') });
@@ -181,7 +181,25 @@ describe('createAutofill', () => {
 
     expect(errors).toEqual(['That passkey is not registered with any account.']);
     expect(accepted).toEqual([]);
+    // Not at once: an authenticator that answers by itself would be refused again and again.
+    expect(types(socket.sent)).toEqual(['passkey-options', 'passkey-sign-in']);
+    vi.advanceTimersByTime(TTL_MS);
     expect(socket.sent[2]).toEqual({ type: 'passkey-options', purpose: 'sign-in', ref: 3 });
+  });
+
+  it('starts nothing more once signed in: the page is leaving', async () => {
+    const { autofill, browser, accepted } = setUp(socket);
+    autofill.start();
+    await socket.reply({ type: 'passkey-options', ref: 1, options: options('c1') });
+    browser.requests[0]?.pick(PICKED);
+    await flush();
+    await socket.reply({ type: 'accepted', ref: 2, handoff: 'sealed-handoff' });
+
+    autofill.start();
+    vi.advanceTimersByTime(TTL_MS);
+
+    expect(accepted).toEqual(['sealed-handoff']);
+    expect(types(socket.sent)).toEqual(['passkey-options', 'passkey-sign-in']);
   });
 
   it('gives way to the button: cancelled without a word, and started again only once resumed', async () => {
