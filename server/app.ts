@@ -336,7 +336,7 @@ export async function createBaton(options: BatonOptions): Promise<Baton> {
   });
   addSessionsRoutes(router, { ...pageDeps, events, names, timeouts });
   addConfirmationRoutes(router, { ...pageDeps, forms });
-  addPasskeysRoutes(router, { ...pageDeps, passkeys });
+  addPasskeysRoutes(router, { ...pageDeps, passkeys, mail });
   router.get('/healthz', healthCheck(store, options.logger));
   if (mailConfig.url.kind === 'mailbox' && !options.production) {
     addDevMailboxRoutes(router, store.mailbox, pageDeps);

@@ -13,9 +13,17 @@ export interface FieldSpec {
   /**
    * What the field holds, in HTML's own words; it also picks the field's rules (see
    * `checkFields`), so a field cannot be labelled one thing and checked as another. A
-   * checkbox is `off`: it holds a choice, and no rule applies.
+   * checkbox is `off`: it holds a choice, and no rule applies. `username webauthn` is the
+   * log-in form's email: the account's name, where the browser may also offer its passkeys
+   * (WebAuthn's conditional mediation wants `webauthn` last); it is checked as an email.
    */
-  autocomplete: 'email' | 'current-password' | 'new-password' | 'one-time-code' | 'off';
+  autocomplete:
+    | 'email'
+    | 'username webauthn'
+    | 'current-password'
+    | 'new-password'
+    | 'one-time-code'
+    | 'off';
   hint?: string;
 }
 
@@ -80,7 +88,8 @@ export const FORMS: Readonly<Record<FormName, FormSpec>> = {
     progressLabel: 'Logging in…',
     audience: 'signed-out',
     fields: [
-      email,
+      // The browser's passkey autofill (client/passkeys/autofill.ts) offers passkeys here.
+      { name: 'email', label: 'Email', type: 'email', autocomplete: 'username webauthn' },
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
       { name: 'remember', label: 'Remember me', type: 'checkbox', autocomplete: 'off' },
     ],
@@ -322,7 +331,7 @@ export function checkFields(form: FormName, fields: Fields): FieldErrors {
 
 function checkField(field: FieldSpec, value: string): string | undefined {
   if (field.type === 'checkbox') return undefined;
-  if (field.autocomplete === 'email') {
+  if (field.autocomplete === 'email' || field.autocomplete === 'username webauthn') {
     const address = normalizeEmail(value);
     if (address === '') return 'Enter your email address.';
     if (INVISIBLE.test(address)) return 'Remove the invisible characters from this email address.';

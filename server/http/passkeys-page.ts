@@ -1,6 +1,6 @@
 /**
  * /account/passkeys: the account's passkeys (name, added, last used), with "Rename" and
- * "Remove" as plain posts that work without JavaScript. Adding one is a WebAuthn ceremony,
+ * "Remove" as plain posts that work without JavaScript; removing one emails the account. Adding one is a WebAuthn ceremony,
  * which only a browser running the page's script can do: it goes over the live socket
  * (server/live/passkey-ceremonies.ts). The page and both posts need a signed-in person whose
  * last authentication is recent (sudo mode, SUDO_MINUTES); otherwise /login or
@@ -9,6 +9,7 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { type Flash, PASSKEYS_ACTIONS, PASSKEYS_PATH } from '../../shared/page.ts';
+import type { AccountMail } from '../mail/account-mail.ts';
 import { PASSKEY_MESSAGES } from '../passkeys/context.ts';
 import type { Passkeys } from '../passkeys/passkeys.ts';
 import { authenticatedSince, type SessionFields } from '../session/session.ts';
@@ -18,6 +19,8 @@ import { seeOther } from './see-other.ts';
 
 export interface PasskeysPageDeps extends PageDeps {
   passkeys: Passkeys;
+  /** Emails the account when one of its passkeys is removed. */
+  mail: AccountMail;
 }
 
 export const passkeyRenamed = (name: string): Flash => ({
@@ -92,6 +95,8 @@ export function addPasskeysRoutes(router: Router, deps: PasskeysPageDeps): void 
     const id = posted(ctx, 'id', MAX_ID_CHARS);
     const [passkey] = (await deps.passkeys.list(account.id)).filter((each) => each.id === id);
     const removed = passkey !== undefined && (await deps.passkeys.remove(account.id, id));
+    // Queued once removed, so the redirect does not wait for the mail.
+    if (removed) deps.mail.passkeyRemoved(account.email, passkey.name);
     deps.flash.set(ctx, [removed ? passkeyRemoved(passkey.name) : NOT_FOUND]);
     seeOther(ctx, PASSKEYS_PATH);
   });

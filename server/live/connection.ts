@@ -54,7 +54,7 @@ export interface LiveDeps {
 
 /**
  * What a conversation keeps per socket: who is on it, and whether a submit or a passkey
- * request is in flight (one at a time per socket).
+ * answer is in flight (one at a time per socket).
  */
 export interface Conversation extends LivePeer {
   submitting: boolean;
@@ -145,6 +145,12 @@ function handleFrame(
       );
       return;
     case 'passkey-options':
+      // Asking for options tries nothing: it files this socket's challenge for the ceremony
+      // (the latest asked for wins). So it neither waits for nor holds back a submit or an
+      // answer: the log-in page asks for one each time its socket opens (the passkey
+      // autofill), and a password submitted at that moment must not be refused for it.
+      answer(socket, deps, message, () => answerPasskey(message, conversation, deps));
+      return;
     case 'passkey-register':
     case 'passkey-sign-in':
     case 'passkey-confirm':
@@ -157,14 +163,13 @@ function handleFrame(
 
 /**
  * What a request arriving while another is handled is told (code `submit.in-flight`):
- * worded for a submit and a passkey request alike, since either may be the one in flight.
+ * worded for a submit and a passkey answer alike, since either may be the one in flight.
  */
 export const IN_FLIGHT_MESSAGE = 'Your last request is still being handled. Please wait a moment.';
 
 /**
- * Answers a submit or a passkey request with what `work` resolves to: one at a time per
- * socket (another arriving meanwhile is refused), and a failure becomes an `error` reply
- * (the store out of reach, or a bug, logged without the frame).
+ * Answers a submit or a passkey answer with what `work` resolves to, one at a time per
+ * socket: another arriving meanwhile is refused.
  */
 function answerOneAtATime(
   socket: WebSocket,
@@ -183,36 +188,47 @@ function answerOneAtATime(
     return;
   }
   conversation.submitting = true;
-  work()
-    .then(
-      (reply) => send(socket, reply),
-      (error: unknown) => {
-        if (isStoreUnavailable(error)) {
-          deps.logger.warn(
-            { code: error.code, err: error },
-            `live ${message.type}: store unavailable`,
-          );
-          send(socket, {
-            type: 'error',
-            ref: message.ref,
-            code: 'service.unavailable',
-            message: UNAVAILABLE_MESSAGE,
-          });
-          return;
-        }
-        const what = message.type === 'submit' ? { form: message.form } : {};
-        deps.logger.error({ err: error, ...what }, `live ${message.type} failed`);
+  void answer(socket, deps, message, work).finally(() => {
+    conversation.submitting = false;
+  });
+}
+
+/**
+ * Sends what `work` resolves to; a failure becomes an `error` reply (the store out of
+ * reach, or a bug, logged without the frame).
+ */
+function answer(
+  socket: WebSocket,
+  deps: LiveDeps,
+  message: Extract<ClientMessage, { type: 'submit' }> | PasskeyMessage,
+  work: () => Promise<ServerMessage>,
+): Promise<void> {
+  return work().then(
+    (reply) => send(socket, reply),
+    (error: unknown) => {
+      if (isStoreUnavailable(error)) {
+        deps.logger.warn(
+          { code: error.code, err: error },
+          `live ${message.type}: store unavailable`,
+        );
         send(socket, {
           type: 'error',
           ref: message.ref,
-          code: 'server.error',
-          message: 'Something went wrong on our side. Please try again.',
+          code: 'service.unavailable',
+          message: UNAVAILABLE_MESSAGE,
         });
-      },
-    )
-    .finally(() => {
-      conversation.submitting = false;
-    });
+        return;
+      }
+      const what = message.type === 'submit' ? { form: message.form } : {};
+      deps.logger.error({ err: error, ...what }, `live ${message.type} failed`);
+      send(socket, {
+        type: 'error',
+        ref: message.ref,
+        code: 'server.error',
+        message: 'Something went wrong on our side. Please try again.',
+      });
+    },
+  );
 }
 
 /** Answers `watch-sessions` with the account's sessions, and keeps the page's list live. */

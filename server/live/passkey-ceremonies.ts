@@ -8,7 +8,7 @@
  * Adding a passkey needs a signed-in socket whose session authenticated within SUDO_MINUTES
  * (refused with `auth.recent-required`, which sends the page to /confirm-password and back),
  * both when the challenge is asked for and when the answer comes. Its handoff changes no
- * session: it shows the passkeys page with a notice.
+ * session: it shows the passkeys page with a notice, and the account is emailed one.
  *
  * A sign-in is counted against the client IP's failed sign-in limit before the answer is
  * checked, so answers sent at once count too; a success gives the point back. It ends as a
@@ -140,6 +140,8 @@ async function register(
     name: message.name,
   });
   if (!added.ok) return failed(message.ref, added.code);
+  // Filed: the account hears of it (queued, so the reply does not wait for the mail).
+  deps.forms.mail.passkeyAdded(found.account.email, added.passkey.name);
   const outcome: Accepted = {
     ok: true,
     change: { kind: 'none' },

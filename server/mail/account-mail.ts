@@ -13,6 +13,8 @@ import {
   accountDeletedNotice,
   emailChangedNotice,
   newDeviceNotice,
+  passkeyAddedNotice,
+  passkeyRemovedNotice,
   passwordChangedNotice,
   twoFactorDisabledNotice,
 } from './notices.ts';
@@ -40,6 +42,10 @@ export interface AccountMail {
   emailChange(to: string, token: string): void;
   /** Queues the "Your email was changed" notice to the address the account had (`to`). */
   emailChanged(to: string, newEmail: string): void;
+  /** Queues the "A passkey was added to your Baton account" notice, naming the passkey. */
+  passkeyAdded(to: string, name: string): void;
+  /** Queues the "A passkey was removed from your Baton account" notice, naming the passkey. */
+  passkeyRemoved(to: string, name: string): void;
 }
 
 export interface AccountMailOptions {
@@ -83,6 +89,12 @@ export function createAccountMail(options: AccountMailOptions): AccountMail {
       options.mailer.send(
         emailChangedNotice({ to, newEmail, origin: options.origin(), at: now() }),
       );
+    },
+    passkeyAdded(to, name) {
+      options.mailer.send(passkeyAddedNotice({ to, name, origin: options.origin(), at: now() }));
+    },
+    passkeyRemoved(to, name) {
+      options.mailer.send(passkeyRemovedNotice({ to, name, origin: options.origin(), at: now() }));
     },
   };
 }

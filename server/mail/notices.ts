@@ -2,9 +2,9 @@
  * The notices Baton emails about an account: short, in plain words, each saying what
  * happened, when, and what to do if it was not the account's owner.
  */
-import { SESSIONS_PATH } from '../../shared/page.ts';
+import { PASSKEYS_PATH, SESSIONS_PATH } from '../../shared/page.ts';
 import { UNKNOWN_DEVICE } from '../session/device.ts';
-import { absoluteLink, composeEmail, type Email } from './email.ts';
+import { absoluteLink, type Block, composeEmail, type Email } from './email.ts';
 
 /** Where a notice is going and what it can link to. */
 export interface NoticeContext {
@@ -143,6 +143,62 @@ export function emailChangedNotice(context: NoticeContext & { newEmail: string }
       'If you changed it, there is nothing more to do.',
       'If it was not you, someone else knows your password. Log in with the new address and your password, change your password (that signs every other browser out), then change your email back.',
       { label: 'Log in', href: absoluteLink(context.origin, '/login') },
+      SIGNATURE,
+    ],
+  });
+}
+
+/** Which passkey a passkey notice is about. */
+export interface PasskeyNoticeContext extends NoticeContext {
+  /** The name the account gave the passkey (server/passkeys/names.ts). */
+  name: string;
+}
+
+/** What a passkey notice links to: the passkeys page, and the way to sign others out. */
+function passkeyLinks(origin: string): Block[] {
+  return [
+    { label: 'Review your passkeys', href: absoluteLink(origin, PASSKEYS_PATH) },
+    { label: 'Change your password', href: absoluteLink(origin, '/change-password') },
+  ];
+}
+
+/**
+ * "A passkey was added to your Baton account": sent once a passkey is filed for the account.
+ * A passkey signs in without the password, so one the owner did not add is a way in that a
+ * password change alone does not close: the notice says to remove it first.
+ */
+export function passkeyAddedNotice(context: PasskeyNoticeContext): Email {
+  return composeEmail({
+    to: context.to,
+    kind: 'passkey-added',
+    subject: 'A passkey was added to your Baton account',
+    blocks: [
+      'Hello,',
+      `A passkey named “${context.name}” was added to your Baton account (${context.to}) on ${when(context.at)}. It can sign in to your account from now on.`,
+      'If you added it, there is nothing more to do.',
+      'If it was not you, someone else can sign in to your account. Remove that passkey on your passkeys page, then change your password: changing it signs every other browser out of your account.',
+      ...passkeyLinks(context.origin),
+      SIGNATURE,
+    ],
+  });
+}
+
+/**
+ * "A passkey was removed from your Baton account": sent once a passkey is taken off the
+ * account. If it was not the owner, someone signed in (and confirmed who they were) in their
+ * place.
+ */
+export function passkeyRemovedNotice(context: PasskeyNoticeContext): Email {
+  return composeEmail({
+    to: context.to,
+    kind: 'passkey-removed',
+    subject: 'A passkey was removed from your Baton account',
+    blocks: [
+      'Hello,',
+      `The passkey named “${context.name}” was removed from your Baton account (${context.to}) on ${when(context.at)}. It no longer signs in to your account.`,
+      'If you removed it, there is nothing more to do.',
+      'If it was not you, someone else can sign in to your account. Check the passkeys left on your passkeys page, then change your password: changing it signs every other browser out of your account.',
+      ...passkeyLinks(context.origin),
       SIGNATURE,
     ],
   });

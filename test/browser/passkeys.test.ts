@@ -9,6 +9,14 @@
  * passkey needs it, and /login shows no passkey button. Once sudo mode has run out (the
  * server's clock moved on), /confirm-password offers "Use a passkey instead", and the
  * passkey brings the person back to the page that asked.
+ *
+ * The passkey autofill on /login: the email field is `autocomplete="username webauthn"`, a
+ * conditional request waits there without a word (the authenticator's presence simulation
+ * off, so nothing answers it), a reconnect cancels it and asks the new connection, and the
+ * button cancels it and signs in. Chromium's virtual authenticator answers a conditional
+ * request by itself while it simulates presence, as a person picking the passkey from the
+ * list would: that signs in end to end. The button's own test runs in a browser without the
+ * autofill, which would otherwise answer first.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,11 +48,16 @@ async function markLiveSocket(context: BrowserContext): Promise<void> {
 const liveOpen = (page: Page) =>
   page.waitForFunction(() => (window as unknown as { liveOpen?: boolean }).liveOpen === true);
 
-/** A platform authenticator that holds discoverable passkeys and verifies its user. */
-async function addVirtualAuthenticator(page: Page): Promise<void> {
+/**
+ * A platform authenticator that holds discoverable passkeys and verifies its user. With
+ * automatic presence simulation it answers every request at once, the autofill's
+ * (conditional) ones included; `presence(false)` leaves the requests made from then on
+ * waiting, as a person who has not chosen yet.
+ */
+async function addVirtualAuthenticator(page: Page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2',
       transport: 'internal',
@@ -54,6 +67,88 @@ async function addVirtualAuthenticator(page: Page): Promise<void> {
       automaticPresenceSimulation: true,
     },
   });
+  return {
+    presence: (enabled: boolean) =>
+      cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled }),
+  };
+}
+
+/** A browser without passkey autofill (conditional mediation): only the button asks. */
+async function withoutAutofill(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
+}
+
+/** What the log-in page's WebAuthn requests and socket frames were, as `recordWebAuthn` kept them. */
+interface PageLog {
+  path: string;
+  /** Each `navigator.credentials.get()`: its mediation and how it ended (`pending` until then). */
+  gets: Array<{ mediation: string | null; outcome: string }>;
+  /** Each frame sent, as `<connection>:<type>` (connections counted from 0 on each page). */
+  frames: string[];
+}
+
+/**
+ * Records every page's WebAuthn `get()` calls and the frames its sockets send, in the tab's
+ * sessionStorage so that the record survives the sign-in's navigation. `window.liveSockets`
+ * holds the page's sockets, for a test to close one.
+ */
+async function recordWebAuthn(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const KEY = 'baton-test-webauthn';
+    const all = JSON.parse(sessionStorage.getItem(KEY) ?? '[]') as PageLog[];
+    const mine: PageLog = { path: location.pathname, gets: [], frames: [] };
+    all.push(mine);
+    const save = () => sessionStorage.setItem(KEY, JSON.stringify(all));
+    save();
+    const sockets: WebSocket[] = [];
+    (window as unknown as { liveSockets: WebSocket[] }).liveSockets = sockets;
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets.push(this);
+      }
+      override send(data: string): void {
+        const { type } = JSON.parse(data) as { type: string };
+        mine.frames.push(`${sockets.indexOf(this)}:${type}`);
+        save();
+        super.send(data);
+      }
+    };
+    const get = navigator.credentials.get.bind(navigator.credentials);
+    navigator.credentials.get = (options) => {
+      const call = { mediation: options?.mediation ?? null, outcome: 'pending' };
+      mine.gets.push(call);
+      save();
+      const ended = (outcome: string) => {
+        call.outcome = outcome;
+        save();
+      };
+      return get(options).then(
+        (credential) => {
+          ended('resolved');
+          return credential;
+        },
+        (error: Error) => {
+          ended(error.name);
+          throw error;
+        },
+      );
+    };
+  });
+}
+
+/** The record of every page this tab loaded (see `recordWebAuthn`). */
+const webAuthnLog = (page: Page) =>
+  page.evaluate(
+    () => JSON.parse(sessionStorage.getItem('baton-test-webauthn') ?? '[]') as PageLog[],
+  );
+
+/** The record of the last /login this tab loaded. */
+async function loginLog(page: Page): Promise<PageLog | undefined> {
+  return (await webAuthnLog(page)).filter((entry) => entry.path === '/login').at(-1);
 }
 
 /** axe in both colour schemes, and screenshots at 375 and 1280 px in each. */
@@ -89,6 +184,8 @@ describe.skipIf(skip !== null)('passkeys in Chromium', () => {
   it('adds, renames and signs in with a passkey, and refuses it once removed', LONG, async () => {
     const context = await chromium.newContext();
     await markLiveSocket(context);
+    // The button's own path: with the autofill, the virtual authenticator would answer first.
+    await withoutAutofill(context);
     const { page, errors } = await pageWithErrors(context);
     await addVirtualAuthenticator(page);
     const main = page.getByRole('main');
@@ -156,6 +253,7 @@ describe.skipIf(skip !== null)('passkeys in Chromium', () => {
       const main = page.getByRole('main');
       await page.goto(`${base}/login`);
       expect(await main.getByRole('button', { name: 'Sign in with a passkey' }).count()).toBe(0);
+      expect(await main.getByLabel('Email').getAttribute('autocomplete')).toBe('username webauthn');
       await signUp(page, base, 'no-js-passkey@example.com');
 
       await page.goto(`${base}/account/passkeys`);
@@ -171,6 +269,120 @@ describe.skipIf(skip !== null)('passkeys in Chromium', () => {
       await context.close();
     },
   );
+});
+
+describe.skipIf(skip !== null)('passkey autofill on /login in Chromium', () => {
+  let server: RunningServer;
+  let chromium: LaunchedBrowser;
+  let base: string;
+
+  beforeAll(async () => {
+    const origins: string[] = [];
+    server = await startServer({ assetsDir: CLIENT_DIR, origins });
+    base = server.url.replace('127.0.0.1', 'localhost');
+    origins.push(base, server.url);
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.stop();
+  });
+
+  /** A person signed up in a new context, with a passkey on this browser's authenticator. */
+  async function withPasskey(email: string) {
+    const context = await chromium.newContext();
+    await markLiveSocket(context);
+    await recordWebAuthn(context);
+    const { page, errors } = await pageWithErrors(context);
+    const authenticator = await addVirtualAuthenticator(page);
+    await signUp(page, base, email);
+    await page.goto(`${base}/account/passkeys`);
+    await liveOpen(page);
+    await page.getByRole('main').getByLabel('Passkey name').fill('Chromium');
+    await page.getByRole('main').getByRole('button', { name: 'Add a passkey' }).click();
+    await expect
+      .poll(() => page.getByRole('main').locator('.passkey-name').allTextContents())
+      .toEqual(['Chromium']);
+    return { context, page, errors, authenticator };
+  }
+
+  it(
+    'waits in the email field’s autofill without a word, moves to the new connection after a reconnect, and gives way to the button',
+    LONG,
+    async () => {
+      const { context, page, errors, authenticator } = await withPasskey('autofill@example.com');
+      const main = page.getByRole('main');
+      // Requests from here on wait for a choice, as a person's browser does.
+      await authenticator.presence(false);
+
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.waitForURL(`${base}/login`);
+
+      expect(await main.getByLabel('Email').getAttribute('autocomplete')).toBe('username webauthn');
+      await expect
+        .poll(() => loginLog(page))
+        .toMatchObject({
+          gets: [{ mediation: 'conditional', outcome: 'pending' }],
+          frames: ['0:passkey-options'],
+        });
+      expect(await main.getByRole('alert').count()).toBe(0);
+
+      // A new connection: the old request's challenge was the old socket's.
+      await page.evaluate(() =>
+        (window as unknown as { liveSockets: WebSocket[] }).liveSockets[0]?.close(),
+      );
+      await expect
+        .poll(() => loginLog(page))
+        .toMatchObject({
+          gets: [
+            { mediation: 'conditional', outcome: 'AbortError' },
+            { mediation: 'conditional', outcome: 'pending' },
+          ],
+          frames: ['0:passkey-options', '1:passkey-options'],
+        });
+      expect(await main.getByRole('alert').count()).toBe(0);
+
+      // The person's authenticator answers the next request: the button's, once it has
+      // cancelled the autofill's.
+      await authenticator.presence(true);
+      await main.getByRole('button', { name: 'Sign in with a passkey' }).click();
+
+      await page.waitForURL(`${base}/account`);
+      expect(await main.getByText('Welcome back!').count()).toBe(1);
+      expect(await loginLog(page)).toMatchObject({
+        gets: [
+          { mediation: 'conditional', outcome: 'AbortError' },
+          { mediation: 'conditional', outcome: 'AbortError' },
+          { mediation: null, outcome: 'resolved' },
+        ],
+        frames: [
+          '0:passkey-options',
+          '1:passkey-options',
+          '1:passkey-options',
+          '1:passkey-sign-in',
+        ],
+      });
+      expect(errors).toEqual([]);
+      await context.close();
+    },
+  );
+
+  it('signs in with the passkey the autofill answers with, as the button does', LONG, async () => {
+    const { context, page, errors } = await withPasskey('autofill-answered@example.com');
+
+    // Chromium's virtual authenticator, simulating the person's presence, answers the
+    // autofill's request by itself: as a person picking the passkey from the list.
+    await page.getByRole('button', { name: 'Log out' }).click();
+
+    await page.waitForURL(`${base}/account`);
+    expect(await page.getByRole('main').getByText('Welcome back!').count()).toBe(1);
+    expect(await loginLog(page)).toMatchObject({
+      gets: [{ mediation: 'conditional', outcome: 'resolved' }],
+      frames: ['0:passkey-options', '0:passkey-sign-in'],
+    });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
 
 describe.skipIf(skip !== null)('a passkey confirming the person in Chromium (sudo mode)', () => {

@@ -7,6 +7,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import { expect } from 'vitest';
+import type { BatonOptions } from '../../server/app.ts';
 import { DEFAULT_LIMITS, type RateLimits } from '../../server/config.ts';
 import type { ServerMessage } from '../../shared/protocol.ts';
 import { BrowserSession, type LiveClient } from './browser-session.ts';
@@ -20,10 +21,13 @@ export type PasskeyServer = Awaited<ReturnType<typeof startPasskeyServer>>;
 
 /**
  * A server whose relying party is `localhost` (PUBLIC_ORIGIN names it first, as a passkey
- * needs a host name), on a moving clock. Browsers talk to 127.0.0.1 and send the localhost
+ * needs a host name), on a moving clock; `overrides` for anything else (its mail transport). Browsers talk to 127.0.0.1 and send the localhost
  * Origin, as a page opened at http://localhost would.
  */
-export async function startPasskeyServer(limits: Partial<RateLimits> = {}) {
+export async function startPasskeyServer(
+  limits: Partial<RateLimits> = {},
+  overrides: Partial<BatonOptions> = {},
+) {
   const clock = testClock();
   const origins: string[] = [];
   const running = await startServer({
@@ -31,6 +35,7 @@ export async function startPasskeyServer(limits: Partial<RateLimits> = {}) {
     origins,
     sudoMs: SUDO_MS,
     limits: { ...DEFAULT_LIMITS, ...limits },
+    ...overrides,
   });
   const origin = running.url.replace('127.0.0.1', 'localhost');
   origins.push(origin, running.url);

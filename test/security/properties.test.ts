@@ -410,6 +410,8 @@ describe('the live connection handler under random frames', () => {
             confirmEmail: () => {},
             emailChange: () => {},
             emailChanged: () => {},
+            passkeyAdded: () => {},
+            passkeyRemoved: () => {},
           },
           twoFactor: createTwoFactor({
             store: store.twoFactor,

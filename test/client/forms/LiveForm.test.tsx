@@ -58,7 +58,7 @@ describe('LiveForm', () => {
   it('renders the log-in form with its labels, a real post to /login and its button', () => {
     const { email, password, form } = renderForm();
     expect(email.type).toBe('email');
-    expect(email.autocomplete).toBe('email');
+    expect(email.getAttribute('autocomplete')).toBe('username webauthn');
     expect(email.required).toBe(true);
     expect(password.type).toBe('password');
     expect(password.getAttribute('autocomplete')).toBe('current-password');
@@ -68,8 +68,9 @@ describe('LiveForm', () => {
   });
 
   it('renders the sign-up form with a new-password field described by its hint', () => {
-    const { password, form } = renderForm({ form: 'signup' });
+    const { email, password, form } = renderForm({ form: 'signup' });
     expect(form.getAttribute('action')).toBe('/signup');
+    expect(email.getAttribute('autocomplete')).toBe('email');
     expect(password.getAttribute('autocomplete')).toBe('new-password');
     expect(description(password)).toBe('At least 8 characters.');
     expect(screen.getByRole('button', { name: 'Sign up' })).toBeTruthy();

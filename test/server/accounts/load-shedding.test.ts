@@ -89,6 +89,8 @@ function setUp() {
       confirmEmail: () => {},
       emailChange: () => {},
       emailChanged: () => {},
+      passkeyAdded: () => {},
+      passkeyRemoved: () => {},
     },
     twoFactor: createTwoFactor({ store: store.twoFactor, ring: createKeyRing([TEST_SECRET]) }),
     logger: createLogger({ level: 'silent' }),

@@ -7,8 +7,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RateLimits } from '../../../server/config.ts';
+import { PASSKEY_DEFAULTS } from '../../../server/passkeys/passkeys.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
-import { storedSession } from '../../helpers/outcomes.ts';
+import { PASSWORD, storedSession } from '../../helpers/outcomes.ts';
 import {
   addPasskey,
   askOptions,
@@ -491,6 +492,80 @@ describe('the failed sign-in limit and passkeys', () => {
       expect(reply.type === 'error' ? reply.code : refusal(reply)).toMatch(
         /^(submit\.in-flight|passkey\.challenge-missing)$/,
       );
+    live.close();
+  });
+});
+
+describe('sign-in options asked for again on one socket (the autofill, then the button)', () => {
+  it('keeps the latest: its answer signs in, and an answer to the earlier options is refused', async () => {
+    const { origin, signedUp, visitor } = await start();
+    const authenticator = new SoftAuthenticator();
+    handoffOf(await addPasskey(await signedUp('latest@example.com'), authenticator, origin));
+    const live = await (await visitor()).openSocket();
+    const autofill = requestOptions(await askOptions(live, 'sign-in'));
+    const button = requestOptions(await askOptions(live, 'sign-in'));
+
+    const early = await live.request({
+      type: 'passkey-sign-in',
+      response: authenticator.authenticate(autofill, { origin }),
+      remember: false,
+    });
+    const again = requestOptions(await askOptions(live, 'sign-in'));
+    const latest = await live.request({
+      type: 'passkey-sign-in',
+      response: authenticator.authenticate(again, { origin }),
+      remember: false,
+    });
+
+    expect(button.challenge).not.toBe(autofill.challenge);
+    expect(refusal(early)).toBe('passkey.invalid');
+    expect(latest.type).toBe('accepted');
+    live.close();
+  });
+
+  it('lasts as long as the options’ timeout says, which the autofill restarts after', async () => {
+    const { clock, origin, signedUp, visitor } = await start();
+    const authenticator = new SoftAuthenticator();
+    handoffOf(await addPasskey(await signedUp('lifetime@example.com'), authenticator, origin));
+    const live = await (await visitor()).openSocket();
+    const onTime = requestOptions(await askOptions(live, 'sign-in'));
+    expect(onTime.timeout).toBe(PASSKEY_DEFAULTS.challengeTtlMs);
+
+    clock.advance((onTime.timeout ?? 0) - 1);
+    const justInTime = await live.request({
+      type: 'passkey-sign-in',
+      response: authenticator.authenticate(onTime, { origin }),
+      remember: false,
+    });
+    const late = requestOptions(await askOptions(live, 'sign-in'));
+    clock.advance(late.timeout ?? 0);
+    const tooLate = await live.request({
+      type: 'passkey-sign-in',
+      response: authenticator.authenticate(late, { origin }),
+      remember: false,
+    });
+
+    expect(justInTime.type).toBe('accepted');
+    expect(refusal(tooLate)).toBe('passkey.challenge-missing');
+    live.close();
+  });
+
+  it('answers the options beside a submit in flight on the socket, holding neither back', async () => {
+    const { signedUp, visitor } = await start();
+    await signedUp('beside@example.com');
+    const live = await (await visitor()).openSocket();
+
+    const [options, submitted] = await Promise.all([
+      askOptions(live, 'sign-in'),
+      live.request({
+        type: 'submit',
+        form: 'login',
+        fields: { email: 'beside@example.com', password: PASSWORD },
+      }),
+    ]);
+
+    expect(options.type).toBe('passkey-options');
+    expect(submitted.type).toBe('accepted');
     live.close();
   });
 });

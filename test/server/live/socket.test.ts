@@ -227,7 +227,7 @@ describe('sign-out', () => {
 });
 
 describe('one request at a time on a socket', () => {
-  it('refuses a submit or a passkey request while a submit is handled, in words that fit both', async () => {
+  it('refuses a submit or a passkey answer while a submit is handled, in words that fit both, and still gives passkey options', async () => {
     // A store whose account look-up waits until the test lets it go: the first submit is
     // held in flight for as long as the test needs.
     const store = openSqliteStore({ file: ':memory:' });
@@ -256,7 +256,14 @@ describe('one request at a time on a socket', () => {
       const first = live.request({ type: 'submit', form: 'login', fields });
 
       const second = await live.request({ type: 'submit', form: 'login', fields });
-      const passkey = await live.request({ type: 'passkey-options', purpose: 'sign-in' });
+      const passkey = await live.request({
+        type: 'passkey-sign-in',
+        response: { id: 'any' },
+        remember: false,
+      });
+      // Options only file the socket's latest challenge: the log-in page's autofill asks
+      // for them whenever its socket opens, and must not hold up a password typed then.
+      const options = await live.request({ type: 'passkey-options', purpose: 'sign-in' });
 
       const inFlight = {
         type: 'error',
@@ -265,6 +272,9 @@ describe('one request at a time on a socket', () => {
       };
       expect(second).toEqual({ ...inFlight, ref: 2 });
       expect(passkey).toEqual({ ...inFlight, ref: 3 });
+      // Answered, not refused as in flight (this server is reached by IP address, where
+      // passkeys are unavailable: that is its answer).
+      expect(options).toMatchObject({ type: 'refused', ref: 4, code: 'passkey.unavailable' });
       release();
       expect(await first).toMatchObject({
         type: 'refused',
@@ -274,7 +284,7 @@ describe('one request at a time on a socket', () => {
       // Once it is answered, the next request is handled.
       expect(await live.request({ type: 'submit', form: 'login', fields })).toMatchObject({
         type: 'refused',
-        ref: 4,
+        ref: 5,
         code: 'account.bad-credentials',
       });
       live.close();

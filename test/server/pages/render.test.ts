@@ -87,7 +87,9 @@ describe('a page as the server renders it', () => {
     expect(form.getAttribute('action')).toBe('/login');
     expect(form.hasAttribute('novalidate')).toBe(false);
     for (const [name, label, type, autocomplete] of [
-      ['email', 'Email', 'email', 'email'],
+      // The account's name, where the browser may offer its passkeys too (WebAuthn wants
+      // `webauthn` last).
+      ['email', 'Email', 'email', 'username webauthn'],
       ['password', 'Password', 'password', 'current-password'],
     ]) {
       const input = form.querySelector(`input[name="${name}"]`) as HTMLInputElement;

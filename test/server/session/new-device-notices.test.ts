@@ -46,6 +46,8 @@ async function harness() {
     confirmEmail: none,
     emailChange: none,
     emailChanged: none,
+    passkeyAdded: none,
+    passkeyRemoved: none,
     accountDeleted: none,
     newDevice: (to, signIn) => void sent.push({ to, ...signIn }),
   };
