@@ -28,9 +28,11 @@ export function PasskeySignIn(props: PasskeySignInProps) {
   if (!isServer && !props.confirm)
     createRenderEffect(() => {
       if (props.socket.state() === 'open')
-        window.PublicKeyCredential?.isConditionalMediationAvailable?.().then(
-          (offered) => offered && chunk().then((loaded) => loaded.offerAutofill(props)),
-        );
+        // The autofill only adds to the page: a browser that cannot tell, or a chunk that
+        // does not load, leaves the button and the password as they are, quietly.
+        window.PublicKeyCredential?.isConditionalMediationAvailable?.()
+          .then((offered) => offered && chunk().then((loaded) => loaded.offerAutofill(props)))
+          .catch(() => {});
     });
   return (
     <p
