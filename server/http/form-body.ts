@@ -3,8 +3,8 @@
  * the only kind of body Baton accepts.
  *
  * Why not @koa/bodyparser: it parses forms with `qs`, whose nested syntax (`email[a]=…`,
- * `a.b=…`) turns a field into an object or an array that no Baton form has, and it was about
- * a twentieth of a redeem's CPU time (`npm run bench -- --only=redeem --profile`). A browser
+ * `a.b=…`) turns a field into an object or an array that no Baton form has, and its cost on
+ * every redeem showed in the profiles (BENCHMARKS.md, "Redeeming a handoff"). A browser
  * sends exactly what the platform's URLSearchParams parses; raw-body reads the bytes with a
  * size limit and the errors Koa expects.
  */
