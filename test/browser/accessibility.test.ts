@@ -5,44 +5,18 @@
  * 375 px (light and dark), 1280 px (light and dark) and 200% zoom (test-output/screenshots)
  * to look at.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { fillAndSubmit, pageWithErrors, settled, shot, signUp } from './support.ts';
-
-const skip = browserSkipReason();
-const AXE_SOURCE = readFileSync(
-  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-  'utf8',
-);
-const SLOW = { timeout: 10_000, interval: 50 };
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
-
-/**
- * Runs axe-core on the page as it is. The page's CSP forbids inline scripts, so axe is
- * evaluated over the DevTools protocol (not subject to CSP) rather than added as a tag.
- */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run()).violations as AxeViolation[];
-  });
-  return violations.map(
-    (v) =>
-      `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
-}
+import { describeInBrowser } from './in-browser.ts';
+import {
+  axeViolations,
+  fillAndSubmit,
+  pageWithErrors,
+  SLOW,
+  settled,
+  shot,
+  signUp,
+} from './support.ts';
 
 /** Posts a handoff that does not open, as a tampered one would be: /login then says so in an error flash. */
 async function postBadHandoff(page: Page): Promise<void> {
@@ -70,19 +44,7 @@ async function dangerButton(page: Page, name: string): Promise<void> {
     .evaluate((button) => button.classList.add('button-danger'));
 }
 
-describe.skipIf(skip !== null)('the pages’ accessibility', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-
-  beforeAll(async () => {
-    server = await startServer({ assetsDir: CLIENT_DIR });
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
-  });
-
+describeInBrowser('the pages’ accessibility', ({ server, chromium, newContext }) => {
   describe.each(['light', 'dark'] as const)('axe-core, %s colour scheme', (colorScheme) => {
     let context: BrowserContext;
     beforeAll(async () => {
@@ -195,7 +157,7 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       await page.setViewportSize({ width: 375, height: 740 });
       const email = `axe-sessions-${colorScheme}@example.com`;
       await signUp(page, server.url, email);
-      const other = await chromium.newContext();
+      const other = await newContext();
       const otherPage = await other.newPage();
       await otherPage.goto(`${server.url}/login`);
       await fillAndSubmit(otherPage, 'Log in', email, 'a long enough password');
@@ -212,7 +174,7 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
   });
 
   it('moves focus to the first invalid field on a failed submit', async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page, errors } = await pageWithErrors(context);
     await page.goto(`${server.url}/signup`);
     await settled(page);
@@ -238,11 +200,10 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
       .poll(() => page.evaluate(() => document.activeElement?.getAttribute('name')), SLOW)
       .toBe('email');
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('shows a visible focus ring on the fields and the button', async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const page = await context.newPage();
     await page.goto(`${server.url}/login`);
     await settled(page);
@@ -264,7 +225,6 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Log in');
     expect(await outline()).toMatchObject({ style: 'solid', width: 3 });
-    await context.close();
   });
 
   describe('screenshots', () => {
@@ -290,7 +250,7 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
     it.each(sizes)(
       'of /login with a field error, /signup, /account and /change-password at $name',
       async (size) => {
-        const context = await chromium.newContext({
+        const context = await newContext({
           viewport: size.viewport,
           deviceScaleFactor: size.deviceScaleFactor,
           colorScheme: size.colorScheme ?? 'light',
@@ -346,7 +306,6 @@ describe.skipIf(skip !== null)('the pages’ accessibility', () => {
         await settled(page);
         await shot(page, `login-flash-error-${size.name}`);
         expect(errors).toEqual([]);
-        await context.close();
       },
     );
   });

@@ -7,33 +7,24 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { axeViolations, newestMailTo, pageWithErrors, settled, shot, signUp } from './support.ts';
+import { describeInBrowser } from './in-browser.ts';
+import {
+  axeViolations,
+  newestMailTo,
+  PASSWORD,
+  pageWithErrors,
+  SLOW,
+  settled,
+  shot,
+  signUp,
+} from './support.ts';
 
-const skip = browserSkipReason();
-const SLOW = { timeout: 10_000, interval: 50 };
-/** What support.ts signUp gives every account. */
-const PASSWORD = 'a long enough password';
 const SENT = 'A link to confirm your new email is on its way.';
 const CHANGED = 'Your email was changed.';
 /** Each case walks several pages (and axe runs on each): more than the default 20 s on a busy machine. */
 const LONG = { timeout: 60_000 };
 
-describe.skipIf(skip !== null)('changing the email in a real browser', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-
-  beforeAll(async () => {
-    server = await startServer({ assetsDir: CLIENT_DIR });
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
-  });
-
+describeInBrowser('changing the email in a real browser', ({ server, chromium, newContext }) => {
   /** From /account, asks to move to `next` through its "Change email" link. */
   async function askToMove(page: Page, next: string, live: boolean): Promise<void> {
     await page.goto(`${server.url}/account`);
@@ -54,12 +45,12 @@ describe.skipIf(skip !== null)('changing the email in a real browser', () => {
     async () => {
       const email = 'live-mover@example.com';
       const next = 'live-moved@example.com';
-      const elsewhere = await chromium.newContext();
+      const elsewhere = await newContext();
       const elsewherePage = await elsewhere.newPage();
       await signUp(elsewherePage, server.url, email);
       await settled(elsewherePage);
 
-      const context = await chromium.newContext();
+      const context = await newContext();
       const { page, errors } = await pageWithErrors(context);
       await page.goto(`${server.url}/login`);
       await settled(page);
@@ -100,7 +91,6 @@ describe.skipIf(skip !== null)('changing the email in a real browser', () => {
         .toBe(1);
       expect((await newestMailTo(server, email)).subject).toBe('Your email was changed');
       expect(errors).toEqual([]);
-      await Promise.all([context.close(), elsewhere.close()]);
     },
   );
 
@@ -110,7 +100,7 @@ describe.skipIf(skip !== null)('changing the email in a real browser', () => {
     async () => {
       const email = 'plain-mover@example.com';
       const next = 'plain-moved@example.com';
-      const context = await chromium.newContext({ javaScriptEnabled: false });
+      const context = await newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
       await signUp(page, server.url, email);
       await askToMove(page, next, false);
@@ -144,7 +134,6 @@ describe.skipIf(skip !== null)('changing the email in a real browser', () => {
           .getByText('That email change link is invalid or has expired.')
           .count(),
       ).toBe(1);
-      await context.close();
     },
   );
 

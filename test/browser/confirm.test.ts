@@ -7,56 +7,30 @@
  * 1280 px (test-output/screenshots), the email too.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
+import { expect, it } from 'vitest';
 import { signedUp, testClock } from '../helpers/outcomes.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
 import { totpAt, turnOnTwoFactor } from '../helpers/two-factor.ts';
-import { axeViolations, newestMailTo, pageWithErrors, settled, shot, signUp } from './support.ts';
+import { describeInBrowser } from './in-browser.ts';
+import { checkAndShoot, newestMailTo, pageWithErrors, SLOW, settled, signUp } from './support.ts';
 
-const skip = browserSkipReason();
-const SLOW = { timeout: 10_000, interval: 50 };
 /** Each test walks several pages and runs axe on some of them twice: more than 20 s on a busy machine. */
 const LONG = { timeout: 90_000 };
 const SUBJECT = 'Confirm your email for Baton';
 const CONFIRMED = 'Your email is confirmed.';
 const STEP_MS = 30_000;
 
-describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-  const clock = testClock(Date.UTC(2030, 0, 1, 12, 0, 5));
+const clock = testClock(Date.UTC(2030, 0, 1, 12, 0, 5));
 
-  beforeAll(async () => {
-    server = await startServer({ assetsDir: CLIENT_DIR, now: clock.now });
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
-  });
+/** The server on the test's clock, which the tests move on. */
+const ON_CLOCK = { server: { now: clock.now } };
 
+describeInBrowser('email confirmation in a real browser', ON_CLOCK, ({ server, newContext }) => {
   const confirmSection = (page: Page) =>
     page.getByRole('main').getByRole('region', { name: 'Confirm your email' });
 
-  /** Checks the page with axe in both colour schemes and screenshots it at 375 and 1280 px in each. */
-  async function checkAndShoot(page: Page, name: string, { axe = true } = {}): Promise<void> {
-    for (const width of [375, 1280]) {
-      await page.setViewportSize({ width, height: 800 });
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        if (axe) expect(await axeViolations(page), `${name}, ${colorScheme}`).toEqual([]);
-        await shot(page, `${name}-${width}${colorScheme === 'dark' ? '-dark' : ''}`);
-      }
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-    await page.setViewportSize({ width: 1280, height: 800 });
-  }
-
   it('confirms over the live forms from the email in the dev mailbox', LONG, async () => {
     const email = 'live-confirm@example.com';
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page, errors } = await pageWithErrors(context);
     await signUp(page, server.url, email);
     await settled(page);
@@ -82,7 +56,6 @@ describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
     await settled(page);
     await checkAndShoot(page, 'confirm-account-confirmed');
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it(
@@ -90,7 +63,7 @@ describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
     LONG,
     async () => {
       const email = 'plain-confirm@example.com';
-      const context = await chromium.newContext({ javaScriptEnabled: false });
+      const context = await newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
       await signUp(page, server.url, email);
       const first = await newestMailTo(server, email, SUBJECT);
@@ -124,7 +97,6 @@ describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
         await page.getByText('That confirmation link is invalid or has expired.').count(),
       ).toBe(1);
       await checkAndShoot(page, 'confirm-invalid-no-js', { axe: false });
-      await context.close();
     },
   );
 
@@ -137,7 +109,7 @@ describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
       const { secret } = await turnOnTwoFactor(owner, clock.now());
       clock.advance(STEP_MS);
 
-      const context = await chromium.newContext();
+      const context = await newContext();
       const { page, errors } = await pageWithErrors(context);
       await page.goto(`${server.url}/login`);
       await settled(page);
@@ -171,7 +143,6 @@ describe.skipIf(skip !== null)('email confirmation in a real browser', () => {
       await page.waitForURL(`${server.url}/account`);
       expect(await page.getByText('Welcome back!').count()).toBe(1);
       expect(errors).toEqual([]);
-      await context.close();
     },
   );
 });

@@ -3,46 +3,28 @@
  * while the person types, and a submit's reply lost with the connection.
  */
 import type { Page, WebSocketRoute } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { fillAndSubmit, pageWithErrors, reconnecting, shot, signUp } from './support.ts';
+import { expect, it } from 'vitest';
+import { describeInBrowser } from './in-browser.ts';
+import {
+  fillAndSubmit,
+  PASSWORD,
+  pageWithErrors,
+  reconnecting,
+  recordPosts,
+  shot,
+  signUp,
+} from './support.ts';
 
-const skip = browserSkipReason();
-const PASSWORD = 'a long enough password';
 /** Reconnecting takes a few backoff steps; give polls room for them. */
 const SLOW = { timeout: 15_000, interval: 50 };
 
-/** The paths of the POSTs a page makes, in order. */
-function recordPosts(page: Page): string[] {
-  const posts: string[] = [];
-  page.on('request', (request) => {
-    if (request.method() === 'POST') posts.push(new URL(request.url()).pathname);
-  });
-  return posts;
-}
-
-describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails', () => {
-  // The door reads this list on every upgrade: emptying it refuses new sockets with 403,
-  // while same-origin form posts still pass (the browser marks them Sec-Fetch-Site:
-  // same-origin).
-  const origins: string[] = [];
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-
-  beforeAll(async () => {
-    server = await startServer({ assetsDir: CLIENT_DIR, origins });
-    origins.push(server.url);
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
-  });
+// The door reads `origins` on every upgrade: emptying it refuses new sockets with 403, while
+// same-origin form posts still pass (the browser marks them Sec-Fetch-Site: same-origin).
+describeInBrowser('forms when JavaScript or the live socket fails', (inBrowser) => {
+  const { server, newContext, origins } = inBrowser;
 
   it('signs up, logs out and logs in with JavaScript disabled', async () => {
-    const context = await chromium.newContext({ javaScriptEnabled: false });
+    const context = await newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     const posts = recordPosts(page);
 
@@ -65,11 +47,10 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     await page.waitForURL(`${server.url}/account`);
     expect(await page.getByText('Welcome back').count()).toBe(1);
     expect(posts).toEqual(['/signup', '/logout', '/login', '/login']);
-    await context.close();
   });
 
   it('changes the password with JavaScript disabled', async () => {
-    const context = await chromium.newContext({ javaScriptEnabled: false });
+    const context = await newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     const posts = recordPosts(page);
     await page.goto(`${server.url}/signup`);
@@ -84,11 +65,10 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     await page.waitForURL(`${server.url}/account`);
     expect(await page.getByText('Your password is changed.').count()).toBe(1);
     expect(posts).toEqual(['/signup', '/change-password']);
-    await context.close();
   });
 
   it('signs in over plain HTTP when the live socket cannot connect', async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page, errors } = await pageWithErrors(context);
     let attempts = 0;
     await page.routeWebSocket('**/live', (ws) => {
@@ -113,11 +93,10 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     expect(attempts).toBeGreaterThan(0);
     expect(posts).toEqual(['/signup', '/logout', '/login']);
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('says "Reconnecting…" when the socket dies mid-typing, keeps the text, and recovers', async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page, errors } = await pageWithErrors(context);
     const posts = recordPosts(page);
     await page.goto(`${server.url}/signup`);
@@ -148,7 +127,6 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     await page.waitForURL(`${server.url}/account`);
     expect(posts).toEqual(['/handoff']);
     expect(errors.filter((error) => !error.includes('/live'))).toEqual([]);
-    await context.close();
   });
 
   /**
@@ -178,7 +156,7 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
   }
 
   it('resends a sign-up whose reply was lost, and signs the person up once', async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page, errors } = await pageWithErrors(context);
     const lost = await loseFirstAcceptedReply(page);
     const posts = recordPosts(page);
@@ -193,15 +171,14 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     expect(await page.getByText('Welcome to Baton!').count()).toBe(1);
     expect(await page.getByRole('main').getByText('lost-reply@example.com').count()).toBe(1);
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('resends a log-in whose reply was lost, and redeems one handoff', async () => {
-    const first = await chromium.newContext();
+    const first = await newContext();
     await signUp(await first.newPage(), server.url, 'lost-login@example.com');
     await first.close();
 
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page, errors } = await pageWithErrors(context);
     const lost = await loseFirstAcceptedReply(page);
     const posts = recordPosts(page);
@@ -215,6 +192,5 @@ describe.skipIf(skip !== null)('forms when JavaScript or the live socket fails',
     expect(posts).toEqual(['/handoff']);
     expect(await page.getByText('Welcome back').count()).toBe(1);
     expect(errors).toEqual([]);
-    await context.close();
   });
 });

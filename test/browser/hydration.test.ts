@@ -2,30 +2,13 @@
  * Going live without a visible change: the page's entry hydrates the markup the server
  * rendered, keeping its nodes, what the person typed before the script ran and the focus.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { pageWithErrors, signUp } from './support.ts';
+import { expect, it } from 'vitest';
+import { describeInBrowser } from './in-browser.ts';
+import { pageWithErrors, SLOW, signUp } from './support.ts';
 
-const skip = browserSkipReason();
-const SLOW = { timeout: 10_000, interval: 50 };
-
-describe.skipIf(skip !== null)('hydration', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-
-  beforeAll(async () => {
-    server = await startServer({ assetsDir: CLIENT_DIR });
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
-  });
-
+describeInBrowser('hydration', ({ server, newContext }) => {
   it('keeps the nodes, what was typed before the script ran and the focus, then signs in with it', async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page, errors } = await pageWithErrors(context);
     await signUp(page, server.url, 'early-typist@example.com');
     await page.getByRole('button', { name: 'Log out' }).click();
@@ -75,11 +58,10 @@ describe.skipIf(skip !== null)('hydration', () => {
       .poll(() => page.getByRole('status').first().textContent(), SLOW)
       .toContain('Welcome back');
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('keeps the header’s account part as the server wrote it (its code is not in the script), and it works', async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page, errors } = await pageWithErrors(context);
     await signUp(page, server.url, 'header-keeper@example.com');
     let release = () => {};
@@ -119,11 +101,10 @@ describe.skipIf(skip !== null)('hydration', () => {
       .click();
     await page.waitForURL(`${server.url}/login`);
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('shows the flash’s dismiss button once live, and it dismisses the message', async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page, errors } = await pageWithErrors(context);
     await signUp(page, server.url, 'dismisser@example.com');
     const dismiss = page.getByRole('button', { name: 'Dismiss' });
@@ -131,11 +112,10 @@ describe.skipIf(skip !== null)('hydration', () => {
     await dismiss.click();
     await expect.poll(() => page.locator('.flash').count(), SLOW).toBe(0);
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('keeps the dismiss button hidden without JavaScript', async () => {
-    const context = await chromium.newContext({ javaScriptEnabled: false });
+    const context = await newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${server.url}/signup`);
     await page.getByLabel('Email').fill('no-js-flash@example.com');
@@ -144,6 +124,5 @@ describe.skipIf(skip !== null)('hydration', () => {
     await page.waitForURL(`${server.url}/account`);
     expect(await page.locator('.flash').count()).toBe(1);
     expect(await page.locator('.flash-dismiss').isVisible()).toBe(false);
-    await context.close();
   });
 });

@@ -6,33 +6,16 @@
  * both colour schemes (test-output/screenshots).
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { fillAndSubmit, pageWithErrors, shot, signUp } from './support.ts';
+import { describeInBrowser } from './in-browser.ts';
+import { fillAndSubmit, PASSWORD, pageWithErrors, SLOW, shot, signUp } from './support.ts';
 
-const skip = browserSkipReason();
-const SLOW = { timeout: 10_000, interval: 50 };
-const PASSWORD = 'a long enough password';
 /** Named outright, so the subject does not depend on the Chromium build. */
 const CHROME_ON_LINUX =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
-describe.skipIf(skip !== null)('the new-device notice in a real browser', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-
-  beforeAll(async () => {
-    server = await startServer({ assetsDir: CLIENT_DIR });
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
-  });
-
+describeInBrowser('the new-device notice in a real browser', ({ server, newContext }) => {
   /** The new-device notices to `to`, once every one is decided and handed over. */
   async function noticesTo(to: string): Promise<MailboxEntry[]> {
     await server.baton.mailer.idle();
@@ -52,17 +35,16 @@ describe.skipIf(skip !== null)('the new-device notice in a real browser', () => 
     await page.waitForURL(`${server.url}/account`);
   }
 
-  const newBrowser = (browser: LaunchedBrowser) =>
-    browser.newContext({ userAgent: CHROME_ON_LINUX });
+  const newBrowser = () => newContext({ userAgent: CHROME_ON_LINUX });
 
   it('emails the account once when a second browser signs in, with a link to the sessions page', async () => {
     const email = 'new-device@example.com';
-    const first = await newBrowser(chromium);
+    const first = await newBrowser();
     const firstPage = await first.newPage();
     await signUp(firstPage, server.url, email);
     expect(await noticesTo(email)).toEqual([]);
 
-    const second = await newBrowser(chromium);
+    const second = await newBrowser();
     const { page, errors } = await pageWithErrors(second);
     await logIn(page, email);
 
@@ -87,18 +69,16 @@ describe.skipIf(skip !== null)('the new-device notice in a real browser', () => 
     }
     expect(await noticesTo(email)).toHaveLength(1);
     expect(errors).toEqual([]);
-    await first.close();
-    await second.close();
   }, 60_000);
 
   for (const colorScheme of ['light', 'dark'] as const) {
     for (const width of [375, 1280]) {
       it(`shows the email readably at ${width} px (${colorScheme}), screenshotted`, async () => {
         const email = `new-device-shot-${width}-${colorScheme}@example.com`;
-        const first = await newBrowser(chromium);
+        const first = await newBrowser();
         await signUp(await first.newPage(), server.url, email);
         await first.close();
-        const second = await chromium.newContext({
+        const second = await newContext({
           userAgent: CHROME_ON_LINUX,
           colorScheme,
           viewport: { width, height: 740 },
@@ -115,7 +95,6 @@ describe.skipIf(skip !== null)('the new-device notice in a real browser', () => 
         expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
           width,
         );
-        await second.close();
       }, 60_000);
     }
   }

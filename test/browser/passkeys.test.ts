@@ -19,34 +19,28 @@
  * autofill, which would otherwise answer first.
  */
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
+import { beforeAll, expect, it } from 'vitest';
 import { testClock } from '../helpers/outcomes.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { axeViolations, pageWithErrors, shot, signUp } from './support.ts';
+import { describeInBrowser, type InBrowserOptions } from './in-browser.ts';
+import {
+  checkAndShoot,
+  liveOpen,
+  markLiveSocket,
+  pageWithErrors,
+  shot,
+  signUp,
+} from './support.ts';
 
-const skip = browserSkipReason();
 /** Several pages, axe twice and eight screenshots: more than the default 20 s on a busy machine. */
 const LONG = { timeout: 90_000 };
-
-/** Marks each page once its live socket is open: a ceremony needs it (not the plain post). */
-async function markLiveSocket(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    const Native = window.WebSocket;
-    window.WebSocket = class extends Native {
-      constructor(url: string | URL, protocols?: string | string[]) {
-        super(url, protocols);
-        this.addEventListener('open', () => {
-          (window as unknown as { liveOpen: boolean }).liveOpen = true;
-        });
-      }
-    };
-  });
-}
-
-const liveOpen = (page: Page) =>
-  page.waitForFunction(() => (window as unknown as { liveOpen?: boolean }).liveOpen === true);
+/**
+ * Served at http://localhost: a secure context, and a host name a passkey can belong to;
+ * the server allows that origin first, and its own.
+ */
+const AT_LOCALHOST: InBrowserOptions = {
+  host: 'localhost',
+  origins: ({ url, base }) => [base, url],
+};
 
 /**
  * A platform authenticator that holds discoverable passkeys and verifies its user. With
@@ -151,38 +145,19 @@ async function loginLog(page: Page): Promise<PageLog | undefined> {
   return (await webAuthnLog(page)).filter((entry) => entry.path === '/login').at(-1);
 }
 
-/** axe in both colour schemes, and screenshots at 375 and 1280 px in each. */
-async function checkAndShoot(page: Page, name: string): Promise<void> {
-  for (const width of [375, 1280]) {
-    await page.setViewportSize({ width, height: 800 });
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      if (width === 375) expect(await axeViolations(page), `${name}, ${colorScheme}`).toEqual([]);
-      await shot(page, `passkeys-${name}-${width}${colorScheme === 'dark' ? '-dark' : ''}`);
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+/** axe in both colour schemes at 375 px, and screenshots at 375 and 1280 px in each. */
+const checkAndShootPasskeys = (page: Page, name: string) =>
+  checkAndShoot(page, `passkeys-${name}`, { axe: 375 });
 
-describe.skipIf(skip !== null)('passkeys in Chromium', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
+describeInBrowser('passkeys in Chromium', AT_LOCALHOST, ({ server, newContext }) => {
+  // Read once the server listens: the tests below name the pages by it.
   let base: string;
-
-  beforeAll(async () => {
-    const origins: string[] = [];
-    server = await startServer({ assetsDir: CLIENT_DIR, origins });
-    base = server.url.replace('127.0.0.1', 'localhost');
-    origins.push(base, server.url);
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
+  beforeAll(() => {
+    base = server.base;
   });
 
   it('adds, renames and signs in with a passkey, and refuses it once removed', LONG, async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     await markLiveSocket(context);
     // The button's own path: with the autofill, the virtual authenticator would answer first.
     await withoutAutofill(context);
@@ -197,7 +172,7 @@ describe.skipIf(skip !== null)('passkeys in Chromium', () => {
       .click();
     await page.waitForURL(`${base}/account/passkeys`);
     await expect.poll(() => main.getByText('You have no passkeys yet.').count()).toBe(1);
-    await checkAndShoot(page, 'empty');
+    await checkAndShootPasskeys(page, 'empty');
     await liveOpen(page);
     await main.getByLabel('Passkey name').fill('Chromium');
     await main.getByRole('button', { name: 'Add a passkey' }).click();
@@ -206,7 +181,7 @@ describe.skipIf(skip !== null)('passkeys in Chromium', () => {
       .poll(() => main.getByText('Passkey “Chromium” added. You can sign in with it now.').count())
       .toBe(1);
     expect(await main.locator('.passkey-name').allTextContents()).toEqual(['Chromium']);
-    await checkAndShoot(page, 'added');
+    await checkAndShootPasskeys(page, 'added');
 
     await main.getByLabel('New name for Chromium').fill('Test laptop');
     await main.getByRole('button', { name: 'Rename' }).click();
@@ -241,14 +216,13 @@ describe.skipIf(skip !== null)('passkeys in Chromium', () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await shot(page, 'passkeys-login-refused-375');
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it(
     'says without JavaScript that adding a passkey needs it, and /login offers no passkey button',
     LONG,
     async () => {
-      const context = await chromium.newContext({ javaScriptEnabled: false });
+      const context = await newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
       const main = page.getByRole('main');
       await page.goto(`${base}/login`);
@@ -266,31 +240,22 @@ describe.skipIf(skip !== null)('passkeys in Chromium', () => {
       expect(await main.getByRole('button', { name: 'Add a passkey' }).isDisabled()).toBe(true);
       await page.setViewportSize({ width: 375, height: 800 });
       await shot(page, 'passkeys-no-js-375');
-      await context.close();
     },
   );
 });
 
-describe.skipIf(skip !== null)('passkey autofill on /login in Chromium', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-  let base: string;
+describeInBrowser('passkey autofill on /login in Chromium', AT_LOCALHOST, (inBrowser) => {
+  const { server, newContext } = inBrowser;
 
-  beforeAll(async () => {
-    const origins: string[] = [];
-    server = await startServer({ assetsDir: CLIENT_DIR, origins });
-    base = server.url.replace('127.0.0.1', 'localhost');
-    origins.push(base, server.url);
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
+  // Read once the server listens: the tests below name the pages by it.
+  let base: string;
+  beforeAll(() => {
+    base = server.base;
   });
 
   /** A person signed up in a new context, with a passkey on this browser's authenticator. */
   async function withPasskey(email: string) {
-    const context = await chromium.newContext();
+    const context = await newContext();
     await markLiveSocket(context);
     await recordWebAuthn(context);
     const { page, errors } = await pageWithErrors(context);
@@ -303,14 +268,14 @@ describe.skipIf(skip !== null)('passkey autofill on /login in Chromium', () => {
     await expect
       .poll(() => page.getByRole('main').locator('.passkey-name').allTextContents())
       .toEqual(['Chromium']);
-    return { context, page, errors, authenticator };
+    return { page, errors, authenticator };
   }
 
   it(
     'waits in the email field’s autofill without a word, moves to the new connection after a reconnect, and gives way to the button',
     LONG,
     async () => {
-      const { context, page, errors, authenticator } = await withPasskey('autofill@example.com');
+      const { page, errors, authenticator } = await withPasskey('autofill@example.com');
       const main = page.getByRole('main');
       // Requests from here on wait for a choice, as a person's browser does.
       await authenticator.presence(false);
@@ -363,12 +328,11 @@ describe.skipIf(skip !== null)('passkey autofill on /login in Chromium', () => {
         ],
       });
       expect(errors).toEqual([]);
-      await context.close();
     },
   );
 
   it('signs in with the passkey the autofill answers with, as the button does', LONG, async () => {
-    const { context, page, errors } = await withPasskey('autofill-answered@example.com');
+    const { page, errors } = await withPasskey('autofill-answered@example.com');
 
     // Chromium's virtual authenticator, simulating the person's presence, answers the
     // autofill's request by itself: as a person picking the passkey from the list.
@@ -381,34 +345,28 @@ describe.skipIf(skip !== null)('passkey autofill on /login in Chromium', () => {
       frames: ['0:passkey-options', '0:passkey-sign-in'],
     });
     expect(errors).toEqual([]);
-    await context.close();
   });
 });
 
-describe.skipIf(skip !== null)('a passkey confirming the person in Chromium (sudo mode)', () => {
-  const SUDO_MS = 10 * 60_000;
-  const clock = testClock();
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-  let base: string;
+const SUDO_MS = 10 * 60_000;
+const clock = testClock();
 
-  beforeAll(async () => {
-    const origins: string[] = [];
-    server = await startServer({ assetsDir: CLIENT_DIR, origins, now: clock.now, sudoMs: SUDO_MS });
-    base = server.url.replace('127.0.0.1', 'localhost');
-    origins.push(base, server.url);
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
+const SUDO = { ...AT_LOCALHOST, server: { now: clock.now, sudoMs: SUDO_MS } };
+
+describeInBrowser('a passkey confirming the person in Chromium (sudo mode)', SUDO, (inBrowser) => {
+  const { server, newContext } = inBrowser;
+
+  // Read once the server listens: the tests below name the pages by it.
+  let base: string;
+  beforeAll(() => {
+    base = server.base;
   });
 
   it(
     'sends /account/passkeys to /confirm-password once sudo ran out, and a passkey brings it back',
     LONG,
     async () => {
-      const context = await chromium.newContext();
+      const context = await newContext();
       await markLiveSocket(context);
       const { page, errors } = await pageWithErrors(context);
       await addVirtualAuthenticator(page);
@@ -430,19 +388,18 @@ describe.skipIf(skip !== null)('a passkey confirming the person in Chromium (sud
       await liveOpen(page);
       const usePasskey = main.getByRole('button', { name: 'Use a passkey instead' });
       await usePasskey.waitFor();
-      await checkAndShoot(page, 'confirm');
+      await checkAndShootPasskeys(page, 'confirm');
       await usePasskey.click();
 
       await page.waitForURL(`${base}/account/passkeys`);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Passkeys');
       expect(await main.locator('.passkey-name').allTextContents()).toEqual(['Chromium']);
       expect(errors).toEqual([]);
-      await context.close();
     },
   );
 
   it('offers no passkey on /confirm-password to an account without one', LONG, async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page } = await pageWithErrors(context);
     await signUp(page, base, 'chromium-no-passkey@example.com');
 
@@ -450,6 +407,5 @@ describe.skipIf(skip !== null)('a passkey confirming the person in Chromium (sud
 
     await page.getByRole('main').getByLabel('Password', { exact: true }).waitFor();
     expect(await page.getByRole('button', { name: 'Use a passkey instead' }).count()).toBe(0);
-    await context.close();
   });
 });

@@ -4,42 +4,29 @@
  * /confirm-password, and after confirming they are back on the form. Sudo mode runs on the
  * server's injected clock, moved past SUDO_MINUTES instead of waited out.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { FORMS } from '../../shared/forms.ts';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
 import { testClock } from '../helpers/outcomes.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { pageWithErrors, reconnecting, shot, signUp } from './support.ts';
+import { describeInBrowser } from './in-browser.ts';
+import { pageWithErrors, reconnecting, SLOW, shot, signUp } from './support.ts';
 
-const skip = browserSkipReason();
 const SUDO_MS = 10 * 60 * 1000;
-const SLOW = { timeout: 10_000, interval: 50 };
 
-describe.skipIf(skip !== null)(
+const clock = testClock();
+
+describeInBrowser(
   'a form that needs a recent authentication, in a real browser',
-  () => {
-    const clock = testClock();
-    let server: RunningServer;
-    let chromium: LaunchedBrowser;
-
-    beforeAll(async () => {
-      server = await startServer({
-        assetsDir: CLIENT_DIR,
-        now: clock.now,
-        sudoMs: SUDO_MS,
-        // change-password as a sensitive form, as "Delete account" will be.
-        forms: { specs: { 'change-password': { ...FORMS['change-password'], recentAuth: true } } },
-      });
-      chromium = await launchChromium();
-    });
-    afterAll(async () => {
-      await chromium?.close();
-      await server?.stop();
-    });
-
+  {
+    server: {
+      now: clock.now,
+      sudoMs: SUDO_MS,
+      // change-password as a sensitive form, as "Delete account" will be.
+      forms: { specs: { 'change-password': { ...FORMS['change-password'], recentAuth: true } } },
+    },
+  },
+  ({ server, newContext }) => {
     it('sends a submit made after sudo ran out to confirm the password, then back to the form', async () => {
-      const context = await chromium.newContext({ viewport: { width: 375, height: 740 } });
+      const context = await newContext({ viewport: { width: 375, height: 740 } });
       const { page, errors } = await pageWithErrors(context);
       const password = 'a long enough password';
       await signUp(page, server.url, 'sudo-expired@example.com');
@@ -61,7 +48,6 @@ describe.skipIf(skip !== null)(
         'Change your password',
       );
       expect(errors).toEqual([]);
-      await context.close();
     });
   },
 );

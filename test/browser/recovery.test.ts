@@ -6,31 +6,23 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { axeViolations, newestMailTo, pageWithErrors, settled, shot, signUp } from './support.ts';
+import { describeInBrowser } from './in-browser.ts';
+import {
+  axeViolations,
+  newestMailTo,
+  pageWithErrors,
+  SLOW,
+  settled,
+  shot,
+  signUp,
+} from './support.ts';
 
-const skip = browserSkipReason();
-const SLOW = { timeout: 10_000, interval: 50 };
 const SENT = 'If that email has an account, a link to reset its password is on its way.';
 const NEW = 'my brand new password';
 /** axe on three pages, the dev mailbox's among them (every sign-up adds an email to it): more than 20 s on a busy machine. */
 const LONG = { timeout: 90_000 };
 
-describe.skipIf(skip !== null)('password reset in a real browser', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-
-  beforeAll(async () => {
-    server = await startServer({ assetsDir: CLIENT_DIR });
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
-  });
-
+describeInBrowser('password reset in a real browser', ({ server, chromium, newContext }) => {
   /** Asks for a reset link from /login's "Forgot your password?" link. */
   async function askForLink(page: Page, email: string, live: boolean): Promise<void> {
     await page.goto(`${server.url}/login`);
@@ -45,12 +37,12 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
 
   it('resets over the live forms, following the link from the dev mailbox, and signs the old sessions out', async () => {
     const email = 'live-reset@example.com';
-    const owner = await chromium.newContext();
+    const owner = await newContext();
     const ownerPage = await owner.newPage();
     await signUp(ownerPage, server.url, email);
     await settled(ownerPage);
 
-    const context = await chromium.newContext();
+    const context = await newContext();
     const { page, errors } = await pageWithErrors(context);
     await askForLink(page, email, true);
 
@@ -86,16 +78,15 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
     // The owner's old session ended with the reset: their page goes to /login.
     await ownerPage.waitForURL(`${server.url}/login`, { timeout: 10_000 });
     expect(errors).toEqual([]);
-    await Promise.all([context.close(), owner.close()]);
   });
 
   it('resets without JavaScript, and a used link goes back to /forgot-password', async () => {
     const email = 'plain-reset@example.com';
-    const signup = await chromium.newContext();
+    const signup = await newContext();
     await signUp(await signup.newPage(), server.url, email);
     await signup.close();
 
-    const context = await chromium.newContext({ javaScriptEnabled: false });
+    const context = await newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await askForLink(page, email, false);
     const link = /https?:\/\/\S+\/reset-password\/[\w-]+/.exec(
@@ -117,7 +108,6 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
     await page.goto(link as string);
     await page.waitForURL(`${server.url}/forgot-password`);
     expect(await page.getByText('That reset link is invalid or has expired.').count()).toBe(1);
-    await context.close();
   });
 
   /** Asks for a sign-in link from /login's "Email me a sign-in link"; resolves with the link. */
@@ -142,11 +132,11 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
     ['without JavaScript', false],
   ])('logs in with an emailed sign-in link, %s, once', async (_, live) => {
     const email = `link-${live ? 'live' : 'plain'}@example.com`;
-    const signup = await chromium.newContext();
+    const signup = await newContext();
     await signUp(await signup.newPage(), server.url, email);
     await signup.close();
 
-    const context = await chromium.newContext({ javaScriptEnabled: live });
+    const context = await newContext({ javaScriptEnabled: live });
     const { page, errors } = await pageWithErrors(context);
     const link = await askForLoginLink(page, email, live);
     await page.goto(link);
@@ -161,7 +151,6 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
     await page.waitForURL(`${server.url}/login-link`);
     expect(await page.getByText('That sign-in link is invalid or has expired.').count()).toBe(1);
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   describe.each(['light', 'dark'] as const)('in the %s colour scheme', (colorScheme) => {
@@ -187,7 +176,7 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
       LONG,
       async () => {
         const email = `shots-reset-${colorScheme}@example.com`;
-        const signup = await chromium.newContext();
+        const signup = await newContext();
         await signUp(await signup.newPage(), server.url, email);
         await signup.close();
         const { page, errors } = await pageWithErrors(context);
@@ -224,7 +213,7 @@ describe.skipIf(skip !== null)('password reset in a real browser', () => {
 
     it('passes axe on /login, /login-link and /login-link/<token>, screenshotted', async () => {
       const email = `shots-link-${colorScheme}@example.com`;
-      const signup = await chromium.newContext();
+      const signup = await newContext();
       await signUp(await signup.newPage(), server.url, email);
       await signup.close();
       const { page, errors } = await pageWithErrors(context);

@@ -3,27 +3,14 @@
  * when the button was clicked, which focuses the button), the password emptied, on the live
  * page, after a plain post and without JavaScript; and a long email at 375 px wide.
  */
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { fillAndSubmit, pageWithErrors, shot } from './support.ts';
+import type { Page } from 'playwright-core';
+import { afterEach, expect, it } from 'vitest';
+import { describeInBrowser } from './in-browser.ts';
+import { fillAndSubmit, pageWithErrors, recordPosts, SLOW, shot } from './support.ts';
 
-const skip = browserSkipReason();
-const SLOW = { timeout: 10_000, interval: 50 };
 const BAD_CREDENTIALS = 'That email and password do not match an account.';
 /** 120 characters and no space: nothing to break the line at. */
 const LONG_EMAIL = `${'a'.repeat(108)}@example.com`;
-
-/** The paths of the POSTs a page makes, in order. */
-function recordPosts(page: Page): string[] {
-  const posts: string[] = [];
-  page.on('request', (request) => {
-    if (request.method() === 'POST') posts.push(new URL(request.url()).pathname);
-  });
-  return posts;
-}
 
 /** The focused element, as `role=…`, `name=…` or its tag. */
 function focused(page: Page): Promise<string> {
@@ -43,29 +30,16 @@ function sidewaysScroll(page: Page): Promise<number> {
   );
 }
 
-describe.skipIf(skip !== null)('refused submits in a real browser', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    server = await startServer({ assetsDir: CLIENT_DIR });
-    chromium = await launchChromium();
-  });
+describeInBrowser('refused submits in a real browser', ({ server, newContext }) => {
+  // Runs after describeInBrowser has closed the test's contexts.
   afterEach(async () => {
-    await context?.close();
-    context = undefined;
     // The next test waits for its own page's socket: none of this one's may linger.
     await expect.poll(() => server.baton.live.clients.size, SLOW).toBe(0);
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
   });
 
   /** A page whose live socket is open (this test's only one), so submits go over it. */
   async function livePage(path: string, viewport = { width: 1280, height: 800 }) {
-    context = await chromium.newContext({ viewport });
+    const context = await newContext({ viewport });
     const { page, errors } = await pageWithErrors(context);
     const posts = recordPosts(page);
     await page.goto(`${server.url}${path}`);
@@ -97,7 +71,7 @@ describe.skipIf(skip !== null)('refused submits in a real browser', () => {
   });
 
   it('opens the page of a refused plain post (socket down) on what to fix, password empty', async () => {
-    context = await chromium.newContext();
+    const context = await newContext();
     const { page } = await pageWithErrors(context);
     await page.routeWebSocket('**/live', (ws) => ws.close());
     const posts = recordPosts(page);
@@ -117,7 +91,7 @@ describe.skipIf(skip !== null)('refused submits in a real browser', () => {
   });
 
   it('opens the refused page on what to fix without JavaScript, never echoing the password', async () => {
-    context = await chromium.newContext({ javaScriptEnabled: false });
+    const context = await newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${server.url}/login`);
     const refused = page.waitForResponse((response) => response.request().method() === 'POST');

@@ -4,39 +4,29 @@
  * server's injected clock.
  */
 import type { BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
+import { describe, expect, it } from 'vitest';
 import { testClock } from '../helpers/outcomes.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
-import { pageWithErrors, reconnecting, shot, signUp } from './support.ts';
+import { describeInBrowser } from './in-browser.ts';
+import { PASSWORD, pageWithErrors, reconnecting, SLOW, shot, signUp } from './support.ts';
 
-const skip = browserSkipReason();
-const SLOW = { timeout: 10_000, interval: 50 };
 const DAY_MS = 24 * 3_600_000;
-const PASSWORD = 'a long enough password';
 const SUDO_MS = 10 * 60_000;
 
-describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chromium', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-  const clock = testClock();
+const clock = testClock();
 
-  beforeAll(async () => {
-    server = await startServer({
-      assetsDir: CLIENT_DIR,
-      now: clock.now,
-      timeouts: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000, rememberMs: 7 * DAY_MS },
-    });
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
-  });
+/** The server on the test's clock, with session timeouts the tests step past. */
+const SERVER = {
+  server: {
+    now: clock.now,
+    timeouts: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000, rememberMs: 7 * DAY_MS },
+  },
+};
+
+describeInBrowser('sessions, devices and sensitive actions in Chromium', SERVER, (inBrowser) => {
+  const { server, newContext } = inBrowser;
 
   async function freshContext(): Promise<BrowserContext> {
-    return chromium.newContext({ viewport: { width: 375, height: 800 } });
+    return newContext({ viewport: { width: 375, height: 800 } });
   }
 
   async function sessionCookie(context: BrowserContext) {
@@ -78,7 +68,6 @@ describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chrom
       }
       expect(cookie?.httpOnly).toBe(true);
       expect(errors).toEqual([]);
-      await context.close();
     });
   });
 
@@ -106,11 +95,10 @@ describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chrom
       expect(await server.store.accounts.findByEmail(email)).toBeNull();
       await signUp(page, server.url, email);
       expect(errors).toEqual([]);
-      await context.close();
     });
 
     it('deletes without JavaScript too, with a plain post', async () => {
-      const context = await chromium.newContext({ javaScriptEnabled: false });
+      const context = await newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
       const email = `delete-plain-${Date.now()}@example.com`;
       await page.goto(`${server.url}/signup`);
@@ -125,7 +113,6 @@ describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chrom
       await page.waitForURL(`${server.url}/login`);
       expect(await page.getByText('Your account was deleted.').count()).toBe(1);
       expect(await server.store.accounts.findByEmail(email)).toBeNull();
-      await context.close();
     });
   });
 
@@ -158,8 +145,6 @@ describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chrom
       await otherPage.waitForURL(`${server.url}/login`, { timeout: 10_000 });
       expect(await signOut.count()).toBe(0);
       expect(errors).toEqual([]);
-      await other.close();
-      await context.close();
     });
 
     it('drops a session from the list live when it logs out elsewhere', async () => {
@@ -183,12 +168,10 @@ describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chrom
       await otherPage.waitForURL(`${server.url}/login`);
 
       await expect.poll(() => allOthers.count(), SLOW).toBe(0);
-      await other.close();
-      await context.close();
     });
 
     it('signs out all other sessions without JavaScript', async () => {
-      const context = await chromium.newContext({ javaScriptEnabled: false });
+      const context = await newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
       const email = `sessions-plain-${Date.now()}@example.com`;
       await page.goto(`${server.url}/signup`);
@@ -211,8 +194,6 @@ describe.skipIf(skip !== null)('sessions, devices and sensitive actions in Chrom
       expect(await page.getByText('Every other session is signed out.').count()).toBe(1);
       expect(await page.getByRole('button', { name: 'Sign out', exact: true }).count()).toBe(0);
       await otherPage.waitForURL(`${server.url}/login`, { timeout: 10_000 });
-      await other.close();
-      await context.close();
     });
   });
 });

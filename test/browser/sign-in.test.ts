@@ -1,45 +1,15 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DIR } from '../helpers/build-client.ts';
-import { browserSkipReason, type LaunchedBrowser, launchChromium } from '../helpers/chromium.ts';
-import { type RunningServer, startServer } from '../helpers/start-server.ts';
+import { expect, it } from 'vitest';
+import { describeInBrowser } from './in-browser.ts';
+import { liveOpen, markLiveSocket, pageWithErrors, reconnecting, shot } from './support.ts';
 
-const skip = browserSkipReason();
-const SHOTS = path.resolve(import.meta.dirname, '../../test-output/screenshots');
-
-describe.skipIf(skip !== null)('signing in in a real browser', () => {
-  let server: RunningServer;
-  let chromium: LaunchedBrowser;
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startServer({ assetsDir: CLIENT_DIR });
-    chromium = await launchChromium();
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.stop();
-  });
-
-  async function shot(page: Page, name: string) {
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  }
-
+describeInBrowser('signing in in a real browser', ({ server, newContext }) => {
   it('signs up, signs out, signs in again with "Welcome back", and a reload shows no flash', async () => {
-    const context = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
+    const context = await newContext({ viewport: { width: 1280, height: 800 } });
+    const { page, errors } = await pageWithErrors(context);
 
     await page.goto(`${server.url}/signup`);
-    await expect
-      .poll(() => page.getByRole('status').filter({ hasText: 'Reconnecting' }).count())
-      .toBe(0);
+    await expect.poll(() => reconnecting(page).count()).toBe(0);
     await page.getByLabel('Email').fill('grace@example.com');
     await page.getByLabel('Password').fill('a long enough password');
     await shot(page, 'signup');
@@ -64,11 +34,10 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     await expect.poll(() => page.getByText('grace@example.com').count()).toBeGreaterThan(0);
     expect(await page.getByText('Welcome back').count()).toBe(0);
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('changes the password over the live form and signs in with the new one', async () => {
-    const context = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -84,9 +53,7 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
       .getByRole('link', { name: 'Change password' })
       .click();
     await page.waitForURL(`${server.url}/change-password`);
-    await expect
-      .poll(() => page.getByRole('status').filter({ hasText: 'Reconnecting' }).count())
-      .toBe(0);
+    await expect.poll(() => reconnecting(page).count()).toBe(0);
     await page.getByLabel('Current password').fill('not the first password');
     await page.getByLabel('New password').fill('the second password');
     await page.getByRole('button', { name: 'Change password' }).click();
@@ -114,11 +81,10 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(`${server.url}/account`);
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('keeps the page that changed the password on its way to /account when its old session ends', async () => {
-    const context = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -128,9 +94,7 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.waitForURL(`${server.url}/account`);
     await page.goto(`${server.url}/change-password`);
-    await expect
-      .poll(() => page.getByRole('status').filter({ hasText: 'Reconnecting' }).count())
-      .toBe(0);
+    await expect.poll(() => reconnecting(page).count()).toBe(0);
 
     // The redeem replaces this page's session and announces its end to this page's socket.
     // Hold the redirect to /account until that notice has arrived, so the page is still
@@ -160,12 +124,11 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     await expect.poll(() => page.getByText('Your password is changed.').count()).toBe(1);
     expect(visited).toEqual(['/handoff', '/account']);
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('sends another device to /login with a word on why when a password change ends its session', async () => {
-    const here = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
-    const there = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
+    const here = await newContext({ viewport: { width: 1280, height: 800 } });
+    const there = await newContext({ viewport: { width: 1280, height: 800 } });
     const page = await here.newPage();
     const elsewhere = await there.newPage();
     const signIn = async (on: Page, button: 'Sign up' | 'Log in') => {
@@ -177,9 +140,7 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     };
     await signIn(page, 'Sign up');
     await signIn(elsewhere, 'Log in');
-    await expect
-      .poll(() => elsewhere.getByRole('status').filter({ hasText: 'Reconnecting' }).count())
-      .toBe(0);
+    await expect.poll(() => reconnecting(elsewhere).count()).toBe(0);
 
     await page.goto(`${server.url}/change-password`);
     await page.getByLabel('Current password').fill('the first password');
@@ -199,12 +160,10 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     await shot(elsewhere, 'session-ended-elsewhere');
     await elsewhere.reload();
     expect(await elsewhere.getByText('Your session has ended').count()).toBe(0);
-    await here.close();
-    await there.close();
   });
 
   it('shows an error beside the field while typing an invalid email', async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const page = await context.newPage();
     await page.goto(`${server.url}/signup`);
     const email = page.getByLabel('Email');
@@ -215,11 +174,10 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
       .poll(() => page.getByText('Enter an email address like name@example.com.').count())
       .toBe(1);
     await shot(page, 'signup-invalid-email');
-    await context.close();
   });
 
   it('signs in with the handoff never appearing in the URL or history', async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     const page = await context.newPage();
     const urls: string[] = [];
     page.on('request', (request) => urls.push(request.url()));
@@ -231,25 +189,12 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     const handoffPost = urls.filter((u) => u.includes('/handoff'));
     expect(handoffPost).toEqual([`${server.url}/handoff`]);
     expect(urls.every((u) => !u.includes('handoff='))).toBe(true);
-    await context.close();
   });
 
   it("moves the browser's other tab to the account page, leaving the flash to the tab that signed in", async () => {
-    const context = await chromium.newContext();
+    const context = await newContext();
     // Marks each page once its live socket is open, so the sign-in cannot beat the other tab's socket.
-    await context.addInitScript(() => {
-      const Native = window.WebSocket;
-      window.WebSocket = class extends Native {
-        constructor(url: string | URL, protocols?: string | string[]) {
-          super(url, protocols);
-          this.addEventListener('open', () => {
-            (window as unknown as { liveOpen: boolean }).liveOpen = true;
-          });
-        }
-      };
-    });
-    const liveOpen = (page: Page) =>
-      page.waitForFunction(() => (window as unknown as { liveOpen?: boolean }).liveOpen === true);
+    await markLiveSocket(context);
     const signingIn = await context.newPage();
     await signingIn.goto(`${server.url}/signup`);
     const otherTab = await context.newPage();
@@ -266,6 +211,5 @@ describe.skipIf(skip !== null)('signing in in a real browser', () => {
     expect(await otherTab.getByText('Welcome to Baton!').count()).toBe(0);
     await signingIn.waitForURL(`${server.url}/account`);
     await expect.poll(() => signingIn.getByText('Welcome to Baton!').count()).toBe(1);
-    await context.close();
   });
 });

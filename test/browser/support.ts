@@ -1,6 +1,6 @@
 /**
  * What the browser tests share: where screenshots go, a page that records its script
- * errors, signing a person up through the real form, and axe-core.
+ * errors, the live socket's state, signing a person up through the real form, and axe-core.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +11,12 @@ import type { MailboxEntry } from '../../server/http/dev-mailbox.ts';
 import type { RunningServer } from '../helpers/start-server.ts';
 
 export const SHOTS = path.resolve(import.meta.dirname, '../../test-output/screenshots');
+
+/** The password `signUp` gives every account. */
+export const PASSWORD = 'a long enough password';
+
+/** For polls that wait on the page: room for a busy machine, checked often. */
+export const SLOW = Object.freeze({ timeout: 10_000, interval: 50 });
 
 /** Saves a full-page screenshot as test-output/screenshots/<name>.png. */
 export async function shot(page: Page, name: string): Promise<void> {
@@ -35,10 +41,39 @@ export async function pageWithErrors(
 export const reconnecting = (page: Page) =>
   page.getByRole('status').filter({ hasText: 'Reconnecting' });
 
+/** Marks each page of `context` once its live socket is open, for `liveOpen` to wait on. */
+export async function markLiveSocket(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        this.addEventListener('open', () => {
+          (window as unknown as { liveOpen: boolean }).liveOpen = true;
+        });
+      }
+    };
+  });
+}
+
+/** Waits until the page's live socket has opened (its context marked by `markLiveSocket`). */
+export async function liveOpen(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window as unknown as { liveOpen?: boolean }).liveOpen === true);
+}
+
+/** The paths of the POSTs a page makes from now on, in order. */
+export function recordPosts(page: Page): string[] {
+  const posts: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST') posts.push(new URL(request.url()).pathname);
+  });
+  return posts;
+}
+
 /** Waits until the live socket is up (no "Reconnecting…"), so the page is in its live state. */
 export async function settled(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle');
-  await expect.poll(() => reconnecting(page).count(), { timeout: 10_000, interval: 50 }).toBe(0);
+  await expect.poll(() => reconnecting(page).count(), SLOW).toBe(0);
 }
 
 /**
@@ -77,7 +112,7 @@ export async function fillAndSubmit(
 /** Signs a new person up through /signup and waits for the account page. */
 export async function signUp(page: Page, base: string, email: string): Promise<void> {
   await page.goto(`${base}/signup`);
-  await fillAndSubmit(page, 'Sign up', email, 'a long enough password');
+  await fillAndSubmit(page, 'Sign up', email, PASSWORD);
   await page.waitForURL(`${base}/account`);
 }
 
@@ -106,4 +141,32 @@ export async function axeViolations(page: Page): Promise<string[]> {
     (v) =>
       `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
   );
+}
+
+/**
+ * Screenshots the page light and dark at each of `widths` (`<name>-<width>[-dark].png`),
+ * checking it with axe-core each time, or only at the width `axe` names, or never
+ * (`axe: false`: a page without JavaScript, where nothing can be evaluated). Leaves the page
+ * light, at the last width.
+ */
+export async function checkAndShoot(
+  page: Page,
+  name: string,
+  {
+    widths = [375, 1280],
+    height = 800,
+    axe = true,
+  }: { widths?: readonly number[]; height?: number; axe?: boolean | number } = {},
+): Promise<void> {
+  for (const width of widths) {
+    await page.setViewportSize({ width, height });
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      if (axe === true || axe === width) {
+        expect(await axeViolations(page), `${name}, ${colorScheme}`).toEqual([]);
+      }
+      await shot(page, `${name}-${width}${colorScheme === 'dark' ? '-dark' : ''}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
 }

@@ -89,61 +89,59 @@ describe.skipIf(skip !== null)('passkeys on two instances sharing Redis', () => 
     liveB.close();
   });
 
-  it('redeems the handoff of a passkey sign-in once, however the two instances race', async () => {
-    const authenticator = new SoftAuthenticator();
-    await accountWithPasskey(b, authenticator);
-    const browser = await visitor(b);
-    const live = await browser.openSocket();
-    const response = await signInAnswer(live, authenticator, localhost(b));
-    const reply = await live.request({ type: 'passkey-sign-in', response, remember: false });
-    if (reply.type !== 'accepted') throw new Error(JSON.stringify(reply));
-    live.close();
+  /** How each kind of passkey handoff is asked for: the answer's reply, over `live`, in `browser`. */
+  const HANDOFFS = [
+    {
+      what: 'sign-in',
+      async ask(authenticator: SoftAuthenticator) {
+        await accountWithPasskey(b, authenticator);
+        const browser = await visitor(b);
+        const live = await browser.openSocket();
+        const response = await signInAnswer(live, authenticator, localhost(b));
+        const reply = await live.request({ type: 'passkey-sign-in', response, remember: false });
+        return { browser, live, reply };
+      },
+    },
+    {
+      what: 'confirmation',
+      async ask(authenticator: SoftAuthenticator) {
+        const browser = await accountWithPasskey(a, authenticator);
+        const live = await browser.openSocket();
+        const asked = await live.request({ type: 'passkey-options', purpose: 'confirm' });
+        if (asked.type !== 'passkey-options') throw new Error(JSON.stringify(asked));
+        const response = authenticator.authenticate(
+          asked.options as unknown as PublicKeyCredentialRequestOptionsJSON,
+          { origin: localhost(a) },
+        );
+        const reply = await live.request({ type: 'passkey-confirm', response });
+        return { browser, live, reply };
+      },
+    },
+  ];
 
-    const copies = Array.from({ length: 8 }, (_, i) => {
-      const on = i % 2 ? a : b;
-      const copy = new BrowserSession(on.url, localhost(on));
-      for (const [name, value] of browser.cookies) copy.cookies.set(name, value);
-      return copy;
-    });
-    const landed = await Promise.all(
-      copies.map(async (copy) =>
-        (await copy.post('/handoff', { handoff: reply.handoff })).headers.get('location'),
-      ),
-    );
+  it.each(HANDOFFS)(
+    'redeems the handoff of a passkey $what once, however the two instances race',
+    async ({ ask }) => {
+      const { browser, live, reply } = await ask(new SoftAuthenticator());
+      if (reply.type !== 'accepted') throw new Error(JSON.stringify(reply));
+      live.close();
 
-    expect(landed.filter((to) => to === '/account')).toHaveLength(1);
-    expect(landed.filter((to) => to === '/login')).toHaveLength(copies.length - 1);
-  });
+      const copies = Array.from({ length: 8 }, (_, i) => {
+        const on = i % 2 ? a : b;
+        const copy = new BrowserSession(on.url, localhost(on));
+        for (const [name, value] of browser.cookies) copy.cookies.set(name, value);
+        return copy;
+      });
+      const landed = await Promise.all(
+        copies.map(async (copy) =>
+          (await copy.post('/handoff', { handoff: reply.handoff })).headers.get('location'),
+        ),
+      );
 
-  it('redeems the handoff of a passkey confirmation once, however the two instances race', async () => {
-    const authenticator = new SoftAuthenticator();
-    const browser = await accountWithPasskey(a, authenticator);
-    const live = await browser.openSocket();
-    const asked = await live.request({ type: 'passkey-options', purpose: 'confirm' });
-    if (asked.type !== 'passkey-options') throw new Error(JSON.stringify(asked));
-    const response = authenticator.authenticate(
-      asked.options as unknown as PublicKeyCredentialRequestOptionsJSON,
-      { origin: localhost(a) },
-    );
-    const reply = await live.request({ type: 'passkey-confirm', response });
-    if (reply.type !== 'accepted') throw new Error(JSON.stringify(reply));
-    live.close();
-
-    const copies = Array.from({ length: 8 }, (_, i) => {
-      const on = i % 2 ? a : b;
-      const copy = new BrowserSession(on.url, localhost(on));
-      for (const [name, value] of browser.cookies) copy.cookies.set(name, value);
-      return copy;
-    });
-    const landed = await Promise.all(
-      copies.map(async (copy) =>
-        (await copy.post('/handoff', { handoff: reply.handoff })).headers.get('location'),
-      ),
-    );
-
-    expect(landed.filter((to) => to === '/account')).toHaveLength(1);
-    expect(landed.filter((to) => to === '/login')).toHaveLength(copies.length - 1);
-  });
+      expect(landed.filter((to) => to === '/account')).toHaveLength(1);
+      expect(landed.filter((to) => to === '/login')).toHaveLength(copies.length - 1);
+    },
+  );
 
   // Last: it leaves 127.0.0.1 over the limit. The answer refused in the first test counted.
   it('counts failed passkey sign-ins on both instances against one limit per IP', async () => {

@@ -6,39 +6,20 @@
  * right code; a wrong one is refused; a link buys no fresh guesses at the code. The clock
  * is injected; codes are computed from the page's secret.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../../server/config.ts';
+import { describe, expect, it } from 'vitest';
 import type { MailboxEntry } from '../../../server/http/dev-mailbox.ts';
 import type { Fields } from '../../../shared/protocol.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
-import { pageData, submitOverSocket } from '../../helpers/live-forms.ts';
-import { PASSWORD, signedUp, testClock } from '../../helpers/outcomes.ts';
-import { type RunningServer, startServer } from '../../helpers/start-server.ts';
-import { totpAt, turnOnTwoFactor } from '../../helpers/two-factor.ts';
+import { pageData } from '../../helpers/live-forms.ts';
+import { overSocket, PASSWORD } from '../../helpers/outcomes.ts';
+import type { RunningServer } from '../../helpers/start-server.ts';
+import { totpAt } from '../../helpers/two-factor.ts';
+import { twoFactorAccounts } from '../../helpers/two-factor-account.ts';
 
-const STEP_MS = 30_000;
 const NEW = 'a brand new password 2';
 
-let server: RunningServer | undefined;
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-});
-
 /** A server on a moving clock, with a signed-in account that has two-factor on. */
-async function start(email: string, loginFailsPerAccount = DEFAULT_LIMITS.loginFailsPerAccount) {
-  const clock = testClock(Date.UTC(2030, 0, 1, 12, 0, 5));
-  const running = await startServer({
-    now: clock.now,
-    limits: { ...DEFAULT_LIMITS, loginFailsPerAccount },
-  });
-  server = running;
-  const owner = await signedUp(running.url, email);
-  const { secret } = await turnOnTwoFactor(owner, clock.now());
-  // The code that turned it on is used; the next sign-in's code is the next step's.
-  clock.advance(STEP_MS);
-  return { clock, server: running, secret, owner, email };
-}
+const start = twoFactorAccounts();
 
 /** Asks for a link at `page` (/forgot-password or /login-link) and returns its token. */
 async function linkFor(running: RunningServer, page: string, email: string): Promise<string> {
@@ -73,14 +54,8 @@ const plain: Submit = (browser, form, { token, ...fields }) =>
     fields as Record<string, string>,
   );
 
-const live: Submit = async (browser, form, fields) => {
-  const reply = await submitOverSocket(browser, form, fields);
-  if (reply.type !== 'accepted') throw new Error(`expected accepted, got ${JSON.stringify(reply)}`);
-  return browser.post('/handoff', { handoff: reply.handoff });
-};
-
 describe.each([
-  ['the live socket', live],
+  ['the live socket', overSocket],
   ['the plain post', plain],
 ])('recovery with two-factor on, over %s', (_name, submit) => {
   it('resets the password, ends every session, then waits for the code before signing in', async () => {

@@ -5,68 +5,26 @@
  * short-lived; wrong codes count against the failed sign-in limits before they are checked;
  * a code works once. The clock is injected; codes are computed from the page's secret.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../../server/config.ts';
+import { describe, expect, it } from 'vitest';
 import { PENDING_SIGN_IN_MS } from '../../../server/session/pending-sign-in.ts';
-import type { FormName, ServerMessage } from '../../../shared/protocol.ts';
+import type { ServerMessage } from '../../../shared/protocol.ts';
 import { BrowserSession } from '../../helpers/browser-session.ts';
 import { pageData, submitOverSocket } from '../../helpers/live-forms.ts';
-import {
-  BOTH_PATHS,
-  PASSWORD,
-  plainPost,
-  type Submit,
-  signedUp,
-  testClock,
-} from '../../helpers/outcomes.ts';
-import { type RunningServer, startServer } from '../../helpers/start-server.ts';
-import { totpAt, turnOnTwoFactor } from '../../helpers/two-factor.ts';
+import { BOTH_PATHS, PASSWORD, plainPost } from '../../helpers/outcomes.ts';
+import { totpAt } from '../../helpers/two-factor.ts';
+import { twoFactorAccounts } from '../../helpers/two-factor-account.ts';
 
-const STEP_MS = 30_000;
-
-let server: RunningServer | undefined;
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-});
+const startAccount = twoFactorAccounts();
 
 /** A server on a moving clock, with an account that has two-factor on, and a fresh browser. */
-async function start(email: string, loginFailsPerAccount = DEFAULT_LIMITS.loginFailsPerAccount) {
-  const clock = testClock(Date.UTC(2030, 0, 1, 12, 0, 5));
-  const running = await startServer({
-    now: clock.now,
-    limits: { ...DEFAULT_LIMITS, loginFailsPerAccount },
-  });
-  server = running;
-  const owner = await signedUp(running.url, email);
-  const { secret, recoveryCodes } = await turnOnTwoFactor(owner, clock.now());
-  // The code that turned it on is used; the next sign-in's code is the next step's.
-  clock.advance(STEP_MS);
-  const browser = new BrowserSession(running.url);
+async function start(email: string, loginFailsPerAccount?: number) {
+  const account = await startAccount(email, loginFailsPerAccount);
+  const browser = new BrowserSession(account.server.url);
   await browser.fetch('/login');
-  return { clock, server: running, secret, recoveryCodes, browser, email };
+  return { ...account, browser };
 }
 
-/** Submits over the live socket (redeeming an accepted handoff) or as a plain post. */
-type Step = (
-  browser: BrowserSession,
-  form: FormName,
-  fields: Record<string, string>,
-) => Promise<Response>;
-
-const overSocketStep: Step = async (browser, form, fields) => {
-  const reply = await submitOverSocket(browser, form, fields);
-  if (reply.type !== 'accepted') throw new Error(`expected accepted, got ${JSON.stringify(reply)}`);
-  return browser.post('/handoff', { handoff: reply.handoff });
-};
-
-const PATHS: ReadonlyArray<[string, Step, Submit]> = BOTH_PATHS.map(([name, submit]) => [
-  name,
-  name === 'the live socket' ? overSocketStep : plainPost,
-  submit,
-]);
-
-describe.each(PATHS)('a password sign-in with two-factor on, over %s', (_name, step) => {
+describe.each(BOTH_PATHS)('a password sign-in with two-factor on, over %s', (_name, step) => {
   it('signs in only once the authentication code is given', async () => {
     const { clock, secret, browser, email } = await start('two-step@example.com');
 
