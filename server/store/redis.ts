@@ -10,8 +10,10 @@
  *   <prefix>session:<ref>    string: the session's JSON, expiring with it (PX)
  *   <prefix>account-sessions:<id>  set: the refs of the account's sessions, kept as long
  *                            as its longest-lived session; refs of ended sessions are pruned
- *                            each time a session is filed, so it holds the live ones plus
- *                            those ended since the account's last sign-in
+ *                            a batch at a time as sessions are filed, so it holds the live
+ *                            ones plus those ended since the last pass over it
+ *   <prefix>account-sessions:<id>:prune  string: where in that set the next batch starts
+ *                            (an SSCAN cursor), expiring with it
  *   <prefix>handoff:<id>     string "1": a redeemed handoff, expiring with the handoff
  *   <prefix>token:<sha256>   hash: an emailed token's purpose, accountId, email,
  *                            credentialVersion and expiresAt, expiring with it (redis-tokens.ts)
@@ -130,14 +132,27 @@ return 1
  * account, in one step, so no session of an account can escape `destroyForAccount`. The
  * index lives at least as long as the session. Refs whose sessions have ended (expired,
  * destroyed) are pruned here, so the index of an account that signs in again and again
- * does not grow without bound. `session_prefix` .. ref is a session's key.
+ * does not grow without bound: a batch of refs per write (SSCAN from where the last write
+ * stopped, about PRUNE_BATCH refs), not the whole set. Checking every ref made each sign-in
+ * cost as much Redis time as the account had sessions, and Redis runs one script at a
+ * time: an account signed in thousands of times (a script that keeps no cookies does that)
+ * slowed every instance's store. `session_prefix` .. ref is a session's key.
  */
+const PRUNE_BATCH = 100;
 const WRITE_SESSION = `
 local function write_session(key, index, json, ttl, ref, session_prefix)
-  for _, filed in ipairs(redis.call('SMEMBERS', index)) do
+  local cursor_key = index .. ':prune'
+  local scanned = redis.call('SSCAN', index, redis.call('GET', cursor_key) or '0',
+    'COUNT', ${PRUNE_BATCH})
+  for _, filed in ipairs(scanned[2]) do
     if redis.call('EXISTS', session_prefix .. filed) == 0 then
       redis.call('SREM', index, filed)
     end
+  end
+  if scanned[1] == '0' then
+    redis.call('DEL', cursor_key)
+  else
+    redis.call('SET', cursor_key, scanned[1], 'PX', ttl)
   end
   redis.call('SET', key, json, 'PX', ttl)
   redis.call('SADD', index, ref)
@@ -297,7 +312,7 @@ local passkeys = prefix .. 'account-passkeys:' .. id
 for _, credential in ipairs(redis.call('ZRANGE', passkeys, 0, -1)) do
   redis.call('DEL', prefix .. 'passkey:' .. credential)
 end
-redis.call('DEL', sessions, tokens, passkeys, prefix .. 'two-factor:' .. id,
+redis.call('DEL', sessions, sessions .. ':prune', tokens, passkeys, prefix .. 'two-factor:' .. id,
   prefix .. 'recovery-codes:' .. id, prefix .. 'known-devices:' .. id, KEYS[1])
 local index = prefix .. 'email:' .. email
 if redis.call('GET', index) == id then

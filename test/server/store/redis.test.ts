@@ -159,6 +159,30 @@ describe.skipIf(skip !== null)('on Redis', () => {
       expect((await redis.smembers(index)).sort()).toEqual([live, redeemed].sort());
     });
 
+    it("prunes a batch of the account's session index per write, and all of it over a pass", async () => {
+      const store = open();
+      const accountId = randomUUID();
+      const index = `${prefix}account-sessions:${accountId}`;
+      // Filed straight into the index: a thousand refs whose sessions have ended, as a
+      // thousand sign-ins signed out since would leave them.
+      const ended = Array.from({ length: 1000 }, () => randomUUID());
+      await redis.sadd(index, ...ended);
+      await redis.pexpire(index, 60_000);
+
+      const live = [randomUUID()];
+      await store.sessions.set(live[0], { accountId }, 60_000);
+      // One write checks a batch, not the thousand.
+      expect(await redis.scard(index)).toBeGreaterThan(500);
+
+      for (let write = 1; write < 40 && (await redis.scard(index)) > live.length; write += 1) {
+        const key = randomUUID();
+        live.push(key);
+        await store.sessions.set(key, { accountId }, 60_000);
+      }
+      expect((await redis.smembers(index)).sort()).toEqual(live.sort());
+      expect(live.length).toBeGreaterThan(2);
+    });
+
     it('touches a session without filing it under its account again', async () => {
       const store = open();
       const accountId = randomUUID();
