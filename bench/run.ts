@@ -2,8 +2,8 @@
  * `npm run bench`: every benchmark beside its baselines, a table on the terminal, and (in a
  * full run) BENCHMARKS.md and bench/chart.svg rewritten.
  *
- *   npm run bench                    the full run (under 5 minutes on 2 cores)
- *   npm run bench -- --quick         fewer, shorter rounds (under a minute); writes nothing tracked
+ *   npm run bench                    the full run (about 7 minutes on 2 idle cores)
+ *   npm run bench -- --quick         fewer, shorter rounds (about 2 minutes); writes nothing tracked
  *   npm run bench -- --only=seal,redeem
  *   npm run bench -- --quick --profile
  *

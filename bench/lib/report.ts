@@ -183,8 +183,8 @@ export function markdown(options: {
   out.push('## Reproducing');
   out.push('');
   out.push(
-    '`npm run bench` runs everything and rewrites this file and the chart (under 5 minutes on 2 cores). ' +
-      '`npm run bench -- --quick` runs every benchmark with fewer, shorter rounds (under a minute) and ' +
+    '`npm run bench` runs everything and rewrites this file and the chart (about 7 minutes on 2 idle cores, up to twice that beside other work). ' +
+      '`npm run bench -- --quick` runs every benchmark with fewer, shorter rounds (about 2 minutes) and ' +
       'prints the table without touching this file; CI runs it to prove every benchmark still runs, and it ' +
       'exits non-zero only when a benchmark crashes, never because a target was missed. `--only=seal,redeem` ' +
       'runs some of them; `--profile` adds the CPU profiles to a quick run. The browser benchmark needs ' +
