@@ -27,6 +27,7 @@ import { sealBenchmark } from './cases/seal.ts';
 import { signInBenchmark } from './cases/signin.ts';
 import { startupBenchmark } from './cases/startup.ts';
 import { buildClient, type ClientBuild } from './lib/client-build.ts';
+import { formatLikeCi } from './lib/format.ts';
 import { describeMachine } from './lib/machine.ts';
 import type { Mode } from './lib/mode.ts';
 import { chartSvg, markdown, missLines, terminalTable } from './lib/report.ts';
@@ -254,15 +255,7 @@ async function main(): Promise<number> {
     );
     mkdirSync(path.dirname(path.join(ROOT, CHART)), { recursive: true });
     writeFileSync(path.join(ROOT, CHART), chartSvg(results, caption));
-    // Printed the way the formatter CI runs would print it, so the committed file passes it.
-    execFileSync(
-      path.join(ROOT, 'node_modules/.bin/biome'),
-      ['format', '--write', 'BENCHMARKS.md'],
-      {
-        cwd: ROOT,
-        stdio: 'ignore',
-      },
-    );
+    formatLikeCi(ROOT, 'BENCHMARKS.md');
     console.log(`Wrote BENCHMARKS.md and ${CHART}.`);
   } else {
     // The report is still produced (so CI exercises it), but away from the tracked files.

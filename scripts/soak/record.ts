@@ -6,8 +6,9 @@
  * come from a separate run; the record says when, where and at which commit it was made.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { formatLikeCi } from '../../bench/lib/format.ts';
 import type { Machine } from '../../bench/lib/machine.ts';
 import { type SoakFigures, soakFailures, soakTargets } from './figures.ts';
 
@@ -83,11 +84,7 @@ export function writeSoakRecord(root: string, mode: SoakMode, record: string): s
   const file = path.join(root, SOAK_RECORDS[mode]);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, record);
-  // Printed the way the formatter CI runs would print it (as bench/run.ts does BENCHMARKS.md),
-  // so the committed record passes it; a root without the formatter gets the file as written.
-  const biome = path.join(root, 'node_modules/.bin/biome');
-  if (existsSync(biome))
-    execFileSync(biome, ['format', '--write', file], { cwd: root, stdio: 'ignore' });
+  formatLikeCi(root, file);
   return file;
 }
 

@@ -139,9 +139,11 @@ return 1
  * slowed every instance's store. `session_prefix` .. ref is a session's key.
  */
 const PRUNE_BATCH = 100;
+/** Appended to an account's session index: the key of its pruning cursor. */
+const PRUNE_CURSOR = ':prune';
 const WRITE_SESSION = `
 local function write_session(key, index, json, ttl, ref, session_prefix)
-  local cursor_key = index .. ':prune'
+  local cursor_key = index .. '${PRUNE_CURSOR}'
   local scanned = redis.call('SSCAN', index, redis.call('GET', cursor_key) or '0',
     'COUNT', ${PRUNE_BATCH})
   for _, filed in ipairs(scanned[2]) do
@@ -312,7 +314,7 @@ local passkeys = prefix .. 'account-passkeys:' .. id
 for _, credential in ipairs(redis.call('ZRANGE', passkeys, 0, -1)) do
   redis.call('DEL', prefix .. 'passkey:' .. credential)
 end
-redis.call('DEL', sessions, sessions .. ':prune', tokens, passkeys, prefix .. 'two-factor:' .. id,
+redis.call('DEL', sessions, sessions .. '${PRUNE_CURSOR}', tokens, passkeys, prefix .. 'two-factor:' .. id,
   prefix .. 'recovery-codes:' .. id, prefix .. 'known-devices:' .. id, KEYS[1])
 local index = prefix .. 'email:' .. email
 if redis.call('GET', index) == id then

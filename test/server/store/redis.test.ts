@@ -184,6 +184,21 @@ describe.skipIf(skip !== null)('on Redis', () => {
       expect(live.length).toBeGreaterThan(2);
     });
 
+    it('deletes an account without leaving a key named by its id, the pruning cursor included', async () => {
+      const store = open();
+      const account = await store.accounts.create(`${randomUUID()}@example.test`, 'hash-1');
+      if (!account) throw new Error('account not created');
+      const index = `${prefix}account-sessions:${account.id}`;
+      // Enough ended refs that one write leaves the pass unfinished, and so a cursor behind.
+      await redis.sadd(index, ...Array.from({ length: 1000 }, () => randomUUID()));
+      await store.sessions.set(randomUUID(), { accountId: account.id }, 60_000);
+      expect(await redis.exists(`${index}:prune`)).toBe(1);
+
+      await store.accounts.delete(account.id);
+
+      expect(await redis.keys(`${prefix}*${account.id}*`)).toEqual([]);
+    });
+
     it('touches a session without filing it under its account again', async () => {
       const store = open();
       const accountId = randomUUID();
